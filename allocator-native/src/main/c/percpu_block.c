@@ -1,0 +1,79 @@
+/*
+ * percpu_block.c - mapping and initialising a block of per-CPU stacks
+ * (layout drawn in percpu_layout.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "percpu_layout.h"
+
+/* Limits that keep every size below in 64-bit range and every index in a u32. */
+#define PERCPU_MAX_CPUS 65536u
+#define PERCPU_MAX_STRIDE (1u << 28)
+
+static uint64_t percpu_round_line(uint64_t bytes)
+{
+    return (bytes + PERCPU_LINE - 1) & ~(uint64_t) (PERCPU_LINE - 1);
+}
+
+void *percpu_block_create(uint32_t ncpu, uint32_t stride)
+{
+    if (ncpu == 0 || ncpu > PERCPU_MAX_CPUS || stride == 0 || stride > PERCPU_MAX_STRIDE) {
+        errno = EINVAL;
+        return NULL;
+    }
+    uint64_t headers = PERCPU_LINE * (1 + (uint64_t) ncpu);
+    uint64_t array_bytes = percpu_round_line((uint64_t) stride * sizeof(uint32_t));
+    uint64_t size = headers + array_bytes * ncpu;
+    void *block = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (block == MAP_FAILED) {
+        return NULL;
+    }
+    /* Fresh anonymous memory is zero: top, stopped, lock and counters start at 0. */
+    struct percpu_block_header *bh = block;
+    bh->magic = PERCPU_BLOCK_MAGIC;
+    bh->ncpu = ncpu;
+    bh->stride = stride;
+    bh->mapping_size = size;
+    for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+        struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+        hdr->capacity = stride;
+        hdr->slots = (uint64_t) (uintptr_t) ((uint8_t *) block + headers + array_bytes * cpu);
+    }
+    return block;
+}
+
+int percpu_block_destroy(void *block)
+{
+    struct percpu_block_header *bh = block;
+    if (bh == NULL || bh->magic != PERCPU_BLOCK_MAGIC) {
+        errno = EINVAL;
+        return -1;
+    }
+    bh->magic = 0;
+    return munmap(block, bh->mapping_size);
+}
+
+long percpu_layout_offset(int field)
+{
+    switch (field) {
+    case PERCPU_FIELD_LINE: return PERCPU_LINE;
+    case PERCPU_FIELD_BLOCK_MAGIC: return offsetof(struct percpu_block_header, magic);
+    case PERCPU_FIELD_BLOCK_NCPU: return offsetof(struct percpu_block_header, ncpu);
+    case PERCPU_FIELD_BLOCK_STRIDE: return offsetof(struct percpu_block_header, stride);
+    case PERCPU_FIELD_BLOCK_MAPPING_SIZE: return offsetof(struct percpu_block_header, mapping_size);
+    case PERCPU_FIELD_CPU_TOP: return offsetof(struct percpu_cpu_header, top);
+    case PERCPU_FIELD_CPU_CAPACITY: return offsetof(struct percpu_cpu_header, capacity);
+    case PERCPU_FIELD_CPU_STOPPED: return offsetof(struct percpu_cpu_header, stopped);
+    case PERCPU_FIELD_CPU_LOCK: return offsetof(struct percpu_cpu_header, lock);
+    case PERCPU_FIELD_CPU_SLOTS: return offsetof(struct percpu_cpu_header, slots);
+    case PERCPU_FIELD_CPU_POPS: return offsetof(struct percpu_cpu_header, pops);
+    case PERCPU_FIELD_CPU_PUSHES: return offsetof(struct percpu_cpu_header, pushes);
+    case PERCPU_FIELD_CPU_ABORTS: return offsetof(struct percpu_cpu_header, aborts);
+    case PERCPU_FIELD_CPU_HEADER_SIZE: return sizeof(struct percpu_cpu_header);
+    case PERCPU_FIELD_BLOCK_HEADER_SIZE: return sizeof(struct percpu_block_header);
+    default: return -1;
+    }
+}

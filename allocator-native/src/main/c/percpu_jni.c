@@ -1,0 +1,196 @@
+/*
+ * percpu_jni.c - the JNI face of dev.percpu.bridge.JniBridge.
+ *
+ * Each native method is a thin call into the sections of
+ * percpu_stack_ops.h or the helpers of percpu_rseq.c / percpu_block.c.
+ * Java has already checked array ranges and counts (JniBridge); errors that
+ * only the native side can see (mmap failures, bad sizes) become Java
+ * exceptions here.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jni.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "dev_percpu_bridge_JniBridge.h"
+#include "percpu_layout.h"
+#include "percpu_rseq.h"
+#include "percpu_stack_ops.h"
+
+#define BLOCK(b) ((void *) (uintptr_t) (b))
+
+static void throw_named(JNIEnv *env, const char *cls, const char *what, int err)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s: %s (errno %d)", what, strerror(err), err);
+    jclass c = (*env)->FindClass(env, cls);
+    if (c != NULL)
+        (*env)->ThrowNew(env, c, msg);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPossibleCpus(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_possible_cpus();
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRseqStatus(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_rseq_status();
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nCurrentCpu(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_current_cpu();
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nThreadAborts(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return (jlong) percpu_thread_aborts();
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRestartLimit(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return (jint) __atomic_load_n(&percpu_restart_limit, __ATOMIC_RELAXED);
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nSetRestartLimit(JNIEnv *env, jclass cls, jint limit)
+{
+    (void) env; (void) cls;
+    __atomic_store_n(&percpu_restart_limit, (uint32_t) limit, __ATOMIC_RELAXED);
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nSetForceAbort(JNIEnv *env, jclass cls, jboolean on)
+{
+    (void) env; (void) cls;
+    __atomic_store_n(&percpu_force_abort, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nLayoutOffset(JNIEnv *env, jclass cls, jint field)
+{
+    (void) env; (void) cls;
+    return percpu_layout_offset(field);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nCreateBlock(JNIEnv *env, jclass cls, jint ncpu, jint stride)
+{
+    (void) cls;
+    void *block = percpu_block_create((uint32_t) ncpu, (uint32_t) stride);
+    if (block == NULL) {
+        if (errno == EINVAL)
+            throw_named(env, "java/lang/IllegalArgumentException", "per-CPU stack block size out of range", errno);
+        else
+            throw_named(env, "java/lang/OutOfMemoryError", "mapping the per-CPU stack block", errno);
+        return 0;
+    }
+    return (jlong) (uintptr_t) block;
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nDestroyBlock(JNIEnv *env, jclass cls, jlong block)
+{
+    (void) cls;
+    if (percpu_block_destroy(BLOCK(block)) != 0)
+        throw_named(env, "java/lang/IllegalStateException", "unmapping the per-CPU stack block", errno);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPop(JNIEnv *env, jclass cls, jlong block)
+{
+    (void) env; (void) cls;
+    return percpu_pop(BLOCK(block));
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPush(JNIEnv *env, jclass cls, jlong block, jint index)
+{
+    (void) env; (void) cls;
+    return percpu_push(BLOCK(block), (uint32_t) index);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopBatch(JNIEnv *env, jclass cls, jlong block,
+                                                                jintArray dst, jint offset, jint n)
+{
+    (void) cls;
+    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_pop_batch(BLOCK(block), (uint32_t *) pinned + offset, (uint32_t) n);
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, pinned, 0);
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushBatch(JNIEnv *env, jclass cls, jlong block,
+                                                                 jintArray src, jint offset, jint n)
+{
+    (void) cls;
+    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_push_batch(BLOCK(block), (const uint32_t *) pinned + offset, (uint32_t) n);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPop(JNIEnv *env, jclass cls, jlong block)
+{
+    (void) env; (void) cls;
+    return percpu_fb_pop(BLOCK(block));
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPush(JNIEnv *env, jclass cls, jlong block, jint index)
+{
+    (void) env; (void) cls;
+    return percpu_fb_push(BLOCK(block), (uint32_t) index);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPopBatch(JNIEnv *env, jclass cls, jlong block,
+                                                                        jintArray dst, jint offset, jint n)
+{
+    (void) cls;
+    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_fb_pop_batch(BLOCK(block), (uint32_t *) pinned + offset, (uint32_t) n);
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, pinned, 0);
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPushBatch(JNIEnv *env, jclass cls, jlong block,
+                                                                         jintArray src, jint offset, jint n)
+{
+    (void) cls;
+    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_fb_push_batch(BLOCK(block), (const uint32_t *) pinned + offset, (uint32_t) n);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
+    return r;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nMapRegion(JNIEnv *env, jclass cls, jlong bytes)
+{
+    (void) cls;
+    void *p = mmap(NULL, (size_t) bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        throw_named(env, "java/lang/OutOfMemoryError", "reserving the slab region", errno);
+        return 0;
+    }
+    return (jlong) (uintptr_t) p;
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nUnmapRegion(JNIEnv *env, jclass cls, jlong address, jlong bytes)
+{
+    (void) cls;
+    if (munmap(BLOCK(address), (size_t) bytes) != 0)
+        throw_named(env, "java/lang/IllegalStateException", "unmapping the slab region", errno);
+}
+
+JNIEXPORT jobject JNICALL Java_dev_percpu_bridge_JniBridge_nView(JNIEnv *env, jclass cls, jlong address, jlong length)
+{
+    (void) cls;
+    return (*env)->NewDirectByteBuffer(env, BLOCK(address), length);
+}

@@ -1,0 +1,107 @@
+/*
+ * percpu_rseq.c - per-thread rseq registration and process-wide settings.
+ * See percpu_rseq.h for the registration policy.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "percpu_rseq.h"
+
+/* glibc >= 2.35 publishes its registration; weak so older glibc still loads us. */
+extern const ptrdiff_t __rseq_offset __attribute__((weak));
+extern const unsigned int __rseq_size __attribute__((weak));
+
+int percpu_rseq_uses_glibc;
+long percpu_rseq_glibc_offset;
+uint32_t percpu_restart_limit = 64;
+uint32_t percpu_force_abort;
+__thread uint64_t percpu_tls_aborts __attribute__((tls_model("initial-exec")));
+
+/* percpu's own area for threads that glibc did not register. */
+static __thread struct percpu_rseq_area percpu_own_area __attribute__((tls_model("initial-exec"))) = {
+    .cpu_id = PERCPU_CPU_ID_UNINITIALIZED,
+};
+/* 0: not tried yet, 1: registered, -1: the kernel refused. */
+static __thread int percpu_own_state __attribute__((tls_model("initial-exec")));
+
+__attribute__((constructor)) void percpu_rseq_init(void)
+{
+    if (&__rseq_size != NULL && &__rseq_offset != NULL && __rseq_size > 0) {
+        percpu_rseq_glibc_offset = (long) __rseq_offset;
+        percpu_rseq_uses_glibc = 1;
+    }
+}
+
+struct percpu_rseq_area *percpu_rseq_area_slow(void)
+{
+    if (percpu_own_state == 0) {
+        percpu_own_state = -1;
+#ifdef __NR_rseq
+        /* A system call, so never from inside a section: this runs before the first one. */
+        if (syscall(__NR_rseq, &percpu_own_area, sizeof percpu_own_area, 0, PERCPU_RSEQ_SIG) == 0) {
+            percpu_own_state = 1;
+        }
+#endif
+        if (percpu_own_state != 1) {
+            percpu_own_area.cpu_id = PERCPU_CPU_ID_REGISTRATION_FAILED;
+        }
+    }
+    return &percpu_own_area;
+}
+
+int percpu_rseq_status(void)
+{
+    struct percpu_rseq_area *rs = percpu_rseq_area();
+    if ((int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0) {
+        return PERCPU_RSEQ_UNAVAILABLE;
+    }
+    return percpu_rseq_uses_glibc ? PERCPU_RSEQ_GLIBC : PERCPU_RSEQ_OWN;
+}
+
+int percpu_current_cpu(void)
+{
+    struct percpu_rseq_area *rs = percpu_rseq_area();
+    int32_t cpu = (int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+    return cpu >= 0 ? cpu : sched_getcpu();
+}
+
+uint64_t percpu_thread_aborts(void)
+{
+    return percpu_tls_aborts;
+}
+
+int percpu_possible_cpus(void)
+{
+    int highest = -1;
+    FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+    if (f) {
+        /* The format is a list of ranges such as "0-3,8-11" or "0". */
+        int lo, hi;
+        char sep;
+        while (fscanf(f, "%d", &lo) == 1) {
+            hi = lo;
+            if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
+                if (fscanf(f, "%d", &hi) != 1)
+                    break;
+                if (fscanf(f, "%c", &sep) != 1)
+                    sep = '\n';
+            }
+            if (hi > highest)
+                highest = hi;
+            if (sep != ',')
+                break;
+        }
+        fclose(f);
+    }
+    if (highest < 0) {
+        long conf = sysconf(_SC_NPROCESSORS_CONF);
+        return conf > 0 ? (int) conf : 1;
+    }
+    return highest + 1;
+}

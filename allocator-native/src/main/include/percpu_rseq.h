@@ -1,0 +1,105 @@
+/*
+ * percpu_rseq.h - the rseq ABI as percpu uses it, per-thread registration,
+ * result codes and test hooks.
+ *
+ * Registration: glibc >= 2.35 registers an area for every thread and
+ * publishes where it is (__rseq_offset from the thread pointer) and how big
+ * (__rseq_size, 0 when glibc did not register, e.g. with
+ * GLIBC_TUNABLES=glibc.pthread.rseq=0). percpu uses glibc's area when
+ * __rseq_size > 0. Otherwise each thread registers percpu's own TLS area on
+ * its first operation (a second registration of the same thread would fail
+ * with EBUSY, which is why glibc's area is always preferred). Only the ABI is
+ * relied on: cpu_id is read and compared, cpu_id_start is never cached or
+ * interpreted.
+ */
+#ifndef PERCPU_RSEQ_H
+#define PERCPU_RSEQ_H
+
+#include <stdint.h>
+
+/* The signature the kernel checks in the 4 bytes before every abort_ip. */
+#define PERCPU_RSEQ_SIG 0x53053053
+
+/* cpu_id values that mean "no usable registration" (kernel ABI). */
+#define PERCPU_CPU_ID_UNINITIALIZED ((uint32_t) -1)
+#define PERCPU_CPU_ID_REGISTRATION_FAILED ((uint32_t) -2)
+
+/* The kernel's struct rseq (original 32-byte size; mm_cid since 6.3). */
+struct percpu_rseq_area {
+    uint32_t cpu_id_start;
+    uint32_t cpu_id;
+    uint64_t rseq_cs;
+    uint32_t flags;
+    uint32_t node_id;
+    uint32_t mm_cid;
+    uint32_t reserved;
+} __attribute__((aligned(32)));
+
+#define PERCPU_RSEQ_CPU_ID 4
+#define PERCPU_RSEQ_CS 8
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == PERCPU_RSEQ_CPU_ID, "cpu_id");
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == PERCPU_RSEQ_CS, "rseq_cs");
+_Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");
+
+/*
+ * Result codes shared by every stack operation. A non-negative result is an
+ * index (pop) or a count (batches, push returns 0). Mirrored in
+ * dev.percpu.bridge.Bridge.
+ */
+#define PERCPU_OK 0
+#define PERCPU_EMPTY (-1)          /* pop: this CPU's stack holds nothing */
+#define PERCPU_FULL (-2)           /* push: this CPU's stack is at capacity */
+#define PERCPU_NO_RSEQ (-3)        /* this thread has no working registration */
+#define PERCPU_RESTART_LIMIT (-4)  /* aborted restart_limit times in a row */
+#define PERCPU_STOPPED (-5)        /* a remote thread owns this CPU's stack */
+#define PERCPU_BUSY (-6)           /* fallback: the CPU's lock stayed taken */
+#define PERCPU_BAD_CPU (-7)        /* the kernel's cpu id is beyond the block */
+
+/* Which registration the calling thread uses (percpu_rseq_status). */
+#define PERCPU_RSEQ_GLIBC 1
+#define PERCPU_RSEQ_OWN 2
+#define PERCPU_RSEQ_UNAVAILABLE 0
+
+/* Registration kind chosen at load: glibc's area, or our own per thread. */
+void percpu_rseq_init(void);
+
+/*
+ * The calling thread's area, registering percpu's own on first use when
+ * glibc has none. Its cpu_id is >= 0 only when the registration works.
+ */
+struct percpu_rseq_area *percpu_rseq_area_slow(void);
+
+extern int percpu_rseq_uses_glibc __attribute__((visibility("hidden")));
+extern long percpu_rseq_glibc_offset __attribute__((visibility("hidden")));
+
+static inline struct percpu_rseq_area *percpu_rseq_area(void)
+{
+    if (__builtin_expect(percpu_rseq_uses_glibc, 1)) {
+        return (struct percpu_rseq_area *) ((char *) __builtin_thread_pointer() + percpu_rseq_glibc_offset);
+    }
+    return percpu_rseq_area_slow();
+}
+
+/* PERCPU_RSEQ_GLIBC, PERCPU_RSEQ_OWN or PERCPU_RSEQ_UNAVAILABLE for the caller. */
+int percpu_rseq_status(void);
+
+/* The caller's current CPU: rseq cpu_id when registered, else sched_getcpu(). */
+int percpu_current_cpu(void);
+
+/* Number of possible CPUs: highest id in /sys/devices/system/cpu/possible + 1. */
+int percpu_possible_cpus(void);
+
+/* Aborts seen by the calling thread since it started (exact). */
+uint64_t percpu_thread_aborts(void);
+
+/*
+ * Tuning and test hooks, process-wide. restart_limit: consecutive aborts
+ * after which an operation gives up with PERCPU_RESTART_LIMIT (>= 1).
+ * force_abort: nonzero makes every section jump to its abort handler right
+ * after arming, so the restart bound can be exercised deterministically.
+ */
+extern uint32_t percpu_restart_limit __attribute__((visibility("hidden")));
+extern uint32_t percpu_force_abort __attribute__((visibility("hidden")));
+extern __thread uint64_t percpu_tls_aborts __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+#endif

@@ -1,0 +1,118 @@
+package dev.percpu.bridge;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The single internal entry point from Java into percpu's native code: the
+ * per-CPU index stacks (rseq and fallback drivers), registration facts, the
+ * mapping of native memory, and the test hooks.
+ *
+ * <p>Threading: every method may be called from any thread. The stack
+ * operations act on the calling thread's current CPU; in rseq mode they take
+ * no lock and perform no atomic read-modify-write, in fallback mode they take
+ * the CPU's try-lock. None of them blocks: a stack that cannot be used right
+ * now gives a negative result code and the caller goes elsewhere (the depot).
+ *
+ * <p>Result codes (non-negative values are indices or counts):
+ * {@link #EMPTY}, {@link #FULL}, {@link #NO_RSEQ}, {@link #RESTART_LIMIT},
+ * {@link #STOPPED}, {@link #BUSY}, {@link #BAD_CPU}.
+ */
+public interface Bridge {
+    /** Pop: the current CPU's stack holds nothing. */
+    int EMPTY = -1;
+    /** Push: the current CPU's stack is at capacity. */
+    int FULL = -2;
+    /** The calling thread has no working rseq registration: use the shared slow path. */
+    int NO_RSEQ = -3;
+    /** The section aborted {@link #restartLimit()} times in a row: use the shared slow path. */
+    int RESTART_LIMIT = -4;
+    /** A remote thread owns the current CPU's stack: use the shared slow path. */
+    int STOPPED = -5;
+    /** Fallback mode: the CPU's lock stayed taken: use the shared slow path. */
+    int BUSY = -6;
+    /** The kernel reported a CPU id beyond the block (CPU hot-added): use the shared slow path. */
+    int BAD_CPU = -7;
+
+    /** {@link #rseqStatus()}: no working registration for the calling thread. */
+    int RSEQ_UNAVAILABLE = 0;
+    /** {@link #rseqStatus()}: the thread uses the area glibc registered. */
+    int RSEQ_GLIBC = 1;
+    /** {@link #rseqStatus()}: the thread uses an area percpu registered itself. */
+    int RSEQ_OWN = 2;
+
+    /** Short name of this binding, for diagnostics ("jni"). */
+    String name();
+
+    /** Number of possible CPUs (highest id in /sys/devices/system/cpu/possible, plus one). */
+    int possibleCpus();
+
+    /** Registration of the calling thread: {@link #RSEQ_GLIBC}, {@link #RSEQ_OWN} or {@link #RSEQ_UNAVAILABLE}. */
+    int rseqStatus();
+
+    /** The CPU the calling thread runs on now (may change at any moment). */
+    int currentCpu();
+
+    /** Exact number of section aborts the calling thread has seen. */
+    long threadAborts();
+
+    /** Consecutive aborts after which an operation returns {@link #RESTART_LIMIT}. */
+    int restartLimit();
+
+    /** Sets the restart bound, process-wide; {@code limit >= 1}. */
+    void restartLimit(int limit);
+
+    /** Test hook, process-wide: when on, every rseq section takes its abort path. */
+    void forceAbort(boolean on);
+
+    /** {@code offsetof}/{@code sizeof} as compiled into the C side, by {@link StackLayout} field id. */
+    long layoutOffset(int field);
+
+    /**
+     * Maps a block of {@code ncpu} per-CPU stacks of {@code stride} entries.
+     *
+     * @throws IllegalArgumentException for sizes outside the native limits
+     * @throws OutOfMemoryError when the mapping fails
+     */
+    long createBlock(int ncpu, int stride);
+
+    /** Unmaps a block; it must not be used again. */
+    void destroyBlock(long block);
+
+    /** rseq pop on the current CPU: an index, {@link #EMPTY} or an error code. */
+    int pop(long block);
+
+    /** rseq push on the current CPU: 0, {@link #FULL} or an error code. */
+    int push(long block, int index);
+
+    /** rseq pop of up to {@code n} indices into {@code dst[offset ..]}: the count (0 when empty) or an error code. */
+    int popBatch(long block, int[] dst, int offset, int n);
+
+    /** rseq push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
+    int pushBatch(long block, int[] src, int offset, int n);
+
+    /** Fallback-mode pop (per-CPU try-lock): an index, {@link #EMPTY} or an error code. */
+    int fallbackPop(long block);
+
+    /** Fallback-mode push: 0, {@link #FULL} or an error code. */
+    int fallbackPush(long block, int index);
+
+    /** Fallback-mode batch pop: the count or an error code. */
+    int fallbackPopBatch(long block, int[] dst, int offset, int n);
+
+    /** Fallback-mode batch push: the count or an error code. */
+    int fallbackPushBatch(long block, int[] src, int offset, int n);
+
+    /**
+     * Reserves {@code bytes} of address space (anonymous, private, no swap
+     * reservation); pages are committed on first touch.
+     *
+     * @throws OutOfMemoryError when the mapping fails
+     */
+    long mapRegion(long bytes);
+
+    /** Unmaps a region made by {@link #mapRegion(long)}. */
+    void unmapRegion(long address, long bytes);
+
+    /** A direct {@link ByteBuffer} over native memory, in native byte order; {@code length <= Integer.MAX_VALUE}. */
+    ByteBuffer view(long address, long length);
+}

@@ -1,0 +1,192 @@
+package dev.percpu.bridge;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * {@link Bridge} over JNI: one static native method per operation, in
+ * {@code percpu_jni.c}. Batch operations pass the Java array itself (the C
+ * side pins it with {@code GetPrimitiveArrayCritical}, which does not copy on
+ * HotSpot), so a batch costs one crossing whatever its size.
+ *
+ * <p>Java-side checks happen here, before the crossing: array ranges, counts
+ * and sizes. The native side trusts them.
+ */
+public final class JniBridge implements Bridge {
+    private JniBridge() {
+    }
+
+    static JniBridge create() {
+        NativeLibrary.load();
+        return new JniBridge();
+    }
+
+    @Override
+    public String name() {
+        return "jni";
+    }
+
+    @Override
+    public int possibleCpus() {
+        return nPossibleCpus();
+    }
+
+    @Override
+    public int rseqStatus() {
+        return nRseqStatus();
+    }
+
+    @Override
+    public int currentCpu() {
+        return nCurrentCpu();
+    }
+
+    @Override
+    public long threadAborts() {
+        return nThreadAborts();
+    }
+
+    @Override
+    public int restartLimit() {
+        return nRestartLimit();
+    }
+
+    @Override
+    public void restartLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("restart limit must be >= 1, was " + limit);
+        }
+        nSetRestartLimit(limit);
+    }
+
+    @Override
+    public void forceAbort(boolean on) {
+        nSetForceAbort(on);
+    }
+
+    @Override
+    public long layoutOffset(int field) {
+        return nLayoutOffset(field);
+    }
+
+    @Override
+    public long createBlock(int ncpu, int stride) {
+        if (ncpu < 1 || stride < 1) {
+            throw new IllegalArgumentException("ncpu and stride must be >= 1, were " + ncpu + " and " + stride);
+        }
+        return nCreateBlock(ncpu, stride);
+    }
+
+    @Override
+    public void destroyBlock(long block) {
+        nDestroyBlock(block);
+    }
+
+    @Override
+    public int pop(long block) {
+        return nPop(block);
+    }
+
+    @Override
+    public int push(long block, int index) {
+        return nPush(block, index);
+    }
+
+    @Override
+    public int popBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nPopBatch(block, dst, offset, n);
+    }
+
+    @Override
+    public int pushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nPushBatch(block, src, offset, n);
+    }
+
+    @Override
+    public int fallbackPop(long block) {
+        return nFallbackPop(block);
+    }
+
+    @Override
+    public int fallbackPush(long block, int index) {
+        return nFallbackPush(block, index);
+    }
+
+    @Override
+    public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nFallbackPopBatch(block, dst, offset, n);
+    }
+
+    @Override
+    public int fallbackPushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nFallbackPushBatch(block, src, offset, n);
+    }
+
+    @Override
+    public long mapRegion(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("region size must be > 0, was " + bytes);
+        }
+        return nMapRegion(bytes);
+    }
+
+    @Override
+    public void unmapRegion(long address, long bytes) {
+        nUnmapRegion(address, bytes);
+    }
+
+    @Override
+    public ByteBuffer view(long address, long length) {
+        if (length < 0 || length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("view length must be in [0, 2^31), was " + length);
+        }
+        return nView(address, length).order(ByteOrder.nativeOrder());
+    }
+
+    private static native int nPossibleCpus();
+
+    private static native int nRseqStatus();
+
+    private static native int nCurrentCpu();
+
+    private static native long nThreadAborts();
+
+    private static native int nRestartLimit();
+
+    private static native void nSetRestartLimit(int limit);
+
+    private static native void nSetForceAbort(boolean on);
+
+    private static native long nLayoutOffset(int field);
+
+    private static native long nCreateBlock(int ncpu, int stride);
+
+    private static native void nDestroyBlock(long block);
+
+    private static native int nPop(long block);
+
+    private static native int nPush(long block, int index);
+
+    private static native int nPopBatch(long block, int[] dst, int offset, int n);
+
+    private static native int nPushBatch(long block, int[] src, int offset, int n);
+
+    private static native int nFallbackPop(long block);
+
+    private static native int nFallbackPush(long block, int index);
+
+    private static native int nFallbackPopBatch(long block, int[] dst, int offset, int n);
+
+    private static native int nFallbackPushBatch(long block, int[] src, int offset, int n);
+
+    private static native long nMapRegion(long bytes);
+
+    private static native void nUnmapRegion(long address, long bytes);
+
+    private static native ByteBuffer nView(long address, long length);
+}

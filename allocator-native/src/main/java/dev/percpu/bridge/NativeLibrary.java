@@ -1,0 +1,131 @@
+package dev.percpu.bridge;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Loads {@code libpercpu.so} from this jar. The library is a class-path
+ * resource at {@link #RESOURCE}; it is copied into a new private directory
+ * (mode 0700, unique name, so several JVMs starting at once never share or
+ * race on a file), loaded with {@link System#load}, and the file and
+ * directory are deleted right away: a loaded library stays mapped after its
+ * file is unlinked, so nothing is left behind even if the JVM is killed.
+ *
+ * <p>Where the library is written, in order: the directory named by the
+ * system property {@value #DIR_PROPERTY}; {@code java.io.tmpdir};
+ * {@code $XDG_RUNTIME_DIR}; {@code ~/.cache/percpu}; {@code /dev/shm}. A
+ * directory that cannot be written, or whose file system is mounted
+ * {@code noexec} (the load then fails), is skipped; if none works, the error
+ * lists every directory with its reason. The system property
+ * {@value #PATH_PROPERTY} instead names a library file to load as it is.
+ */
+public final class NativeLibrary {
+    /** Class-path location of the library inside the jar. */
+    public static final String RESOURCE = "/META-INF/native/linux-x86_64/libpercpu.so";
+    /** System property: the directory to extract into first. */
+    public static final String DIR_PROPERTY = "percpu.native.dir";
+    /** System property: a library file to load instead of the bundled one. */
+    public static final String PATH_PROPERTY = "percpu.native.path";
+
+    private static volatile String loadedFrom;
+    private static volatile String skipped = "";
+
+    private NativeLibrary() {
+    }
+
+    /** Loads the library once per JVM; later calls return at once. */
+    public static synchronized void load() {
+        if (loadedFrom != null) {
+            return;
+        }
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            throw new UnsatisfiedLinkError("percpu's native library is built for linux-x86_64 only; this JVM runs on "
+                + os + "-" + arch);
+        }
+        String explicit = System.getProperty(PATH_PROPERTY);
+        if (explicit != null) {
+            System.load(Paths.get(explicit).toAbsolutePath().toString());
+            loadedFrom = explicit;
+            return;
+        }
+        loadedFrom = extractAndLoad(candidateDirectories());
+    }
+
+    /** Where the library was loaded from (the directory it was extracted to), or null before {@link #load()}. */
+    public static String loadedFrom() {
+        return loadedFrom;
+    }
+
+    /** Directories tried and skipped before the one that worked, each with its reason; empty if none. */
+    public static String skipped() {
+        return skipped;
+    }
+
+    static List<Path> candidateDirectories() {
+        List<Path> dirs = new ArrayList<>();
+        addIfSet(dirs, System.getProperty(DIR_PROPERTY));
+        addIfSet(dirs, System.getProperty("java.io.tmpdir"));
+        addIfSet(dirs, System.getenv("XDG_RUNTIME_DIR"));
+        String home = System.getProperty("user.home");
+        if (home != null && !home.isEmpty()) {
+            dirs.add(Paths.get(home, ".cache", "percpu"));
+        }
+        dirs.add(Paths.get("/dev/shm"));
+        return dirs;
+    }
+
+    private static void addIfSet(List<Path> dirs, String dir) {
+        if (dir != null && !dir.isEmpty()) {
+            dirs.add(Paths.get(dir));
+        }
+    }
+
+    private static String extractAndLoad(List<Path> candidates) {
+        StringBuilder reasons = new StringBuilder();
+        for (Path base : candidates) {
+            try {
+                String dir = tryDirectory(base);
+                skipped = reasons.toString().trim();
+                return dir;
+            } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+                reasons.append("\n  ").append(base).append(": ").append(e);
+            }
+        }
+        throw new UnsatisfiedLinkError("could not load percpu's native library " + RESOURCE
+            + "; set -D" + DIR_PROPERTY + "=<a writable directory not mounted noexec>. Tried:" + reasons);
+    }
+
+    private static String tryDirectory(Path base) throws IOException {
+        Files.createDirectories(base);
+        Path dir = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+            ? Files.createTempDirectory(base, "percpu-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+            : Files.createTempDirectory(base, "percpu-");
+        Path file = dir.resolve("libpercpu.so");
+        try {
+            try (InputStream in = NativeLibrary.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new UnsatisfiedLinkError("resource " + RESOURCE + " is missing from the class path "
+                        + "(a jar built without its native library?)");
+                }
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.load(file.toString());
+            return dir.toString();
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+}

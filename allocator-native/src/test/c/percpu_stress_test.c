@@ -1,0 +1,368 @@
+/*
+ * percpu_stress_test.c - native stress test of the per-CPU stack sections.
+ *
+ * Built from the same sources as the library, with PERCPU_INJECT defined so
+ * that every section spins at numbered injection points. 6 x nproc worker
+ * threads push and pop random batches on one block while
+ *   - a signal thread sends SIGURG (no-op handler) to random workers,
+ *   - one busy thread pinned to each CPU competes with the workers,
+ * so sections are preempted, migrated and signalled at every point. A
+ * mutex-guarded overflow list stands in for the depot: entries that do not
+ * fit go there, empty stacks refill from it.
+ *
+ * Checked: conservation (every index exactly once at the end, in the
+ * stacks, the overflow list or nowhere else), aborts counted per injection
+ * point (the test fails if a point with a delay never aborted), the restart
+ * bound under the force-abort hook, LIFO order and the full/empty edges.
+ * The same run is repeated in fallback mode (no aborts expected there).
+ *
+ * Usage: percpu_stress_test [seconds per mode], default 2.
+ */
+#define PERCPU_INJECT 1
+#include "../../main/c/percpu_rseq.c"
+#include "../../main/c/percpu_block.c"
+#include "percpu_stack_ops.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
+uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
+__thread uint32_t percpu_inject_point;
+
+#define MAX_HELD 64
+#define MAX_THREADS 256
+
+static void *g_block;
+static uint32_t g_indices;
+static int g_fallback;
+static atomic_int g_stop;
+static atomic_ulong g_signals;
+static atomic_ulong g_ops;
+static atomic_ulong g_unexpected;
+static pthread_t g_workers[MAX_THREADS];
+static int g_nworkers;
+
+/* The overflow list ("depot" of this test). */
+static pthread_mutex_t g_overflow_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *g_overflow;
+static uint32_t g_overflow_len;
+
+static int failures;
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        if (!(cond)) {                                                    \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
+            fprintf(stderr, __VA_ARGS__);                                 \
+            fprintf(stderr, "\n");                                        \
+            failures++;                                                   \
+        }                                                                 \
+    } while (0)
+
+static void overflow_put(const uint32_t *in, uint32_t n)
+{
+    pthread_mutex_lock(&g_overflow_lock);
+    for (uint32_t i = 0; i < n; i++)
+        g_overflow[g_overflow_len++] = in[i];
+    pthread_mutex_unlock(&g_overflow_lock);
+}
+
+static uint32_t overflow_take(uint32_t *out, uint32_t n)
+{
+    pthread_mutex_lock(&g_overflow_lock);
+    uint32_t k = n < g_overflow_len ? n : g_overflow_len;
+    for (uint32_t i = 0; i < k; i++)
+        out[i] = g_overflow[--g_overflow_len];
+    pthread_mutex_unlock(&g_overflow_lock);
+    return k;
+}
+
+static int op_pop_batch(uint32_t *out, uint32_t n)
+{
+    return g_fallback ? percpu_fb_pop_batch(g_block, out, n) : percpu_pop_batch(g_block, out, n);
+}
+
+static int op_push_batch(const uint32_t *in, uint32_t n)
+{
+    return g_fallback ? percpu_fb_push_batch(g_block, in, n) : percpu_push_batch(g_block, in, n);
+}
+
+static int op_pop(void)
+{
+    return g_fallback ? percpu_fb_pop(g_block) : percpu_pop(g_block);
+}
+
+static int op_push(uint32_t index)
+{
+    return g_fallback ? percpu_fb_push(g_block, index) : percpu_push(g_block, index);
+}
+
+/* Codes after which the caller goes to the shared list; anything else is a bug here. */
+static int goes_to_overflow(int r)
+{
+    return r == PERCPU_RESTART_LIMIT || r == PERCPU_BUSY;
+}
+
+static void *worker(void *arg)
+{
+    unsigned int seed = (unsigned int) (uintptr_t) arg * 2654435761u;
+    uint32_t held[MAX_HELD];
+    uint32_t nheld = 0;
+    unsigned long ops = 0;
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        uint32_t choice = (uint32_t) rand_r(&seed);
+        if ((choice & 1) && nheld < MAX_HELD) {
+            uint32_t want = 1 + (choice >> 1) % (MAX_HELD - nheld);
+            int r;
+            if (want == 1) {
+                r = op_pop();
+                if (r >= 0) {
+                    held[nheld++] = (uint32_t) r;
+                    r = 1;
+                } else if (r == PERCPU_EMPTY) {
+                    r = 0;
+                }
+            } else {
+                r = op_pop_batch(held + nheld, want);
+                if (r > 0)
+                    nheld += (uint32_t) r;
+            }
+            if (r == 0 || goes_to_overflow(r)) {
+                nheld += overflow_take(held + nheld, want);
+            } else if (r < 0) {
+                atomic_fetch_add(&g_unexpected, 1);
+            }
+        } else if (nheld > 0) {
+            uint32_t give = 1 + (choice >> 1) % nheld;
+            int r;
+            if (give == 1) {
+                r = op_push(held[nheld - 1]);
+                r = r == PERCPU_OK ? 1 : r == PERCPU_FULL ? 0 : r;
+            } else {
+                r = op_push_batch(held + nheld - give, give);
+            }
+            if (r >= 0) {
+                /* The first r of the last `give` entries went to the stack; the rest overflow. */
+                overflow_put(held + nheld - give + r, give - (uint32_t) r);
+            } else if (goes_to_overflow(r)) {
+                overflow_put(held + nheld - give, give);
+            } else {
+                atomic_fetch_add(&g_unexpected, 1);
+                overflow_put(held + nheld - give, give);
+            }
+            nheld -= give;
+        }
+        ops++;
+    }
+    overflow_put(held, nheld);
+    atomic_fetch_add(&g_ops, ops);
+    return NULL;
+}
+
+static void on_sigurg(int sig)
+{
+    (void) sig;
+    atomic_fetch_add_explicit(&g_signals, 1, memory_order_relaxed);
+}
+
+static void *signaller(void *arg)
+{
+    (void) arg;
+    unsigned int seed = 7;
+    struct timespec pause = {0, 50 * 1000};
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        pthread_kill(g_workers[rand_r(&seed) % g_nworkers], SIGURG);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static void *pinned_spinner(void *arg)
+{
+    int cpu = (int) (intptr_t) arg;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    volatile unsigned long sink = 0;
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        for (int i = 0; i < 20000; i++)
+            sink += (unsigned long) i;
+        sched_yield();
+    }
+    return NULL;
+}
+
+/* Every index must be found exactly once across all stacks and the overflow list. */
+static void check_conservation(const char *mode)
+{
+    uint32_t *seen = calloc(g_indices, sizeof *seen);
+    uint32_t ncpu = percpu_block_ncpu(g_block);
+    uint64_t found = 0;
+    for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+        struct percpu_cpu_header *hdr = percpu_cpu_header(g_block, cpu);
+        const uint32_t *slots = (const uint32_t *) (uintptr_t) hdr->slots;
+        CHECK(hdr->top <= hdr->capacity, "%s: cpu %u top %u > capacity %u", mode, cpu, hdr->top, hdr->capacity);
+        CHECK(hdr->lock == 0, "%s: cpu %u lock left taken", mode, cpu);
+        for (uint32_t i = 0; i < hdr->top; i++) {
+            CHECK(slots[i] < g_indices, "%s: garbage index %u on cpu %u", mode, slots[i], cpu);
+            if (slots[i] < g_indices)
+                seen[slots[i]]++;
+            found++;
+        }
+    }
+    for (uint32_t i = 0; i < g_overflow_len; i++) {
+        CHECK(g_overflow[i] < g_indices, "%s: garbage index %u in overflow", mode, g_overflow[i]);
+        if (g_overflow[i] < g_indices)
+            seen[g_overflow[i]]++;
+        found++;
+    }
+    uint32_t lost = 0, duplicated = 0;
+    for (uint32_t i = 0; i < g_indices; i++) {
+        lost += seen[i] == 0;
+        duplicated += seen[i] > 1;
+    }
+    CHECK(lost == 0 && duplicated == 0 && found == g_indices,
+          "%s: conservation broken: %u lost, %u duplicated, %lu found of %u", mode, lost, duplicated,
+          (unsigned long) found, g_indices);
+    printf("%s: conservation ok, %u indices: %lu on stacks, %u in overflow\n", mode, g_indices,
+           (unsigned long) (found - g_overflow_len), g_overflow_len);
+    free(seen);
+}
+
+static void stress(int fallback, double seconds, uint32_t delay)
+{
+    int nproc = (int) sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t ncpu = (uint32_t) percpu_possible_cpus();
+    uint32_t stride = 256;
+    g_fallback = fallback;
+    g_indices = stride * ncpu;
+    g_block = percpu_block_create(ncpu, stride);
+    CHECK(g_block != NULL, "block create");
+    g_overflow = malloc(sizeof *g_overflow * g_indices);
+    g_overflow_len = 0;
+    for (uint32_t i = 0; i < g_indices; i++)
+        g_overflow[g_overflow_len++] = i;
+    for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
+        percpu_inject_aborts[p] = 0;
+        percpu_inject_delay[p] = p == 0 ? 0 : delay;
+    }
+    atomic_store(&g_stop, 0);
+    atomic_store(&g_signals, 0);
+    atomic_store(&g_ops, 0);
+    atomic_store(&g_unexpected, 0);
+
+    g_nworkers = 6 * nproc;
+    if (g_nworkers > MAX_THREADS)
+        g_nworkers = MAX_THREADS;
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_create(&g_workers[i], NULL, worker, (void *) (uintptr_t) (i + 1));
+    pthread_t spinners[MAX_THREADS];
+    int nspin = nproc < MAX_THREADS ? nproc : MAX_THREADS;
+    for (int i = 0; i < nspin; i++)
+        pthread_create(&spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
+    pthread_t sig;
+    pthread_create(&sig, NULL, signaller, NULL);
+
+    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
+    nanosleep(&run, NULL);
+    atomic_store(&g_stop, 1);
+    pthread_join(sig, NULL);
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_join(g_workers[i], NULL);
+    for (int i = 0; i < nspin; i++)
+        pthread_join(spinners[i], NULL);
+
+    const char *mode = fallback ? "fallback" : "rseq";
+    uint64_t total_aborts = 0;
+    for (int p = 0; p < PERCPU_INJECT_POINTS; p++)
+        total_aborts += percpu_inject_aborts[p];
+    printf("%s: %d workers, %lu ops, %lu signals, %lu aborts (point 0: %lu, 1: %lu, 2: %lu)\n", mode,
+           g_nworkers, (unsigned long) atomic_load(&g_ops), (unsigned long) atomic_load(&g_signals),
+           (unsigned long) total_aborts, (unsigned long) percpu_inject_aborts[0],
+           (unsigned long) percpu_inject_aborts[1], (unsigned long) percpu_inject_aborts[2]);
+    CHECK(atomic_load(&g_unexpected) == 0, "%s: %lu unexpected result codes", mode,
+          (unsigned long) atomic_load(&g_unexpected));
+    CHECK(atomic_load(&g_signals) > 0, "%s: no signal was delivered", mode);
+    if (fallback) {
+        CHECK(total_aborts == 0, "%s: fallback mode must not abort, saw %lu", mode, (unsigned long) total_aborts);
+    } else {
+        for (int p = 1; p <= 2; p++)
+            CHECK(percpu_inject_aborts[p] > 0, "%s: injection point %d never aborted", mode, p);
+    }
+    check_conservation(mode);
+    percpu_block_destroy(g_block);
+    free(g_overflow);
+}
+
+static void single_thread_edges(void)
+{
+    void *block = percpu_block_create((uint32_t) percpu_possible_cpus(), 4);
+    /* The thread may migrate between calls; pin it so one stack is used. */
+    cpu_set_t set, old;
+    sched_getaffinity(0, sizeof old, &old);
+    CPU_ZERO(&set);
+    CPU_SET(percpu_current_cpu(), &set);
+    sched_setaffinity(0, sizeof set, &set);
+    CHECK(percpu_pop(block) == PERCPU_EMPTY, "pop on an empty stack");
+    uint32_t in[6] = {1, 2, 3, 4, 5, 6}, out[6];
+    int pushed = percpu_push_batch(block, in, 6);
+    int popped = percpu_pop_batch(block, out, 6);
+    CHECK(pushed == 4 && popped == 4, "batch round trip is capped by capacity: pushed %d popped %d", pushed, popped);
+    CHECK(out[0] == 1 && out[3] == 4, "batch round trip keeps the order");
+    CHECK(percpu_push(block, 7) == PERCPU_OK, "push 7");
+    CHECK(percpu_push(block, 8) == PERCPU_OK, "push 8");
+    CHECK(percpu_pop(block) == 8 && percpu_pop(block) == 7, "LIFO order");
+    for (uint32_t i = 0; i < 4; i++)
+        CHECK(percpu_push(block, i) == PERCPU_OK, "fill %u", i);
+    CHECK(percpu_push(block, 9) == PERCPU_FULL, "push on a full stack");
+    CHECK(percpu_push_batch(block, in, 3) == 0, "batch push on a full stack");
+    CHECK(percpu_pop_batch(block, out, 6) == 4, "batch pop takes what is there");
+    CHECK(out[0] == 0 && out[3] == 3, "batch pop order is bottom to top");
+    CHECK(percpu_pop_batch(block, out, 6) == 0, "batch pop on an empty stack");
+
+    /* Stopped stacks are left alone. */
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, (uint32_t) percpu_current_cpu());
+    hdr->stopped = 1;
+    CHECK(percpu_push(block, 1) == PERCPU_STOPPED, "push on a stopped stack");
+    CHECK(percpu_fb_push(block, 1) == PERCPU_STOPPED, "fallback push on a stopped stack");
+    hdr->stopped = 0;
+
+    /* Bounded restarts: with every section aborting, the call gives up after the limit. */
+    uint64_t before = percpu_thread_aborts();
+    percpu_force_abort = 1;
+    int r = percpu_pop(block);
+    percpu_force_abort = 0;
+    CHECK(r == PERCPU_RESTART_LIMIT, "forced aborts give PERCPU_RESTART_LIMIT, got %d", r);
+    CHECK(percpu_thread_aborts() - before == percpu_restart_limit, "counted %lu aborts, limit %u",
+          (unsigned long) (percpu_thread_aborts() - before), percpu_restart_limit);
+    sched_setaffinity(0, sizeof old, &old);
+    percpu_block_destroy(block);
+    printf("edges: ok (rseq status %d, possible cpus %d)\n", percpu_rseq_status(), percpu_possible_cpus());
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigurg;
+    sigaction(SIGURG, &sa, NULL);
+
+    if (percpu_rseq_status() == PERCPU_RSEQ_UNAVAILABLE) {
+        printf("rseq unavailable here: only the fallback run is done\n");
+    } else {
+        single_thread_edges();
+        stress(0, seconds, 2000);
+    }
+    stress(1, seconds / 2, 2000);
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("percpu_stress_test: all checks passed\n");
+    return 0;
+}

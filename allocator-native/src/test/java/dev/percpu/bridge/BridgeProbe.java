@@ -1,0 +1,28 @@
+package dev.percpu.bridge;
+
+/**
+ * Main class run in forked JVMs by the loader and registration tests: loads
+ * the bridge, does a push/pop round trip, and prints what it saw as
+ * {@code key=value} lines.
+ */
+public final class BridgeProbe {
+    private BridgeProbe() {
+    }
+
+    public static void main(String[] args) {
+        Bridge bridge = Bridges.get();
+        System.out.println("bridge=" + bridge.name());
+        System.out.println("loadedFrom=" + NativeLibrary.loadedFrom());
+        System.out.println("skipped=" + NativeLibrary.skipped().replace('\n', ' '));
+        int status = bridge.rseqStatus();
+        System.out.println("rseqStatus=" + status);
+        long block = bridge.createBlock(bridge.possibleCpus(), 8);
+        try {
+            int pushed = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPush(block, 5) : bridge.push(block, 5);
+            int popped = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPop(block) : bridge.pop(block);
+            System.out.println("roundTrip=" + (pushed == 0 && popped == 5 ? "ok" : "failed " + pushed + " " + popped));
+        } finally {
+            bridge.destroyBlock(block);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.percpu.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The hand-written Java layout constants agree with the C compiler's offsetof/sizeof. */
+class StackLayoutTest {
+    private final Bridge bridge = Bridges.get();
+
+    private void assertField(int field, long javaValue, String name) {
+        assertEquals(bridge.layoutOffset(field), javaValue, name + ": Java and C disagree");
+    }
+
+    @Test
+    void shouldAgreeWithTheCLayout() {
+        assertField(StackLayout.FIELD_LINE, StackLayout.LINE, "LINE");
+        assertField(StackLayout.FIELD_CPU_HEADER_SIZE, StackLayout.LINE, "cpu header size");
+        assertField(StackLayout.FIELD_BLOCK_HEADER_SIZE, StackLayout.LINE, "block header size");
+        assertField(StackLayout.FIELD_BLOCK_MAGIC, StackLayout.BLOCK_MAGIC_OFFSET, "magic");
+        assertField(StackLayout.FIELD_BLOCK_NCPU, StackLayout.BLOCK_NCPU_OFFSET, "ncpu");
+        assertField(StackLayout.FIELD_BLOCK_STRIDE, StackLayout.BLOCK_STRIDE_OFFSET, "stride");
+        assertField(StackLayout.FIELD_BLOCK_MAPPING_SIZE, StackLayout.BLOCK_MAPPING_SIZE_OFFSET, "mapping size");
+        assertField(StackLayout.FIELD_CPU_TOP, StackLayout.TOP_OFFSET, "top");
+        assertField(StackLayout.FIELD_CPU_CAPACITY, StackLayout.CAPACITY_OFFSET, "capacity");
+        assertField(StackLayout.FIELD_CPU_STOPPED, StackLayout.STOPPED_OFFSET, "stopped");
+        assertField(StackLayout.FIELD_CPU_LOCK, StackLayout.LOCK_OFFSET, "lock");
+        assertField(StackLayout.FIELD_CPU_SLOTS, StackLayout.SLOTS_OFFSET, "slots");
+        assertField(StackLayout.FIELD_CPU_POPS, StackLayout.POPS_OFFSET, "pops");
+        assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
+        assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
+        assertEquals(-1, bridge.layoutOffset(999), "unknown field id");
+    }
+
+    @Test
+    void shouldLayOutANewBlockAsDrawn() {
+        int ncpu = bridge.possibleCpus();
+        long block = bridge.createBlock(ncpu, 10);
+        try {
+            java.nio.ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+            assertEquals(0x50435055, view.getInt(StackLayout.BLOCK_MAGIC_OFFSET));
+            assertEquals(ncpu, view.getInt(StackLayout.BLOCK_NCPU_OFFSET));
+            assertEquals(10, view.getInt(StackLayout.BLOCK_STRIDE_OFFSET));
+            long previousSlots = 0;
+            for (int cpu = 0; cpu < ncpu; cpu++) {
+                int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
+                assertEquals(0, view.getInt(hdr + StackLayout.TOP_OFFSET));
+                assertEquals(10, view.getInt(hdr + StackLayout.CAPACITY_OFFSET));
+                long slots = view.getLong(hdr + StackLayout.SLOTS_OFFSET);
+                assertEquals(0, slots % StackLayout.LINE, "slot arrays start on a 128-byte boundary");
+                if (cpu > 0) {
+                    assertEquals(StackLayout.LINE, slots - previousSlots, "10 entries round up to one line");
+                }
+                previousSlots = slots;
+            }
+        } finally {
+            bridge.destroyBlock(block);
+        }
+    }
+}

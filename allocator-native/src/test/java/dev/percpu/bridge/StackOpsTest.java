@@ -1,0 +1,121 @@
+package dev.percpu.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Single-thread behaviour of the rseq stack operations through the bridge. */
+class StackOpsTest {
+    private final Bridge bridge = Bridges.get();
+    private long block;
+
+    @BeforeEach
+    void setUp() {
+        RseqAvailability.requireRseq(bridge);
+        block = bridge.createBlock(bridge.possibleCpus(), 4);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (block != 0) {
+            bridge.destroyBlock(block);
+        }
+    }
+
+    @Test
+    void shouldRunInRseqModeWithGlibcRegistration() {
+        int status = bridge.rseqStatus();
+        assertEquals(Bridge.RSEQ_GLIBC, status, "glibc 2.35+ registers rseq for every thread; status " + status);
+        assertNotEquals(Bridge.NO_RSEQ, bridge.pop(block));
+    }
+
+    @Test
+    void shouldBeLifoAndReportEmptyAndFullPerCpu() {
+        // Each call may run on a different CPU; retry a round until it stayed on one CPU.
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int cpu = bridge.currentCpu();
+            drain();
+            int[] in = {11, 12, 13, 14, 15};
+            int pushed = bridge.pushBatch(block, in, 0, 5);
+            int full = bridge.push(block, 99);
+            int top = bridge.pop(block);
+            int[] out = new int[8];
+            int popped = bridge.popBatch(block, out, 0, 8);
+            int empty = bridge.pop(block);
+            if (bridge.currentCpu() != cpu) {
+                continue;
+            }
+            assertEquals(4, pushed, "a batch push stops at capacity");
+            assertEquals(Bridge.FULL, full);
+            assertEquals(14, top, "last in, first out");
+            assertEquals(3, popped);
+            assertEquals(11, out[0]);
+            assertEquals(13, out[2]);
+            assertEquals(Bridge.EMPTY, empty);
+            return;
+        }
+        throw new AssertionError("migrated during every one of 100 rounds");
+    }
+
+    @Test
+    void shouldRejectArrayRangesBeforeCrossingIntoC() {
+        int[] small = new int[2];
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, small, 1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, small, -1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.fallbackPushBatch(block, small, 0, 3));
+        assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(0, 4));
+        assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(1, 1 << 30));
+        assertThrows(IllegalArgumentException.class, () -> bridge.restartLimit(0));
+    }
+
+    @Test
+    void shouldLeaveAStoppedStackAlone() {
+        ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(bridge.possibleCpus()));
+        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+            view.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.STOPPED_OFFSET, 1);
+        }
+        assertEquals(Bridge.STOPPED, bridge.push(block, 1));
+        assertEquals(Bridge.STOPPED, bridge.pop(block));
+        assertEquals(Bridge.STOPPED, bridge.fallbackPush(block, 1));
+        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+            int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
+            assertEquals(0, view.getInt(hdr + StackLayout.TOP_OFFSET), "a stopped stack is not modified");
+            view.putInt(hdr + StackLayout.STOPPED_OFFSET, 0);
+        }
+    }
+
+    @Test
+    void shouldGiveUpAfterTheRestartLimitWhenEverySectionAborts() {
+        int limit = bridge.restartLimit();
+        bridge.restartLimit(5);
+        long before = bridge.threadAborts();
+        bridge.forceAbort(true);
+        int pop;
+        int push;
+        try {
+            pop = bridge.pop(block);
+            push = bridge.push(block, 3);
+        } finally {
+            bridge.forceAbort(false);
+            bridge.restartLimit(limit);
+        }
+        assertEquals(Bridge.RESTART_LIMIT, pop);
+        assertEquals(Bridge.RESTART_LIMIT, push);
+        assertEquals(10, bridge.threadAborts() - before, "each call aborted exactly limit times");
+        assertTrue(bridge.push(block, 3) >= 0 || bridge.push(block, 3) == Bridge.FULL, "works again after the hook");
+    }
+
+    /** Empties every CPU's stack; only this thread uses the block, so writing top directly is safe. */
+    private void drain() {
+        ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(bridge.possibleCpus()));
+        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+            view.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.TOP_OFFSET, 0);
+        }
+    }
+}
