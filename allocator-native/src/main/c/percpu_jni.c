@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <jni.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "dev_percpu_bridge_JniBridge.h"
 #include "percpu_layout.h"
+#include "percpu_remote.h"
 #include "percpu_rseq.h"
 #include "percpu_stack_ops.h"
 
@@ -193,4 +195,52 @@ JNIEXPORT jobject JNICALL Java_dev_percpu_bridge_JniBridge_nView(JNIEnv *env, jc
 {
     (void) cls;
     return (*env)->NewDirectByteBuffer(env, BLOCK(address), length);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFenceKind(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_remote_fence_kind();
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteFences(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return (jlong) percpu_remote_fences();
+}
+
+/* May block (membarrier, lock): copies through a malloc'd buffer, never a pinned array. */
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteTake(JNIEnv *env, jclass cls, jlong block, jint cpu,
+                                                                  jintArray dst, jint offset, jint n, jboolean fallback)
+{
+    (void) cls;
+    uint32_t *buf = malloc(sizeof *buf * (size_t) n);
+    if (buf == NULL) {
+        throw_named(env, "java/lang/OutOfMemoryError", "remote take buffer", ENOMEM);
+        return 0;
+    }
+    int r = percpu_remote_take(BLOCK(block), (uint32_t) cpu, buf, (uint32_t) n, fallback ? 1 : 0);
+    if (r > 0)
+        (*env)->SetIntArrayRegion(env, dst, offset, r, (const jint *) buf);
+    free(buf);
+    if (r < 0) {
+        throw_named(env, "java/lang/IllegalStateException", "remote access to a per-CPU stack", -r);
+        return 0;
+    }
+    return r;
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nCloseBlock(JNIEnv *env, jclass cls, jlong block,
+                                                                  jboolean fallback)
+{
+    (void) cls;
+    int rc = percpu_block_close(BLOCK(block), fallback ? 1 : 0);
+    if (rc != 0)
+        throw_named(env, "java/lang/IllegalStateException", "stopping the per-CPU stacks at close", -rc);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPinCurrentThread(JNIEnv *env, jclass cls, jint cpu)
+{
+    (void) env; (void) cls;
+    return percpu_pin_current_thread(cpu);
 }

@@ -105,3 +105,27 @@ int percpu_possible_cpus(void)
     }
     return highest + 1;
 }
+
+static __thread cpu_set_t percpu_saved_affinity;
+static __thread int percpu_affinity_saved;
+
+int percpu_pin_current_thread(int cpu)
+{
+    if (cpu < 0) {
+        if (!percpu_affinity_saved)
+            return 0;
+        percpu_affinity_saved = 0;
+        return sched_setaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) == 0 ? 0 : -errno;
+    }
+    if (cpu >= CPU_SETSIZE)
+        return -EINVAL;
+    if (!percpu_affinity_saved) {
+        if (sched_getaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) != 0)
+            return -errno;
+        percpu_affinity_saved = 1;
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    return sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : -errno;
+}

@@ -69,6 +69,7 @@
 
 #define PERCPU_LINE 128u
 #define PERCPU_BLOCK_MAGIC 0x50435055u /* "PCPU" */
+#define PERCPU_BLOCK_CLOSED_MAGIC 0x50435058u /* "XCPU": closed, headers kept */
 
 struct percpu_block_header {
     uint32_t magic;

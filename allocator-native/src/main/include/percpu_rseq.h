@@ -89,6 +89,13 @@ int percpu_current_cpu(void);
 /* Number of possible CPUs: highest id in /sys/devices/system/cpu/possible + 1. */
 int percpu_possible_cpus(void);
 
+/*
+ * Pins the calling thread to one CPU (saving its affinity the first time),
+ * or with cpu < 0 restores the saved affinity. For tests and benchmarks.
+ * Returns 0 or -errno.
+ */
+int percpu_pin_current_thread(int cpu);
+
 /* Aborts seen by the calling thread since it started (exact). */
 uint64_t percpu_thread_aborts(void);
 

@@ -6,6 +6,8 @@
  * threads push and pop random batches on one block while
  *   - a signal thread sends SIGURG (no-op handler) to random workers,
  *   - one busy thread pinned to each CPU competes with the workers,
+ *   - a drainer thread takes entries off random CPUs' stacks remotely
+ *     (stop + membarrier fence in rseq mode, the lock in fallback mode),
  * so sections are preempted, migrated and signalled at every point. A
  * mutex-guarded overflow list stands in for the depot: entries that do not
  * fit go there, empty stacks refill from it.
@@ -21,6 +23,7 @@
 #define PERCPU_INJECT 1
 #include "../../main/c/percpu_rseq.c"
 #include "../../main/c/percpu_block.c"
+#include "../../main/c/percpu_remote.c"
 #include "percpu_stack_ops.h"
 
 #include <pthread.h>
@@ -103,7 +106,7 @@ static int op_push(uint32_t index)
 /* Codes after which the caller goes to the shared list; anything else is a bug here. */
 static int goes_to_overflow(int r)
 {
-    return r == PERCPU_RESTART_LIMIT || r == PERCPU_BUSY;
+    return r == PERCPU_RESTART_LIMIT || r == PERCPU_BUSY || r == PERCPU_STOPPED;
 }
 
 static void *worker(void *arg)
@@ -175,6 +178,28 @@ static void *signaller(void *arg)
     struct timespec pause = {0, 50 * 1000};
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
         pthread_kill(g_workers[rand_r(&seed) % g_nworkers], SIGURG);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static atomic_ulong g_remote_taken;
+
+static void *drainer(void *arg)
+{
+    (void) arg;
+    unsigned int seed = 11;
+    uint32_t buf[64];
+    struct timespec pause = {0, 500 * 1000};
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        uint32_t cpu = (uint32_t) rand_r(&seed) % percpu_block_ncpu(g_block);
+        int k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
+        if (k > 0) {
+            overflow_put(buf, (uint32_t) k);
+            atomic_fetch_add(&g_remote_taken, (unsigned long) k);
+        } else if (k < 0) {
+            atomic_fetch_add(&g_unexpected, 1);
+        }
         nanosleep(&pause, NULL);
     }
     return NULL;
@@ -264,13 +289,17 @@ static void stress(int fallback, double seconds, uint32_t delay)
     int nspin = nproc < MAX_THREADS ? nproc : MAX_THREADS;
     for (int i = 0; i < nspin; i++)
         pthread_create(&spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
-    pthread_t sig;
+    pthread_t sig, drain;
+    atomic_store(&g_remote_taken, 0);
+    uint64_t fences_before = percpu_remote_fences();
     pthread_create(&sig, NULL, signaller, NULL);
+    pthread_create(&drain, NULL, drainer, NULL);
 
     struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
     nanosleep(&run, NULL);
     atomic_store(&g_stop, 1);
     pthread_join(sig, NULL);
+    pthread_join(drain, NULL);
     for (int i = 0; i < g_nworkers; i++)
         pthread_join(g_workers[i], NULL);
     for (int i = 0; i < nspin; i++)
@@ -286,7 +315,13 @@ static void stress(int fallback, double seconds, uint32_t delay)
            (unsigned long) percpu_inject_aborts[1], (unsigned long) percpu_inject_aborts[2]);
     CHECK(atomic_load(&g_unexpected) == 0, "%s: %lu unexpected result codes", mode,
           (unsigned long) atomic_load(&g_unexpected));
+    printf("%s: drainer took %lu entries remotely, %lu fences (kind %d)\n", mode,
+           (unsigned long) atomic_load(&g_remote_taken), (unsigned long) (percpu_remote_fences() - fences_before),
+           percpu_remote_fence_kind());
     CHECK(atomic_load(&g_signals) > 0, "%s: no signal was delivered", mode);
+    CHECK(atomic_load(&g_remote_taken) > 0, "%s: the drainer never took anything", mode);
+    if (!fallback)
+        CHECK(percpu_remote_fences() > fences_before, "%s: remote takes ran no fence", mode);
     if (fallback) {
         CHECK(total_aborts == 0, "%s: fallback mode must not abort, saw %lu", mode, (unsigned long) total_aborts);
     } else {

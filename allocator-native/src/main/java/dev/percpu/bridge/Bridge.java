@@ -40,6 +40,11 @@ public interface Bridge {
     /** {@link #rseqStatus()}: the thread uses an area percpu registered itself. */
     int RSEQ_OWN = 2;
 
+    /** {@link #fenceKind()}: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ) on one CPU. */
+    int FENCE_MEMBARRIER = 1;
+    /** {@link #fenceKind()}: the remote thread moves itself onto the CPU with sched_setaffinity. */
+    int FENCE_AFFINITY = 2;
+
     /** Short name of this binding, for diagnostics ("jni"). */
     String name();
 
@@ -54,6 +59,15 @@ public interface Bridge {
 
     /** Exact number of section aborts the calling thread has seen. */
     long threadAborts();
+
+    /**
+     * Pins the calling thread to {@code cpu} (its previous affinity is saved
+     * the first time), or restores the saved affinity when {@code cpu < 0}.
+     * For tests, benchmarks and the rebalancer's affinity fence.
+     *
+     * @return true on success, false when the kernel refused (CPU offline or outside the cpuset)
+     */
+    boolean pinCurrentThread(int cpu);
 
     /** Consecutive aborts after which an operation returns {@link #RESTART_LIMIT}. */
     int restartLimit();
@@ -77,6 +91,29 @@ public interface Bridge {
 
     /** Unmaps a block; it must not be used again. */
     void destroyBlock(long block);
+
+    /** {@link #FENCE_MEMBARRIER} or {@link #FENCE_AFFINITY}: how remote access waits out sections on a CPU. */
+    int fenceKind();
+
+    /** Fences run by this process so far (membarrier calls or affinity moves). */
+    long remoteFences();
+
+    /**
+     * Takes up to {@code n} indices off CPU {@code cpu}'s stack from any
+     * thread (stop, fence, take, resume in rseq mode; the CPU's lock in
+     * fallback mode). May block briefly; never a critical downcall.
+     *
+     * @return the count taken
+     * @throws IllegalStateException when the CPU cannot be fenced or the block is closed
+     */
+    int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback);
+
+    /**
+     * Stops every CPU's stack for good and releases the slot arrays; the
+     * header page stays mapped so that racing calls see {@link #STOPPED}.
+     * The block must not be destroyed afterwards.
+     */
+    void closeBlock(long block, boolean fallback);
 
     /** rseq pop on the current CPU: an index, {@link #EMPTY} or an error code. */
     int pop(long block);

@@ -48,6 +48,11 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public boolean pinCurrentThread(int cpu) {
+        return nPinCurrentThread(cpu) == 0;
+    }
+
+    @Override
     public int restartLimit() {
         return nRestartLimit();
     }
@@ -81,6 +86,30 @@ public final class JniBridge implements Bridge {
     @Override
     public void destroyBlock(long block) {
         nDestroyBlock(block);
+    }
+
+    @Override
+    public int fenceKind() {
+        return nFenceKind();
+    }
+
+    @Override
+    public long remoteFences() {
+        return nRemoteFences();
+    }
+
+    @Override
+    public int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0, was " + cpu);
+        }
+        return n == 0 ? 0 : nRemoteTake(block, cpu, dst, offset, n, fallback);
+    }
+
+    @Override
+    public void closeBlock(long block, boolean fallback) {
+        nCloseBlock(block, fallback);
     }
 
     @Override
@@ -156,6 +185,8 @@ public final class JniBridge implements Bridge {
 
     private static native long nThreadAborts();
 
+    private static native int nPinCurrentThread(int cpu);
+
     private static native int nRestartLimit();
 
     private static native void nSetRestartLimit(int limit);
@@ -167,6 +198,14 @@ public final class JniBridge implements Bridge {
     private static native long nCreateBlock(int ncpu, int stride);
 
     private static native void nDestroyBlock(long block);
+
+    private static native int nFenceKind();
+
+    private static native long nRemoteFences();
+
+    private static native int nRemoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback);
+
+    private static native void nCloseBlock(long block, boolean fallback);
 
     private static native int nPop(long block);
 

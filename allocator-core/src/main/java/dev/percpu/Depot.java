@@ -1,0 +1,82 @@
+package dev.percpu;
+
+import java.util.Arrays;
+
+/**
+ * The shared freelist behind the per-CPU stacks: slot indices that no CPU
+ * caches, plus the never-used tail of the region.
+ *
+ * <p>Fresh slots are carved from the region in index order only when the
+ * freed ones run out, so pages of the region are touched (and committed by
+ * the kernel) only as the pool's high-water mark grows.
+ *
+ * <p>Not thread-safe: every method is called with the owning allocator's
+ * depot lock held ({@code synchronized (depot)}), which also guards the
+ * scratch array and the counters.
+ */
+final class Depot {
+    private final int slots;
+    /** Indices below this have been handed out at least once; volatile for the free() sanity check. */
+    private volatile int carved;
+    private int[] free = new int[64];
+    private int freeCount;
+
+    /** Scratch for moving batches between a CPU stack and the depot, sized to the batch. */
+    final int[] scratch;
+
+    long lockAcquisitions;
+    long refills;
+    long flushes;
+    long slowPathEntries;
+    long steals;
+    long drainedSlots;
+
+    Depot(int slots, int batchSize) {
+        this.slots = slots;
+        this.scratch = new int[Math.max(batchSize, 1)];
+    }
+
+    /** Takes up to n indices into dst[offset ..]: freed ones first, then fresh ones. Returns the count. */
+    int take(int[] dst, int offset, int n) {
+        int k = Math.min(n, freeCount);
+        System.arraycopy(free, freeCount - k, dst, offset, k);
+        freeCount -= k;
+        int carvedNow = carved;
+        int fresh = Math.min(n - k, slots - carvedNow);
+        for (int i = 0; i < fresh; i++) {
+            dst[offset + k + i] = carvedNow + i;
+        }
+        carved = carvedNow + fresh;
+        return k + fresh;
+    }
+
+    void put(int index) {
+        if (freeCount == free.length) {
+            grow(1);
+        }
+        free[freeCount++] = index;
+    }
+
+    void put(int[] src, int offset, int n) {
+        if (freeCount + n > free.length) {
+            grow(n);
+        }
+        System.arraycopy(src, offset, free, freeCount, n);
+        freeCount += n;
+    }
+
+    private void grow(int extra) {
+        int needed = freeCount + extra;
+        free = Arrays.copyOf(free, Math.max(needed, Math.min(slots, free.length * 2)));
+    }
+
+    /** Slots held here, freed or never used. */
+    long available() {
+        return freeCount + (long) (slots - carved);
+    }
+
+    /** Slots handed out at least once (the high-water mark of the region). */
+    int carved() {
+        return carved;
+    }
+}

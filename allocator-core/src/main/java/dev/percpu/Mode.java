@@ -1,0 +1,40 @@
+package dev.percpu;
+
+/**
+ * How a pool drives its per-CPU stacks.
+ *
+ * <p>Chosen per pool by {@link SlabConfig.Builder#mode(Mode)}; when the
+ * builder leaves it unset, the system property {@value #PROPERTY} decides
+ * ({@code auto}, {@code rseq} or {@code fallback}), and without that,
+ * {@link #AUTO}. The builder always wins over the property. A pool reports
+ * the mode it resolved to with {@link SlabAllocator#mode()}: never AUTO.
+ */
+public enum Mode {
+    /** rseq where the kernel and the thread's registration allow it, otherwise fallback. */
+    AUTO,
+    /** Restartable sequences: no lock, no atomic read-modify-write on the fast path. Fails to build where unavailable. */
+    RSEQ,
+    /** The same stacks under a per-CPU try-lock (one CAS and one release store per operation). */
+    FALLBACK;
+
+    /** System property consulted when the builder sets no mode. */
+    public static final String PROPERTY = "percpu.mode";
+
+    static Mode fromProperty() {
+        String value = System.getProperty(PROPERTY);
+        if (value == null || value.isBlank()) {
+            return AUTO;
+        }
+        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto":
+                return AUTO;
+            case "rseq":
+                return RSEQ;
+            case "fallback":
+                return FALLBACK;
+            default:
+                throw new IllegalArgumentException(
+                    PROPERTY + "=" + value + " is not a mode (auto, rseq or fallback)");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.percpu;
+
+/**
+ * Immutable configuration of a {@link SlabAllocator}, made by {@link #builder()}.
+ *
+ * <table>
+ *   <caption>Settings and limits</caption>
+ *   <tr><th>setting</th><th>default</th><th>limits</th></tr>
+ *   <tr><td>slot size</td><td>required</td><td>{@value #MIN_SLOT_SIZE} to {@value #MAX_SLOT_SIZE} bytes, a multiple of {@value #SLOT_ALIGNMENT}</td></tr>
+ *   <tr><td>capacity</td><td>required</td><td>1 to {@value #MAX_SLOTS} slots, and at most {@value #MAX_REGION_BYTES} bytes of region</td></tr>
+ *   <tr><td>per-CPU capacity</td><td>{@value #DEFAULT_PER_CPU_CAPACITY}</td><td>1 to {@value #MAX_PER_CPU_CAPACITY} slots cached by one CPU</td></tr>
+ *   <tr><td>batch size</td><td>min({@value #DEFAULT_BATCH_SIZE}, per-CPU capacity)</td><td>1 to per-CPU capacity: slots moved per refill or flush</td></tr>
+ *   <tr><td>mode</td><td>system property {@value Mode#PROPERTY}, else AUTO</td><td>see {@link Mode}</td></tr>
+ * </table>
+ *
+ * <p>A request outside the limits fails in {@link Builder#build()} with an
+ * {@link IllegalArgumentException} that names the setting, the value and the limit.
+ */
+public final class SlabConfig {
+    /** Smallest slot, bytes. */
+    public static final int MIN_SLOT_SIZE = 16;
+    /** Largest slot, bytes (1 GiB). */
+    public static final int MAX_SLOT_SIZE = 1 << 30;
+    /** Slot sizes are multiples of this, so every slot address is 16-byte aligned. */
+    public static final int SLOT_ALIGNMENT = 16;
+    /** Most slots in one allocator (2^28): slot indices and the depot stay small. */
+    public static final long MAX_SLOTS = 1L << 28;
+    /** Largest region one allocator reserves (1 TiB of address space; pages are committed on use). */
+    public static final long MAX_REGION_BYTES = 1L << 40;
+    /** Default number of slots one CPU's stack may cache. */
+    public static final int DEFAULT_PER_CPU_CAPACITY = 512;
+    /** Largest per-CPU capacity. */
+    public static final int MAX_PER_CPU_CAPACITY = 1 << 20;
+    /** Default number of slots moved between a CPU stack and the depot at once. */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
+    private static final int UNSET = -1;
+
+    private final int slotSize;
+    private final int slots;
+    private final int perCpuCapacity;
+    private final int batchSize;
+    private final Mode mode;
+
+    private SlabConfig(Builder b) {
+        this.slotSize = b.slotSize;
+        this.slots = (int) b.slots;
+        this.perCpuCapacity = b.perCpuCapacity;
+        this.batchSize = b.batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, b.perCpuCapacity) : b.batchSize;
+        this.mode = b.mode != null ? b.mode : Mode.fromProperty();
+    }
+
+    /** A builder with the defaults above. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Bytes per slot. */
+    public int slotSize() {
+        return slotSize;
+    }
+
+    /** Number of slots in the region. */
+    public int slots() {
+        return slots;
+    }
+
+    /** Region size in bytes: {@code slots() * slotSize()}. */
+    public long regionBytes() {
+        return (long) slots * slotSize;
+    }
+
+    /** Slots one CPU's stack may hold. */
+    public int perCpuCapacity() {
+        return perCpuCapacity;
+    }
+
+    /** Slots moved per refill from, or flush to, the depot. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** The requested mode (may be AUTO; the allocator reports what it resolved to). */
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public String toString() {
+        return "SlabConfig[slotSize=" + slotSize + ", slots=" + slots + ", perCpuCapacity=" + perCpuCapacity
+            + ", batchSize=" + batchSize + ", mode=" + mode + "]";
+    }
+
+    /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
+    public static final class Builder {
+        private int slotSize;
+        private long slots;
+        private long capacityBytes;
+        private int perCpuCapacity = DEFAULT_PER_CPU_CAPACITY;
+        private int batchSize = UNSET;
+        private Mode mode;
+
+        private Builder() {
+        }
+
+        /** Bytes per slot: a multiple of {@value SlabConfig#SLOT_ALIGNMENT} in [{@value SlabConfig#MIN_SLOT_SIZE}, 1 GiB]. */
+        public Builder slotSize(int bytes) {
+            this.slotSize = bytes;
+            return this;
+        }
+
+        /** Total capacity as a number of slots (replaces {@link #capacityBytes(long)}). */
+        public Builder capacitySlots(long count) {
+            this.slots = count;
+            this.capacityBytes = 0;
+            return this;
+        }
+
+        /** Total capacity in bytes, rounded down to whole slots (replaces {@link #capacitySlots(long)}). */
+        public Builder capacityBytes(long bytes) {
+            this.capacityBytes = bytes;
+            this.slots = 0;
+            return this;
+        }
+
+        /** Slots one CPU's stack may cache. */
+        public Builder perCpuCapacity(int count) {
+            this.perCpuCapacity = count;
+            return this;
+        }
+
+        /** Slots moved per refill or flush. */
+        public Builder batchSize(int count) {
+            this.batchSize = count;
+            return this;
+        }
+
+        /** The mode; wins over the system property {@value Mode#PROPERTY}. */
+        public Builder mode(Mode mode) {
+            this.mode = java.util.Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Checks every setting and makes the config.
+         *
+         * @throws IllegalArgumentException naming the first setting out of its limits
+         */
+        public SlabConfig build() {
+            if (slotSize < MIN_SLOT_SIZE || slotSize > MAX_SLOT_SIZE || slotSize % SLOT_ALIGNMENT != 0) {
+                throw new IllegalArgumentException("slotSize " + slotSize + " must be a multiple of "
+                    + SLOT_ALIGNMENT + " in [" + MIN_SLOT_SIZE + ", " + MAX_SLOT_SIZE + "]");
+            }
+            if (capacityBytes != 0) {
+                if (capacityBytes < 0) {
+                    throw new IllegalArgumentException("capacityBytes " + capacityBytes + " must be > 0");
+                }
+                slots = capacityBytes / slotSize;
+            }
+            if (slots < 1 || slots > MAX_SLOTS) {
+                throw new IllegalArgumentException("capacity of " + slots + " slots must be in [1, " + MAX_SLOTS
+                    + "] (set capacitySlots or capacityBytes; capacityBytes below one slot gives 0 slots)");
+            }
+            if (slots * slotSize > MAX_REGION_BYTES) {
+                throw new IllegalArgumentException("region of " + slots + " x " + slotSize + " bytes exceeds the limit of "
+                    + MAX_REGION_BYTES + " bytes");
+            }
+            if (perCpuCapacity < 1 || perCpuCapacity > MAX_PER_CPU_CAPACITY) {
+                throw new IllegalArgumentException("perCpuCapacity " + perCpuCapacity + " must be in [1, "
+                    + MAX_PER_CPU_CAPACITY + "]");
+            }
+            if (batchSize != UNSET && (batchSize < 1 || batchSize > perCpuCapacity)) {
+                throw new IllegalArgumentException("batchSize " + batchSize + " must be in [1, perCpuCapacity = "
+                    + perCpuCapacity + "]");
+            }
+            return new SlabConfig(this);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package dev.percpu;
+
+/** The allocator contract in {@link Mode#FALLBACK}: runs everywhere. */
+class FallbackSlabAllocatorTest extends SlabAllocatorContract {
+    @Override
+    Mode mode() {
+        return Mode.FALLBACK;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.percpu.bridge.Bridge;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The allocator contract in {@link Mode#RSEQ}; skips where rseq is unavailable unless PERCPU_REQUIRE_RSEQ=1. */
+class RseqSlabAllocatorTest extends SlabAllocatorContract {
+    @Override
+    Mode mode() {
+        return Mode.RSEQ;
+    }
+
+    @BeforeEach
+    void needRseq() {
+        int status = bridge.rseqStatus();
+        if ("1".equals(System.getenv("PERCPU_REQUIRE_RSEQ"))) {
+            assertNotEquals(Bridge.RSEQ_UNAVAILABLE, status, "PERCPU_REQUIRE_RSEQ=1 but this thread has no rseq");
+        } else {
+            org.junit.jupiter.api.Assumptions.assumeTrue(status != Bridge.RSEQ_UNAVAILABLE, "rseq unavailable here");
+        }
+    }
+
+    @Test
+    void shouldPickRseqInAutoModeWhereAvailable() {
+        try (SlabAllocator allocator = SlabAllocator.create(
+            SlabConfig.builder().slotSize(64).capacitySlots(8).mode(Mode.AUTO).build())) {
+            assertEquals(Mode.RSEQ, allocator.mode());
+        }
+    }
+
+    @Test
+    void shouldLetTheBuilderWinOverTheSystemProperty() {
+        String old = System.getProperty(Mode.PROPERTY);
+        try {
+            System.setProperty(Mode.PROPERTY, "fallback");
+            try (SlabAllocator fromProperty = SlabAllocator.create(
+                SlabConfig.builder().slotSize(64).capacitySlots(8).build())) {
+                assertEquals(Mode.FALLBACK, fromProperty.mode());
+            }
+            try (SlabAllocator fromBuilder = SlabAllocator.create(
+                SlabConfig.builder().slotSize(64).capacitySlots(8).mode(Mode.RSEQ).build())) {
+                assertEquals(Mode.RSEQ, fromBuilder.mode());
+            }
+            System.setProperty(Mode.PROPERTY, "bogus");
+            assertThrows(IllegalArgumentException.class,
+                () -> SlabConfig.builder().slotSize(64).capacitySlots(8).build());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Mode.PROPERTY);
+            } else {
+                System.setProperty(Mode.PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepEverySlotOwnedExactlyOnceWhileSectionsAreForcedToAbort() throws Exception {
+        runConservationStress(1000, true);
+    }
+}

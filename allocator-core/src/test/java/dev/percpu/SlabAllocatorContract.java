@@ -1,0 +1,402 @@
+package dev.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.Bridges;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link SlabAllocator} has, whatever its mode. Each
+ * subclass names its mode; the tests assert the allocator really runs in it.
+ */
+abstract class SlabAllocatorContract {
+    protected final Bridge bridge = Bridges.get();
+    private final List<SlabAllocator> opened = new ArrayList<>();
+
+    /** The mode under test. */
+    abstract Mode mode();
+
+    SlabAllocator open(SlabConfig.Builder builder) {
+        SlabAllocator allocator = SlabAllocator.create(builder.mode(mode()).build());
+        opened.add(allocator);
+        return allocator;
+    }
+
+    SlabAllocator open(int slotSize, int slots) {
+        return open(SlabConfig.builder().slotSize(slotSize).capacitySlots(slots).perCpuCapacity(64).batchSize(16));
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(SlabAllocator::close);
+        bridge.pinCurrentThread(-1);
+    }
+
+    @Test
+    void shouldRunInTheRequestedMode() {
+        SlabAllocator allocator = open(64, 16);
+        assertEquals(mode(), allocator.mode());
+        assertEquals(mode(), allocator.stats().mode());
+        assertEquals("jni", allocator.bridgeName());
+    }
+
+    @Test
+    void shouldHandOutDistinctAlignedSlotsUntilExhaustedThenFailClearly() {
+        SlabAllocator allocator = open(48, 100);
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            long a = allocator.allocate();
+            assertTrue(seen.add(a), "slot handed out twice");
+            assertEquals(0, a % 16, "16-byte aligned");
+            assertEquals(0, (a - allocator.regionAddress()) % 48, "on a slot boundary");
+        }
+        assertEquals(0, allocator.tryAllocate(), "tryAllocate gives 0 when exhausted");
+        assertThrows(PoolExhaustedException.class, allocator::allocate);
+        assertEquals(100, allocator.stats().inUse());
+        seen.forEach(allocator::free);
+        assertEquals(0, allocator.stats().inUse());
+        for (int i = 0; i < 100; i++) {
+            assertTrue(seen.contains(allocator.allocate()), "the same slots come back");
+        }
+    }
+
+    @Test
+    void shouldReachSlotsCachedOnAnotherCpu() {
+        assumeTrue(bridge.possibleCpus() >= 2 && Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
+        SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(40).perCpuCapacity(64)
+            .batchSize(8));
+        assertTrue(bridge.pinCurrentThread(0));
+        long[] all = new long[40];
+        assertEquals(40, allocator.allocate(all, 40));
+        allocator.free(all, 40);
+        assertEquals(40, allocator.stats().freeOnCpu(0), "all 40 cached by CPU 0");
+        assertTrue(bridge.pinCurrentThread(1));
+        assertEquals(40, allocator.allocate(all, 40), "CPU 1 reaches the slots CPU 0 caches");
+        assertTrue(allocator.stats().steals() > 0);
+        assertEquals(0, allocator.tryAllocate());
+    }
+
+    @Test
+    void shouldDrainEveryCpuStackIntoTheDepot() {
+        SlabAllocator allocator = open(64, 200);
+        long[] slots = new long[200];
+        assertEquals(200, allocator.allocate(slots, 200));
+        allocator.free(slots, 200);
+        SlabStats before = allocator.stats();
+        assertTrue(before.freeOnCpus() > 0, "frees were cached per CPU");
+        long moved = allocator.drain();
+        SlabStats after = allocator.stats();
+        assertEquals(before.freeOnCpus(), moved);
+        assertEquals(0, after.freeOnCpus());
+        assertEquals(200, after.depotFree());
+        assertEquals(0, after.inUse());
+    }
+
+    @Test
+    void shouldAllocateAndFreeInBatchesAndStopAtExhaustion() {
+        SlabAllocator allocator = open(32, 1000);
+        long[] dst = new long[700];
+        assertEquals(700, allocator.allocate(dst, 700));
+        long[] rest = new long[700];
+        assertEquals(300, allocator.allocate(rest, 700), "only 300 left");
+        Set<Long> distinct = new HashSet<>();
+        for (int i = 0; i < 700; i++) {
+            distinct.add(dst[i]);
+        }
+        for (int i = 0; i < 300; i++) {
+            distinct.add(rest[i]);
+        }
+        assertEquals(1000, distinct.size());
+        allocator.free(dst, 700);
+        allocator.free(rest, 300);
+        assertEquals(0, allocator.stats().inUse());
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.allocate(dst, 701));
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.free(dst, -1));
+    }
+
+    @Test
+    void shouldRejectBadConfigurationsWithTheSettingNamed() {
+        assertBad("slotSize", b -> b.slotSize(0).capacitySlots(10));
+        assertBad("slotSize", b -> b.slotSize(-16).capacitySlots(10));
+        assertBad("slotSize", b -> b.slotSize(24).capacitySlots(10));
+        assertBad("slotSize", b -> b.slotSize(SlabConfig.MAX_SLOT_SIZE + 16).capacitySlots(10));
+        assertBad("capacity", b -> b.slotSize(16).capacitySlots(0));
+        assertBad("capacity", b -> b.slotSize(16).capacitySlots(-5));
+        assertBad("capacity", b -> b.slotSize(16).capacitySlots(SlabConfig.MAX_SLOTS + 1));
+        assertBad("capacity", b -> b.slotSize(64).capacityBytes(63));
+        assertBad("capacityBytes", b -> b.slotSize(64).capacityBytes(-1));
+        assertBad("exceeds", b -> b.slotSize(1 << 20).capacitySlots(1 << 21));
+        assertBad("perCpuCapacity", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(0));
+        assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(8).batchSize(9));
+        assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).batchSize(0));
+        assertThrows(NullPointerException.class, () -> SlabConfig.builder().mode(null));
+    }
+
+    private static void assertBad(String named, java.util.function.UnaryOperator<SlabConfig.Builder> settings) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> settings.apply(SlabConfig.builder()).build());
+        assertTrue(e.getMessage().contains(named), "message names " + named + ": " + e.getMessage());
+    }
+
+    @Test
+    void shouldRejectForeignMisalignedAndNeverAllocatedAddressesAndStayIntact() {
+        SlabAllocator allocator = open(64, 100);
+        long a = allocator.allocate();
+        long b = allocator.allocate();
+        long base = allocator.regionAddress();
+        long end = base + allocator.regionBytes();
+        long[] bad = {0, 1, base - 64, end, end + 64, Long.MIN_VALUE, Long.MAX_VALUE, a + 8, a + 1, base + 64 * 99};
+        for (long address : bad) {
+            assertThrows(IllegalArgumentException.class, () -> allocator.free(address),
+                () -> "free(0x" + Long.toHexString(address) + ") must be rejected");
+        }
+        long[] mixed = {b, a + 16};
+        assertThrows(IllegalArgumentException.class, () -> allocator.free(mixed, 2));
+        SlabStats stats = allocator.stats();
+        assertEquals(2, stats.inUse(), "rejected frees changed nothing, not even the good half of a batch");
+        allocator.free(a);
+        allocator.free(b);
+        assertEquals(0, allocator.stats().inUse());
+        long[] all = new long[100];
+        assertEquals(100, allocator.allocate(all, 100), "every slot still reachable");
+        assertEquals(100, java.util.Arrays.stream(all).distinct().count());
+    }
+
+    @Test
+    void shouldThrowIllegalStateAfterCloseAndCloseTwiceQuietly() {
+        SlabAllocator allocator = open(64, 100);
+        long a = allocator.allocate();
+        allocator.close();
+        assertTrue(allocator.isClosed());
+        assertThrows(IllegalStateException.class, allocator::allocate);
+        assertThrows(IllegalStateException.class, allocator::tryAllocate);
+        assertThrows(IllegalStateException.class, () -> allocator.free(a));
+        assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 4));
+        assertThrows(IllegalStateException.class, () -> allocator.free(new long[] {a}, 1));
+        assertThrows(IllegalStateException.class, allocator::drain);
+        assertThrows(IllegalStateException.class, allocator::stats);
+        allocator.close();
+    }
+
+    @Test
+    void shouldSurviveCloseRacingWithCallers() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            SlabAllocator allocator = open(64, 512);
+            int threads = 2 * Runtime.getRuntime().availableProcessors();
+            CountDownLatch running = new CountDownLatch(threads);
+            AtomicReference<Throwable> unexpected = new AtomicReference<>();
+            AtomicLong stoppedByClose = new AtomicLong();
+            List<Thread> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                workers.add(new Thread(() -> {
+                    long[] held = new long[8];
+                    running.countDown();
+                    try {
+                        while (true) {
+                            int n = allocator.allocate(held, 8);
+                            allocator.free(held, n);
+                            long one = allocator.tryAllocate();
+                            if (one != 0) {
+                                allocator.free(one);
+                            }
+                        }
+                    } catch (IllegalStateException e) {
+                        stoppedByClose.incrementAndGet();
+                    } catch (Throwable e) {
+                        unexpected.set(e);
+                    }
+                }));
+            }
+            workers.forEach(Thread::start);
+            running.await();
+            Thread.sleep(20);
+            allocator.close();
+            for (Thread w : workers) {
+                w.join(10_000);
+                assertTrue(!w.isAlive(), "worker stopped after close");
+            }
+            if (unexpected.get() != null) {
+                throw new AssertionError("a racing call failed with something other than IllegalStateException",
+                    unexpected.get());
+            }
+            assertEquals(threads, stoppedByClose.get(), "every racing caller got IllegalStateException");
+        }
+    }
+
+    @Test
+    void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() {
+        SlabAllocator allocator = open(64, 1024);
+        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()), "pin to stay on one CPU's stack");
+        for (int i = 0; i < 1000; i++) {
+            allocator.free(allocator.allocate());
+        }
+        SlabStats before = allocator.stats();
+        long[] four = new long[4];
+        for (int i = 0; i < 100_000; i++) {
+            allocator.free(allocator.allocate());
+            allocator.allocate(four, 4);
+            allocator.free(four, 4);
+        }
+        SlabStats after = allocator.stats();
+        assertEquals(before.lockAcquisitions(), after.lockAcquisitions(), "depot lock taken on the fast path");
+        assertEquals(before.slowPathEntries(), after.slowPathEntries(), "slow path taken on the fast path");
+        assertEquals(0, after.inUse());
+    }
+
+    @Test
+    void shouldKeepEverySlotOwnedExactlyOnceUnderStress() throws Exception {
+        runConservationStress(1500, false);
+    }
+
+    /**
+     * 4 x nproc threads allocate and free random batches, stamp an owner mark
+     * into every slot they hold and check it before freeing; a drainer thread
+     * calls drain() now and then. At the end every slot must come back
+     * exactly once. With {@code forceAborts}, a toggler thread keeps switching
+     * the force-abort hook on and off; the aborts are counted and must be seen.
+     */
+    void runConservationStress(long millis, boolean forceAborts) throws Exception {
+        int slots = 4096;
+        SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(slots).perCpuCapacity(256)
+            .batchSize(32));
+        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        long base = allocator.regionAddress();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong aborts = new AtomicLong();
+        AtomicLong operations = new AtomicLong();
+        int restartLimit = bridge.restartLimit();
+        if (forceAborts) {
+            bridge.restartLimit(4);
+        }
+        List<Thread> threads = new ArrayList<>();
+        int workers = 4 * Runtime.getRuntime().availableProcessors();
+        for (int t = 0; t < workers; t++) {
+            long owner = t + 1;
+            threads.add(new Thread(() -> {
+                long abortsBefore = bridge.threadAborts();
+                SplittableRandom random = new SplittableRandom(owner);
+                long[] held = new long[64];
+                int nheld = 0;
+                long ops = 0;
+                try {
+                    while (!stop.get()) {
+                        if (random.nextBoolean() && nheld < held.length) {
+                            int want = 1 + random.nextInt(held.length - nheld);
+                            int got;
+                            if (want == 1) {
+                                long a = allocator.tryAllocate();
+                                got = a == 0 ? 0 : 1;
+                                held[nheld] = a;
+                            } else {
+                                long[] batch = new long[want];
+                                got = allocator.allocate(batch, want);
+                                System.arraycopy(batch, 0, held, nheld, got);
+                            }
+                            for (int i = nheld; i < nheld + got; i++) {
+                                int at = (int) (held[i] - base);
+                                memory.putLong(at, owner);
+                                memory.putLong(at + 8, held[i]);
+                            }
+                            nheld += got;
+                        } else if (nheld > 0) {
+                            int give = 1 + random.nextInt(nheld);
+                            for (int i = nheld - give; i < nheld; i++) {
+                                int at = (int) (held[i] - base);
+                                if (memory.getLong(at) != owner || memory.getLong(at + 8) != held[i]) {
+                                    throw new AssertionError("slot 0x" + Long.toHexString(held[i])
+                                        + " was overwritten by owner " + memory.getLong(at) + " while held by " + owner);
+                                }
+                                memory.putLong(at, 0);
+                            }
+                            if (give == 1) {
+                                allocator.free(held[nheld - 1]);
+                            } else {
+                                long[] batch = java.util.Arrays.copyOfRange(held, nheld - give, nheld);
+                                allocator.free(batch, give);
+                            }
+                            nheld -= give;
+                        }
+                        ops++;
+                    }
+                    for (int i = 0; i < nheld; i++) {
+                        allocator.free(held[i]);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+                operations.addAndGet(ops);
+                aborts.addAndGet(bridge.threadAborts() - abortsBefore);
+            }));
+        }
+        threads.add(new Thread(() -> {
+            while (!stop.get()) {
+                allocator.drain();
+                sleepQuietly(5);
+            }
+        }));
+        Thread toggler = new Thread(() -> {
+            while (!stop.get()) {
+                bridge.forceAbort(true);
+                Thread.onSpinWait();
+                bridge.forceAbort(false);
+                sleepQuietly(0);
+            }
+        });
+        threads.forEach(Thread::start);
+        if (forceAborts) {
+            toggler.start();
+        }
+        Thread.sleep(millis);
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join();
+        }
+        toggler.join();
+        bridge.forceAbort(false);
+        bridge.restartLimit(restartLimit);
+        if (failure.get() != null) {
+            throw new AssertionError("a worker failed", failure.get());
+        }
+
+        SlabStats stats = allocator.stats();
+        assertEquals(mode(), stats.mode());
+        assertEquals(0, stats.inUse(), "every slot was returned: " + stats);
+        long[] all = new long[slots];
+        assertEquals(slots, allocator.allocate(all, slots), "every slot can be allocated again: nothing lost");
+        assertEquals(slots, java.util.Arrays.stream(all).distinct().count(), "no slot is on two freelists");
+        assertEquals(0, allocator.tryAllocate(), "and there is no extra one");
+        assertTrue(operations.get() > 0);
+        if (mode() == Mode.FALLBACK) {
+            assertEquals(0, aborts.get(), "fallback mode runs no section");
+        }
+        if (forceAborts) {
+            assertTrue(aborts.get() > 0, "forced aborts were seen: " + aborts.get());
+            assertNotEquals(0, stats.slowPathEntries(), "aborted operations went to the depot");
+        }
+    }
+
+    static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis, millis == 0 ? 100_000 : 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/*
+ * percpu_remote.c - remote access to per-CPU stacks; protocol in
+ * percpu_remote.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "percpu_layout.h"
+#include "percpu_remote.h"
+
+static int percpu_fence_kind;             /* 0 until decided */
+static uint64_t percpu_fence_count;
+static pthread_once_t percpu_fence_once = PTHREAD_ONCE_INIT;
+
+static void percpu_decide_fence(void)
+{
+    long rc = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+    percpu_fence_kind = rc == 0 ? PERCPU_FENCE_MEMBARRIER : PERCPU_FENCE_AFFINITY;
+}
+
+int percpu_remote_fence_kind(void)
+{
+    pthread_once(&percpu_fence_once, percpu_decide_fence);
+    return percpu_fence_kind;
+}
+
+uint64_t percpu_remote_fences(void)
+{
+    return __atomic_load_n(&percpu_fence_count, __ATOMIC_RELAXED);
+}
+
+/* After it returns, no rseq section is in flight on cpu. 0 or -errno. */
+static int percpu_fence(uint32_t cpu)
+{
+    __atomic_fetch_add(&percpu_fence_count, 1, __ATOMIC_RELAXED);
+    if (percpu_remote_fence_kind() == PERCPU_FENCE_MEMBARRIER) {
+        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, (int) cpu) == 0)
+            return 0;
+        if (errno != EINVAL)
+            return -errno;
+        /* EINVAL: the CPU is not online; nothing can be running there. */
+        return 0;
+    }
+    cpu_set_t old, one;
+    if (sched_getaffinity(0, sizeof old, &old) != 0)
+        return -errno;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    int rc = sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : -errno;
+    sched_setaffinity(0, sizeof old, &old);
+    /* EINVAL: cpu is not allowed to this process (cpuset), so none of its threads runs there. */
+    return rc == -EINVAL ? 0 : rc;
+}
+
+static void percpu_lock_blocking(struct percpu_cpu_header *hdr)
+{
+    for (uint32_t spin = 0;; spin++) {
+        uint32_t expected = 0;
+        if (__atomic_load_n(&hdr->lock, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(&hdr->lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+        if (spin < 64)
+            __builtin_ia32_pause();
+        else
+            sched_yield();
+    }
+}
+
+/* rseq mode: become the stack's only user. 0 or -errno (stopped is then cleared again). */
+static int percpu_stop(struct percpu_cpu_header *hdr, uint32_t cpu)
+{
+    for (;;) {
+        uint32_t expected = 0;
+        if (__atomic_compare_exchange_n(&hdr->stopped, &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            break;
+        sched_yield();
+    }
+    int rc = percpu_fence(cpu);
+    if (rc != 0)
+        __atomic_store_n(&hdr->stopped, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
+static uint32_t percpu_take_locked(struct percpu_cpu_header *hdr, uint32_t *out, uint32_t max)
+{
+    uint32_t top = __atomic_load_n(&hdr->top, __ATOMIC_RELAXED);
+    uint32_t k = max < top ? max : top;
+    const uint32_t *slots = (const uint32_t *) (uintptr_t) hdr->slots;
+    for (uint32_t i = 0; i < k; i++)
+        out[i] = slots[top - k + i];
+    __atomic_store_n(&hdr->top, top - k, __ATOMIC_RELAXED);
+    return k;
+}
+
+int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, int fallback)
+{
+    if (((struct percpu_block_header *) block)->magic != PERCPU_BLOCK_MAGIC)
+        return -ESHUTDOWN;
+    if (cpu >= percpu_block_ncpu(block))
+        return -EINVAL;
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+    if (fallback) {
+        percpu_lock_blocking(hdr);
+        uint32_t k = __atomic_load_n(&hdr->stopped, __ATOMIC_RELAXED) ? 0 : percpu_take_locked(hdr, out, max);
+        __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
+        return (int) k;
+    }
+    int rc = percpu_stop(hdr, cpu);
+    if (rc != 0)
+        return rc;
+    uint32_t k = percpu_take_locked(hdr, out, max);
+    __atomic_store_n(&hdr->stopped, 0, __ATOMIC_RELEASE);
+    return (int) k;
+}
+
+int percpu_block_close(void *block, int fallback)
+{
+    uint32_t ncpu = percpu_block_ncpu(block);
+    int result = 0;
+    ((struct percpu_block_header *) block)->magic = PERCPU_BLOCK_CLOSED_MAGIC;
+    for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+        struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+        if (fallback) {
+            percpu_lock_blocking(hdr);
+            __atomic_store_n(&hdr->stopped, 1, __ATOMIC_RELAXED);
+            __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
+        } else {
+            int rc = percpu_stop(hdr, cpu);
+            if (rc != 0) {
+                /* Could not fence: leave stopped set; sections on cpu bail out from their next start. */
+                __atomic_store_n(&hdr->stopped, 1, __ATOMIC_SEQ_CST);
+                result = rc;
+            }
+        }
+    }
+    /* Give the slot arrays back; keep the headers (the first pages) mapped. */
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t headers = PERCPU_LINE * (1 + (uint64_t) ncpu);
+    uint64_t keep = (headers + (uint64_t) page - 1) & ~((uint64_t) page - 1);
+    uint64_t size = ((struct percpu_block_header *) block)->mapping_size;
+    if (size > keep && result == 0)
+        munmap((uint8_t *) block + keep, size - keep);
+    return result;
+}

@@ -1,0 +1,59 @@
+/*
+ * percpu_remote.h - touching another CPU's stack: the stop / fence / resume
+ * protocol (rseq mode) and the blocking lock (fallback mode).
+ *
+ * rseq mode, remote owner R and local thread L on CPU c:
+ *   R: CAS stopped 0 -> 1        (only one remote owner at a time)
+ *   R: fence(c)                  membarrier(PRIVATE_EXPEDITED_RSEQ, CPU c):
+ *                                when it returns, a section of L that was in
+ *                                flight on c has committed or been aborted,
+ *                                and any section L starts later reads
+ *                                stopped = 1 and bails out (PERCPU_STOPPED).
+ *   R: read/write top and slots  (no section can commit on c now)
+ *   R: store-release stopped = 0
+ * Without membarrier-RSEQ (kernels before 5.10, or registration refused),
+ * fence(c) instead moves R onto CPU c with sched_setaffinity: once R runs
+ * there, whatever ran on c before was preempted, and a preempted section is
+ * aborted when it resumes. R's affinity is restored afterwards.
+ *
+ * Thread 1 / Thread 2, why the fence is needed after setting stopped:
+ *   L: cmp cpu ok; reads stopped = 0; loads top = 5
+ *   R: stopped = 1; reads top = 5; takes entries 0..4; top = 0
+ *   L: commits top = 4            <- would resurrect entries R took
+ * The fence makes R wait until L's section is either committed (R then reads
+ * top = 4) or aborted (L restarts and sees stopped).
+ *
+ * Fallback mode: the per-CPU lock word, taken with CAS (spinning, then
+ * yielding), serialises remote and local users alike.
+ */
+#ifndef PERCPU_REMOTE_H
+#define PERCPU_REMOTE_H
+
+#include <stdint.h>
+
+/* How fence() works in this process (percpu_remote_fence_kind). */
+#define PERCPU_FENCE_MEMBARRIER 1
+#define PERCPU_FENCE_AFFINITY 2
+
+/* Registers membarrier-RSEQ once; returns PERCPU_FENCE_MEMBARRIER or PERCPU_FENCE_AFFINITY. */
+int percpu_remote_fence_kind(void);
+
+/* Number of fences run by this process (membarrier calls or affinity moves). */
+uint64_t percpu_remote_fences(void);
+
+/*
+ * Moves up to max entries from the top of cpu's stack into out (the oldest
+ * first). rseq mode when fallback == 0. Blocks briefly. Returns the count,
+ * or a negative errno when the CPU could not be fenced.
+ */
+int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, int fallback);
+
+/*
+ * Stops every CPU's stack for good (rseq mode: stop and fence each CPU;
+ * fallback mode: set stopped under each lock), then returns the slot arrays'
+ * pages to the kernel. The header page stays mapped so that calls racing
+ * with close read valid memory and see stopped. Returns 0 or a negative errno.
+ */
+int percpu_block_close(void *block, int fallback);
+
+#endif
