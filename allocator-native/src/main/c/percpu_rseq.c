@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,9 +30,17 @@ static __thread struct percpu_rseq_area percpu_own_area __attribute__((tls_model
 };
 /* 0: not tried yet, 1: registered, -1: the kernel refused. */
 static __thread int percpu_own_state __attribute__((tls_model("initial-exec")));
+/* Set by PERCPU_RSEQ=off: no thread registers. */
+static int percpu_rseq_disabled;
 
 __attribute__((constructor)) void percpu_rseq_init(void)
 {
+    const char *setting = getenv("PERCPU_RSEQ");
+    if (setting != NULL && strcmp(setting, "off") == 0) {
+        /* Every thread behaves as if rseq were unavailable: its calls get PERCPU_NO_RSEQ. */
+        percpu_rseq_disabled = 1;
+        return;
+    }
     if (&__rseq_size != NULL && &__rseq_offset != NULL && __rseq_size > 0) {
         percpu_rseq_glibc_offset = (long) __rseq_offset;
         percpu_rseq_uses_glibc = 1;
@@ -42,15 +51,15 @@ struct percpu_rseq_area *percpu_rseq_area_slow(void)
 {
     if (percpu_own_state == 0) {
         percpu_own_state = -1;
+        /* Stays negative unless the kernel accepts the area; it then writes the CPU before returning. */
+        percpu_own_area.cpu_id = PERCPU_CPU_ID_REGISTRATION_FAILED;
 #ifdef __NR_rseq
         /* A system call, so never from inside a section: this runs before the first one. */
-        if (syscall(__NR_rseq, &percpu_own_area, sizeof percpu_own_area, 0, PERCPU_RSEQ_SIG) == 0) {
+        if (!percpu_rseq_disabled &&
+            syscall(__NR_rseq, &percpu_own_area, sizeof percpu_own_area, 0, PERCPU_RSEQ_SIG) == 0) {
             percpu_own_state = 1;
         }
 #endif
-        if (percpu_own_state != 1) {
-            percpu_own_area.cpu_id = PERCPU_CPU_ID_REGISTRATION_FAILED;
-        }
     }
     return &percpu_own_area;
 }

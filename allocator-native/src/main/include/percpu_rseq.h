@@ -11,6 +11,10 @@
  * with EBUSY, which is why glibc's area is always preferred). Only the ABI is
  * relied on: cpu_id is read and compared, cpu_id_start is never cached or
  * interpreted.
+ *
+ * The environment variable PERCPU_RSEQ=off, read when the library loads,
+ * makes every thread behave as if rseq were unavailable (no glibc area, no
+ * own registration): for testing the paths of machines without rseq.
  */
 #ifndef PERCPU_RSEQ_H
 #define PERCPU_RSEQ_H

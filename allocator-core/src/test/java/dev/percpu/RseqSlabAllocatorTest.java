@@ -1,10 +1,9 @@
 package dev.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.RseqAvailability;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,12 +16,7 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
 
     @BeforeEach
     void needRseq() {
-        int status = bridge.rseqStatus();
-        if ("1".equals(System.getenv("PERCPU_REQUIRE_RSEQ"))) {
-            assertNotEquals(Bridge.RSEQ_UNAVAILABLE, status, "PERCPU_REQUIRE_RSEQ=1 but this thread has no rseq");
-        } else {
-            org.junit.jupiter.api.Assumptions.assumeTrue(status != Bridge.RSEQ_UNAVAILABLE, "rseq unavailable here");
-        }
+        RseqAvailability.requireRseq(bridge);
     }
 
     @Test

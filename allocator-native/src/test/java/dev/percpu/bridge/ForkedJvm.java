@@ -9,16 +9,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Starts a main class of the test class path in a new JVM and collects its output. */
-final class ForkedJvm {
-    final int exitCode;
-    final String output;
+public final class ForkedJvm {
+    public final int exitCode;
+    public final String output;
 
     private ForkedJvm(int exitCode, String output) {
         this.exitCode = exitCode;
         this.output = output;
     }
 
-    static Process start(Class<?> main, List<String> jvmArgs, Map<String, String> env) throws IOException {
+    public static Process start(Class<?> main, List<String> jvmArgs, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -31,7 +31,7 @@ final class ForkedJvm {
         return pb.start();
     }
 
-    static ForkedJvm finish(Process p) throws IOException, InterruptedException {
+    public static ForkedJvm finish(Process p) throws IOException, InterruptedException {
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -40,13 +40,13 @@ final class ForkedJvm {
         return new ForkedJvm(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
-    static ForkedJvm run(Class<?> main, List<String> jvmArgs, Map<String, String> env)
+    public static ForkedJvm run(Class<?> main, List<String> jvmArgs, Map<String, String> env)
         throws IOException, InterruptedException {
         return finish(start(main, jvmArgs, env));
     }
 
     /** The value of a {@code key=value} line, or null. */
-    String value(String key) {
+    public String value(String key) {
         for (String line : output.split("\n")) {
             if (line.startsWith(key + "=")) {
                 return line.substring(key.length() + 1).trim();

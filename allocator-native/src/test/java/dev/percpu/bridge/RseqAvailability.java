@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * variable {@code PERCPU_REQUIRE_RSEQ=1} is set (CI sets it), in which case a
  * missing registration fails the test instead of silently skipping it.
  */
-final class RseqAvailability {
+public final class RseqAvailability {
     private RseqAvailability() {
     }
 
-    static void requireRseq(Bridge bridge) {
+    public static void requireRseq(Bridge bridge) {
         int status = bridge.rseqStatus();
         if ("1".equals(System.getenv("PERCPU_REQUIRE_RSEQ"))) {
             assertNotEquals(Bridge.RSEQ_UNAVAILABLE, status, "PERCPU_REQUIRE_RSEQ=1 but this thread has no rseq");

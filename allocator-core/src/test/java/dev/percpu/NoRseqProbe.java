@@ -1,0 +1,36 @@
+package dev.percpu;
+
+import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.Bridges;
+
+/**
+ * Main class for {@link RseqUnavailableTest}, run in a JVM started with
+ * {@code PERCPU_RSEQ=off}: prints what the allocator and the bridge do when
+ * no thread has rseq, as {@code key=value} lines.
+ */
+public final class NoRseqProbe {
+    private NoRseqProbe() {
+    }
+
+    public static void main(String[] args) {
+        Bridge bridge = Bridges.get();
+        System.out.println("rseqStatus=" + bridge.rseqStatus());
+        long block = bridge.createBlock(bridge.possibleCpus(), 4);
+        System.out.println("rseqPush=" + bridge.push(block, 1));
+        System.out.println("rseqPop=" + bridge.pop(block));
+        bridge.destroyBlock(block);
+        try (SlabAllocator auto = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(100).build())) {
+            System.out.println("autoMode=" + auto.mode());
+            long[] slots = new long[100];
+            int n = auto.allocate(slots, 100);
+            auto.free(slots, n);
+            System.out.println("autoRoundTrip=" + n + " inUse=" + auto.stats().inUse());
+        }
+        try {
+            SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(100).mode(Mode.RSEQ).build()).close();
+            System.out.println("rseqMode=created");
+        } catch (IllegalStateException e) {
+            System.out.println("rseqMode=refused: " + e.getMessage());
+        }
+    }
+}

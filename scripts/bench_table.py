@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Renders the Markdown tables of docs/benchmarks.md from a JMH JSON result file.
+
+Usage: scripts/bench_table.py /tmp/bench.json
+
+One table per thread count. "median" is the median of all measurement
+iterations (primaryMetric.rawData); "score" is JMH's score (the mean) with its
+99.9% error; "ratio" is median / median of the percpu RSEQ row with the same
+thread count; "B/op" is gc.alloc.rate.norm from -prof gc.
+"""
+import json
+import statistics
+import sys
+
+LABELS = [
+    ("PercpuBench", {"mode": "RSEQ"}, "percpu SlabAllocator, RSEQ"),
+    ("BridgeFloorBench", {}, "bridge pop + push (JNI floor)"),
+    ("PercpuBench", {"mode": "FALLBACK"}, "percpu SlabAllocator, FALLBACK"),
+    ("NettyAdaptiveBench", {}, "Netty Adaptive, plain threads"),
+    ("NettyPooledBench", {"cache": "allThreads"}, "Netty Pooled, useCacheForAllThreads=true, plain threads"),
+    ("NettyPooledBench", {"cache": "default"}, "Netty Pooled DEFAULT, plain threads (no cache)"),
+    ("NettyEventLoopThreadBench", {"allocatorKind": "adaptive"}, "Netty Adaptive, FastThreadLocalThreads"),
+    ("NettyEventLoopThreadBench", {"allocatorKind": "pooled"}, "Netty Pooled DEFAULT, FastThreadLocalThreads"),
+    ("UnsafeBench", {}, "Unsafe.allocateMemory + freeMemory"),
+    ("AllocateDirectBench", {}, "ByteBuffer.allocateDirect (GC frees)"),
+]
+BASELINE = "percpu SlabAllocator, RSEQ"
+
+
+def label(result):
+    cls = result["benchmark"].split(".")[-2]
+    params = result.get("params", {})
+    for name, want, text in LABELS:
+        if name == cls and all(params.get(k) == v for k, v in want.items()):
+            return text
+    extra = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return cls + (f" ({extra})" if extra else "")
+
+
+def number(x):
+    return f"{x:.1f}" if x < 1000 else f"{x:,.0f}"
+
+
+def main(path):
+    results = json.load(open(path))
+    rows = {}
+    for r in results:
+        raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
+        norm = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        rows.setdefault(r["threads"], {})[label(r)] = (
+            statistics.median(raw), r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"], norm)
+    order = [text for _, _, text in LABELS]
+    for threads in sorted(rows):
+        table = rows[threads]
+        base = table.get(BASELINE, (None,))[0]
+        print(f"\n{threads} thread{'s' if threads > 1 else ''} (ns per allocate + free pair, per thread)\n")
+        print("| path | median ns | JMH score ± error | ratio to percpu RSEQ | B/op |")
+        print("|---|---:|---:|---:|---:|")
+        for name in sorted(table, key=lambda n: order.index(n) if n in order else len(order)):
+            median, score, error, norm = table[name]
+            ratio = f"{median / base:.2f}" if base else "-"
+            bop = "-" if norm is None else ("≈ 0" if norm < 0.01 else f"{norm:.0f}")
+            print(f"| {name} | {number(median)} | {number(score)} ± {number(error)} | {ratio} | {bop} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/bench.json")
