@@ -17,6 +17,7 @@
 
 #include "dev_percpu_bridge_JniBridge.h"
 #include "percpu_layout.h"
+#include "percpu_primitives.h"
 #include "percpu_remote.h"
 #include "percpu_rseq.h"
 #include "percpu_stack_ops.h"
@@ -243,4 +244,79 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPinCurrentThread(JNIEnv
 {
     (void) env; (void) cls;
     return percpu_pin_current_thread(cpu);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nMmCid(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_mm_cid();
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpAdd(JNIEnv *env, jclass cls, jlong base, jlong row_bytes,
+                                                             jint ncpu, jlong locks, jint offset, jlong delta)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_op_add_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                                delta);
+    return percpu_op_add(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset, delta);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareStore(JNIEnv *env, jclass cls, jlong base,
+                                                                      jlong row_bytes, jint ncpu, jlong locks,
+                                                                      jint offset, jlong expect, jlong update,
+                                                                      jint offset2, jlong value2)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_op_cmp_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                                (uint64_t) expect, (uint64_t) update, 1, (uint32_t) offset2, (uint64_t) value2, 0,
+                                NULL, 0);
+    return percpu_op_cmp_store2(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset,
+                                (uint64_t) expect, (uint64_t) update, (uint32_t) offset2, (uint64_t) value2);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareCopy(JNIEnv *env, jclass cls, jlong base,
+                                                                     jlong row_bytes, jint ncpu, jlong locks,
+                                                                     jint offset, jlong expect, jlong update,
+                                                                     jint copy_offset, jbyteArray src, jint src_offset,
+                                                                     jint len)
+{
+    (void) cls;
+    uint8_t *pinned = NULL;
+    if (len > 0) {
+        pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+        if (pinned == NULL)
+            return PERCPU_BUSY;
+    }
+    const uint8_t *from = pinned == NULL ? NULL : pinned + src_offset;
+    int r = locks != 0
+        ? percpu_op_cmp_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                           (uint64_t) expect, (uint64_t) update, 0, 0, 0, (uint32_t) copy_offset, from, (uint32_t) len)
+        : percpu_op_cmp_copy(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset, (uint64_t) expect,
+                             (uint64_t) update, (uint32_t) copy_offset, from, (uint32_t) len);
+    if (pinned != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
+    return r;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nEcBegin(JNIEnv *env, jclass cls, jlong counters,
+                                                                jlong row_bytes, jint ncpu, jlong locks)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_ec_begin_fb(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks));
+    return percpu_ec_begin(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nEcCommit(JNIEnv *env, jclass cls, jlong counters,
+                                                                jlong row_bytes, jint ncpu, jlong locks, jlong ticket,
+                                                                jlong target, jlong value)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_ec_commit_fb(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), ticket,
+                                   (uint64_t *) BLOCK(target), (uint64_t) value);
+    return percpu_ec_commit(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, ticket,
+                            (uint64_t *) BLOCK(target), (uint64_t) value);
 }

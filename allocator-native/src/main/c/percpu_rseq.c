@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,6 +79,20 @@ int percpu_current_cpu(void)
     struct percpu_rseq_area *rs = percpu_rseq_area();
     int32_t cpu = (int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
     return cpu >= 0 ? cpu : sched_getcpu();
+}
+
+int percpu_mm_cid(void)
+{
+#ifdef AT_RSEQ_FEATURE_SIZE
+    if (getauxval(AT_RSEQ_FEATURE_SIZE) < offsetof(struct percpu_rseq_area, mm_cid) + sizeof(uint32_t))
+        return -1;
+    struct percpu_rseq_area *rs = percpu_rseq_area();
+    if ((int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0)
+        return -1;
+    return (int) __atomic_load_n(&rs->mm_cid, __ATOMIC_RELAXED);
+#else
+    return -1;
+#endif
 }
 
 uint64_t percpu_thread_aborts(void)

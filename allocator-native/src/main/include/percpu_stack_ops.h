@@ -107,7 +107,10 @@ extern __thread uint32_t percpu_inject_point;
     ".quad 3b\n\t"                      /* pointer to the descriptor */ \
     ".popsection\n\t"
 
-/* Arm: from the next instruction on, the kernel restarts us at abort_ip. */
+/*
+ * Arm: from the next instruction on, the kernel restarts us at abort_ip.
+ * Uses rax: every section must list "rax" among its clobbers.
+ */
 #define PERCPU_CS_ARM                                                   \
     "leaq 3b(%%rip), %%rax\n\t"         /* rax = &descriptor */         \
     "movq %%rax, 8(%[rs])\n\t"          /* rs->rseq_cs = rax */

@@ -71,7 +71,7 @@ public final class SlabAllocator implements AutoCloseable {
     private SlabAllocator(SlabConfig config, Bridge bridge) {
         this.config = config;
         this.bridge = bridge;
-        this.mode = resolve(config.mode(), bridge);
+        this.mode = config.mode().resolved();
         this.fallback = mode == Mode.FALLBACK;
         this.slotSize = config.slotSize();
         this.slotShift = Integer.bitCount(slotSize) == 1 ? Integer.numberOfTrailingZeros(slotSize) : -1;
@@ -99,16 +99,6 @@ public final class SlabAllocator implements AutoCloseable {
      */
     public static SlabAllocator create(SlabConfig config) {
         return new SlabAllocator(Objects.requireNonNull(config, "config"), Bridges.get());
-    }
-
-    private static Mode resolve(Mode requested, Bridge bridge) {
-        boolean rseq = bridge.rseqStatus() != Bridge.RSEQ_UNAVAILABLE;
-        if (requested == Mode.RSEQ && !rseq) {
-            throw new IllegalStateException("mode RSEQ requested, but this thread has no rseq registration "
-                + "(kernel older than 4.18, rseq blocked by seccomp, or registered by another library); "
-                + "use Mode.AUTO or Mode.FALLBACK");
-        }
-        return requested == Mode.FALLBACK || !rseq ? Mode.FALLBACK : Mode.RSEQ;
     }
 
     /** The mode this allocator runs in: {@link Mode#RSEQ} or {@link Mode#FALLBACK}, never AUTO. */

@@ -150,6 +150,32 @@ public interface Bridge {
     /** Unmaps a region made by {@link #mapRegion(long)}. */
     void unmapRegion(long address, long bytes);
 
+    /** The calling thread's mm_cid (dense concurrency id, Linux 6.3+), or -1 where unavailable. */
+    int mmCid();
+
+    /**
+     * Research primitive: on the current CPU's row ({@code base + cpu * rowBytes}),
+     * {@code word(offset) += delta} in one rseq section, or under the row's
+     * lock when {@code locks != 0} (fallback mode; lock of row c at
+     * {@code locks + 128 * c}). Returns the CPU used, or a negative code.
+     * The caller guarantees that rows and offsets are in bounds.
+     */
+    int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta);
+
+    /** Research primitive: if {@code word(offset) == expect}: {@code word(offset2) = value2}, then commit {@code word(offset) = update}. 0, 1 (compare failed) or a negative code. */
+    int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                       int offset2, long value2);
+
+    /** Research primitive: if {@code word(offset) == expect}: copy {@code length} bytes of {@code src} to {@code copyOffset}, then commit {@code word(offset) = update}. */
+    int opCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                      int copyOffset, byte[] src, int srcOffset, int length);
+
+    /** Event-count begin on the current CPU: a ticket {@code cpu << 48 | sequence}, or a negative code. */
+    long eventBegin(long counters, long rowBytes, int ncpu, long locks);
+
+    /** Event-count commit: {@code *target = value} if still on the ticket's CPU and its counter is unchanged. */
+    int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value);
+
     /** A direct {@link ByteBuffer} over native memory, in native byte order; {@code length <= Integer.MAX_VALUE}. */
     ByteBuffer view(long address, long length);
 }

@@ -170,6 +170,39 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public int mmCid() {
+        return nMmCid();
+    }
+
+    @Override
+    public int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta) {
+        return nOpAdd(base, rowBytes, ncpu, locks, offset, delta);
+    }
+
+    @Override
+    public int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                              int offset2, long value2) {
+        return nOpCompareStore(base, rowBytes, ncpu, locks, offset, expect, update, offset2, value2);
+    }
+
+    @Override
+    public int opCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                             int copyOffset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        return nOpCompareCopy(base, rowBytes, ncpu, locks, offset, expect, update, copyOffset, src, srcOffset, length);
+    }
+
+    @Override
+    public long eventBegin(long counters, long rowBytes, int ncpu, long locks) {
+        return nEcBegin(counters, rowBytes, ncpu, locks);
+    }
+
+    @Override
+    public int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value) {
+        return nEcCommit(counters, rowBytes, ncpu, locks, ticket, target, value);
+    }
+
+    @Override
     public ByteBuffer view(long address, long length) {
         if (length < 0 || length > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("view length must be in [0, 2^31), was " + length);
@@ -228,4 +261,19 @@ public final class JniBridge implements Bridge {
     private static native void nUnmapRegion(long address, long bytes);
 
     private static native ByteBuffer nView(long address, long length);
+
+    private static native int nMmCid();
+
+    private static native int nOpAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta);
+
+    private static native int nOpCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect,
+                                              long update, int offset2, long value2);
+
+    private static native int nOpCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect,
+                                             long update, int copyOffset, byte[] src, int srcOffset, int length);
+
+    private static native long nEcBegin(long counters, long rowBytes, int ncpu, long locks);
+
+    private static native int nEcCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target,
+                                        long value);
 }
