@@ -130,23 +130,31 @@ int percpu_possible_cpus(void)
     return highest + 1;
 }
 
-static __thread cpu_set_t percpu_saved_affinity;
-static __thread int percpu_affinity_saved;
+/* Saved on the heap, not in TLS: static TLS of a dlopen'ed library is scarce. */
+static __thread cpu_set_t *percpu_saved_affinity;
 
 int percpu_pin_current_thread(int cpu)
 {
     if (cpu < 0) {
-        if (!percpu_affinity_saved)
+        cpu_set_t *saved = percpu_saved_affinity;
+        if (saved == NULL)
             return 0;
-        percpu_affinity_saved = 0;
-        return sched_setaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) == 0 ? 0 : -errno;
+        percpu_saved_affinity = NULL;
+        int rc = sched_setaffinity(0, sizeof *saved, saved) == 0 ? 0 : -errno;
+        free(saved);
+        return rc;
     }
     if (cpu >= CPU_SETSIZE)
         return -EINVAL;
-    if (!percpu_affinity_saved) {
-        if (sched_getaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) != 0)
+    if (percpu_saved_affinity == NULL) {
+        cpu_set_t *saved = malloc(sizeof *saved);
+        if (saved == NULL)
+            return -ENOMEM;
+        if (sched_getaffinity(0, sizeof *saved, saved) != 0) {
+            free(saved);
             return -errno;
-        percpu_affinity_saved = 1;
+        }
+        percpu_saved_affinity = saved;
     }
     cpu_set_t one;
     CPU_ZERO(&one);

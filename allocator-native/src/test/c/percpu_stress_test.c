@@ -69,11 +69,18 @@ static int failures;
         }                                                                 \
     } while (0)
 
+static atomic_ulong g_overflow_excess;
+
+/* More entries than indices means some index was duplicated: counted, reported as a failure. */
 static void overflow_put(const uint32_t *in, uint32_t n)
 {
     pthread_mutex_lock(&g_overflow_lock);
-    for (uint32_t i = 0; i < n; i++)
-        g_overflow[g_overflow_len++] = in[i];
+    for (uint32_t i = 0; i < n; i++) {
+        if (g_overflow_len < g_indices)
+            g_overflow[g_overflow_len++] = in[i];
+        else
+            atomic_fetch_add(&g_overflow_excess, 1);
+    }
     pthread_mutex_unlock(&g_overflow_lock);
 }
 
@@ -249,6 +256,8 @@ static void check_conservation(const char *mode)
             seen[g_overflow[i]]++;
         found++;
     }
+    CHECK(atomic_load(&g_overflow_excess) == 0, "%s: %lu more entries than indices reached the overflow list", mode,
+          (unsigned long) atomic_load(&g_overflow_excess));
     uint32_t lost = 0, duplicated = 0;
     for (uint32_t i = 0; i < g_indices; i++) {
         lost += seen[i] == 0;
@@ -257,7 +266,8 @@ static void check_conservation(const char *mode)
     CHECK(lost == 0 && duplicated == 0 && found == g_indices,
           "%s: conservation broken: %u lost, %u duplicated, %lu found of %u", mode, lost, duplicated,
           (unsigned long) found, g_indices);
-    printf("%s: conservation ok, %u indices: %lu on stacks, %u in overflow\n", mode, g_indices,
+    printf("%s: conservation %s, %u indices: %lu on stacks, %u in overflow\n", mode,
+           lost == 0 && duplicated == 0 ? "ok" : "BROKEN", g_indices,
            (unsigned long) (found - g_overflow_len), g_overflow_len);
     free(seen);
 }
@@ -283,6 +293,7 @@ static void stress(int fallback, double seconds, uint32_t delay)
     atomic_store(&g_signals, 0);
     atomic_store(&g_ops, 0);
     atomic_store(&g_unexpected, 0);
+    atomic_store(&g_overflow_excess, 0);
 
     g_nworkers = 6 * nproc;
     if (g_nworkers > MAX_THREADS)

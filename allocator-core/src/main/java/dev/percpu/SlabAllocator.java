@@ -237,7 +237,8 @@ public final class SlabAllocator implements AutoCloseable {
 
     /**
      * Moves every slot cached by every CPU's stack into the depot (in rseq
-     * mode: stop, membarrier fence, take, resume, per CPU). Useful before
+     * mode: stop, membarrier fence, take, resume, once per CPU that holds
+     * any; allocates one int[perCpuCapacity]). Useful before
      * measuring, or to hand memory cached by idle CPUs to the busy ones.
      *
      * @return the number of slots moved
@@ -248,13 +249,11 @@ public final class SlabAllocator implements AutoCloseable {
             ensureOpen();
             depot.lockAcquisitions++;
             long moved = 0;
-            int[] scratch = depot.scratch;
+            int[] whole = new int[config.perCpuCapacity()];
             for (int cpu = 0; cpu < ncpu; cpu++) {
-                int k;
-                while ((k = bridge.remoteTake(block, cpu, scratch, 0, scratch.length, fallback)) > 0) {
-                    depot.put(scratch, 0, k);
-                    moved += k;
-                }
+                int k = bridge.remoteTake(block, cpu, whole, 0, whole.length, fallback);
+                depot.put(whole, 0, k);
+                moved += k;
             }
             depot.drainedSlots += moved;
             return moved;
@@ -394,10 +393,19 @@ public final class SlabAllocator implements AutoCloseable {
         }
     }
 
-    /** Takes up to n indices from the first CPU stack that has any. Depot lock held. */
+    /**
+     * Takes up to n indices from the first CPU stack (the caller's own
+     * included) that has any. A CPU that cannot be fenced is skipped: a
+     * failed remote take takes nothing. Depot lock held.
+     */
     private int steal(int[] dst, int offset, int n) {
         for (int cpu = 0; cpu < ncpu; cpu++) {
-            int k = bridge.remoteTake(block, cpu, dst, offset, n, fallback);
+            int k;
+            try {
+                k = bridge.remoteTake(block, cpu, dst, offset, n, fallback);
+            } catch (IllegalStateException cannotFence) {
+                continue;
+            }
             if (k > 0) {
                 depot.steals++;
                 return k;

@@ -97,12 +97,12 @@ public final class SlabStats {
         return Arrays.stream(free).sum();
     }
 
-    /** Fast-path allocations served by one CPU's stack (approximate in rseq mode). */
+    /** Indices popped off one CPU's stack: fast-path allocations and flushes (approximate in rseq mode). */
     public long popsOnCpu(int cpu) {
         return pops[cpu];
     }
 
-    /** Fast-path frees taken by one CPU's stack (approximate in rseq mode). */
+    /** Indices pushed onto one CPU's stack: fast-path frees and refills (approximate in rseq mode). */
     public long pushesOnCpu(int cpu) {
         return pushes[cpu];
     }
