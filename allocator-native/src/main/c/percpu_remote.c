@@ -134,6 +134,83 @@ int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, i
     return (int) k;
 }
 
+/* Runs op on cpu's stack as its only user (lock or stop + fence). Returns op's result or -errno. */
+static int percpu_remote_exclusive(void *block, uint32_t cpu, int fallback,
+                                   int (*op)(struct percpu_cpu_header *, void *), void *arg)
+{
+    if (__atomic_load_n(&((struct percpu_block_header *) block)->magic, __ATOMIC_ACQUIRE) != PERCPU_BLOCK_MAGIC)
+        return -ESHUTDOWN;
+    if (cpu >= percpu_block_ncpu(block))
+        return -EINVAL;
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+    if (fallback) {
+        percpu_lock_blocking(hdr);
+        int r = __atomic_load_n(&hdr->stopped, __ATOMIC_RELAXED) ? -ESHUTDOWN : op(hdr, arg);
+        __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
+        return r;
+    }
+    int rc = percpu_stop(block, hdr, cpu);
+    if (rc != 0)
+        return rc;
+    int r = op(hdr, arg);
+    __atomic_store_n(&hdr->stopped, 0, __ATOMIC_RELEASE);
+    return r;
+}
+
+struct percpu_put_args {
+    const uint32_t *in;
+    uint32_t n;
+};
+
+static int percpu_put_locked(struct percpu_cpu_header *hdr, void *arg)
+{
+    struct percpu_put_args *a = arg;
+    uint32_t top = __atomic_load_n(&hdr->top, __ATOMIC_RELAXED);
+    uint32_t room = hdr->capacity > top ? hdr->capacity - top : 0;
+    uint32_t k = a->n < room ? a->n : room;
+    uint32_t *slots = (uint32_t *) (uintptr_t) hdr->slots;
+    for (uint32_t i = 0; i < k; i++)
+        slots[top + i] = a->in[i];
+    __atomic_store_n(&hdr->top, top + k, __ATOMIC_RELAXED);
+    return (int) k;
+}
+
+int percpu_remote_put(void *block, uint32_t cpu, const uint32_t *in, uint32_t n, int fallback)
+{
+    struct percpu_put_args args = {in, n};
+    return percpu_remote_exclusive(block, cpu, fallback, percpu_put_locked, &args);
+}
+
+struct percpu_capacity_args {
+    uint32_t capacity;
+    uint32_t *out;
+    uint32_t max;
+};
+
+static int percpu_set_capacity_locked(struct percpu_cpu_header *hdr, void *arg)
+{
+    struct percpu_capacity_args *a = arg;
+    uint32_t top = __atomic_load_n(&hdr->top, __ATOMIC_RELAXED);
+    uint32_t excess = top > a->capacity ? top - a->capacity : 0;
+    if (excess > a->max)
+        return -ENOSPC;
+    const uint32_t *slots = (const uint32_t *) (uintptr_t) hdr->slots;
+    for (uint32_t i = 0; i < excess; i++)
+        a->out[i] = slots[a->capacity + i];
+    __atomic_store_n(&hdr->top, top - excess, __ATOMIC_RELAXED);
+    __atomic_store_n(&hdr->capacity, a->capacity, __ATOMIC_RELAXED);
+    return (int) excess;
+}
+
+int percpu_remote_set_capacity(void *block, uint32_t cpu, uint32_t capacity, uint32_t *out, uint32_t max,
+                               int fallback)
+{
+    if (capacity == 0 || capacity > ((struct percpu_block_header *) block)->stride)
+        return -EINVAL;
+    struct percpu_capacity_args args = {capacity, out, max};
+    return percpu_remote_exclusive(block, cpu, fallback, percpu_set_capacity_locked, &args);
+}
+
 int percpu_block_close(void *block, int fallback)
 {
     uint32_t ncpu = percpu_block_ncpu(block);

@@ -52,6 +52,22 @@ uint64_t percpu_remote_fences(void);
 int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, int fallback);
 
 /*
+ * Pushes up to n entries of in onto cpu's stack from any thread (room
+ * permitting). Returns the count pushed (in[0 .. count) went in), or a
+ * negative errno when the CPU could not be fenced (nothing pushed).
+ */
+int percpu_remote_put(void *block, uint32_t cpu, const uint32_t *in, uint32_t n, int fallback);
+
+/*
+ * Sets cpu's capacity (1 .. stride) from any thread. Entries above the new
+ * capacity are moved into out (room for max entries; -ENOSPC and nothing
+ * changed if more would be). Returns the count moved, or a negative errno
+ * (-EINVAL for a capacity out of range).
+ */
+int percpu_remote_set_capacity(void *block, uint32_t cpu, uint32_t capacity, uint32_t *out, uint32_t max,
+                               int fallback);
+
+/*
  * Stops every CPU's stack for good (rseq mode: stop and fence each CPU;
  * fallback mode: set stopped under each lock), then returns the pages past
  * the header pages to the kernel. The header pages stay mapped so that calls

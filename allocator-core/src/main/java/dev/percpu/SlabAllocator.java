@@ -5,6 +5,7 @@ import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.StackLayout;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * Fixed-size slots of off-heap memory from per-CPU freelists.
@@ -49,6 +50,8 @@ import java.util.Objects;
  * invalid like every other address of the closed pool.
  */
 public final class SlabAllocator implements AutoCloseable {
+    /** Page size used by {@link #trim()} (x86-64 base pages). */
+    private static final long PAGE = 4096;
     /** Indices moved per native call by the batch methods. */
     private static final int CHUNK = 256;
     private static final ThreadLocal<int[]> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> new int[CHUNK]);
@@ -66,6 +69,7 @@ public final class SlabAllocator implements AutoCloseable {
     private final long block;
     private final ByteBuffer headers;
     private final Depot depot;
+    private final AgentRunner rebalancer;
     private volatile boolean closed;
 
     private SlabAllocator(SlabConfig config, Bridge bridge) {
@@ -78,17 +82,27 @@ public final class SlabAllocator implements AutoCloseable {
         this.slots = config.slots();
         this.regionBytes = config.regionBytes();
         this.ncpu = bridge.possibleCpus();
-        this.depot = new Depot(slots, config.batchSize());
+        this.depot = new Depot(slots, config.batchSize(), ncpu);
         this.region = bridge.mapRegion(regionBytes);
         long createdBlock;
         try {
-            createdBlock = bridge.createBlock(ncpu, config.perCpuCapacity());
+            createdBlock = bridge.createBlock(ncpu, config.maxPerCpuCapacity());
         } catch (RuntimeException | Error e) {
             bridge.unmapRegion(region, regionBytes);
             throw e;
         }
         this.block = createdBlock;
         this.headers = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+        for (int cpu = 0; cpu < ncpu; cpu++) {
+            // The block is not shared yet: plain writes of the starting capacity are safe.
+            headers.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.CAPACITY_OFFSET, config.perCpuCapacity());
+        }
+        this.rebalancer = config.rebalancer().map(r -> {
+            AgentRunner runner = new AgentRunner(r.newIdleStrategy(), Rebalancer::reportError, null,
+                new Rebalancer(this, r));
+            AgentRunner.startOnThread(runner);
+            return runner;
+        }).orElse(null);
     }
 
     /**
@@ -268,20 +282,7 @@ public final class SlabAllocator implements AutoCloseable {
     public SlabStats stats() {
         synchronized (depot) {
             ensureOpen();
-            long[] free = new long[ncpu];
-            long[] pops = new long[ncpu];
-            long[] pushes = new long[ncpu];
-            long[] aborts = new long[ncpu];
-            for (int cpu = 0; cpu < ncpu; cpu++) {
-                int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
-                free[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.TOP_OFFSET));
-                pops[cpu] = headers.getLong(hdr + StackLayout.POPS_OFFSET);
-                pushes[cpu] = headers.getLong(hdr + StackLayout.PUSHES_OFFSET);
-                aborts[cpu] = headers.getLong(hdr + StackLayout.ABORTS_OFFSET);
-            }
-            return new SlabStats(mode, bridge.name(), slots, slotSize, free, pops, pushes, aborts, depot.available(),
-                depot.carved(), depot.lockAcquisitions, depot.refills, depot.flushes, depot.slowPathEntries,
-                depot.steals, depot.drainedSlots, bridge.remoteFences(), bridge.threadAborts());
+            return new SlabStats(this);
         }
     }
 
@@ -292,6 +293,9 @@ public final class SlabAllocator implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (rebalancer != null) {
+            rebalancer.close();
+        }
         synchronized (depot) {
             if (closed) {
                 return;
@@ -303,6 +307,89 @@ public final class SlabAllocator implements AutoCloseable {
                 bridge.unmapRegion(region, regionBytes);
             }
         }
+    }
+
+    /**
+     * Returns to the kernel the pages of the region that hold only free
+     * slots of the depot ({@code madvise(MADV_DONTNEED)}). The slots stay
+     * free and usable: the kernel commits fresh zeroed pages when they are
+     * written again. Slots cached on CPU stacks are not trimmed; call
+     * {@link #drain()} first to include them.
+     *
+     * @return bytes of resident memory released (measured with {@code mincore})
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long trim() {
+        synchronized (depot) {
+            ensureOpen();
+            return trimOldest(depot.freeCount());
+        }
+    }
+
+    /**
+     * Trims the pages holding only the {@code count} oldest freed slots of the
+     * depot (and never-used slots). Depot lock held. Returns the resident
+     * bytes released.
+     */
+    long trimOldest(int count) {
+        if (count <= 0) {
+            return 0;
+        }
+        int carved = depot.carved();
+        java.util.BitSet free = new java.util.BitSet(carved);
+        for (int i = 0; i < count; i++) {
+            free.set(depot.freeAt(i));
+        }
+        long start = region;
+        long end = region + (long) carved * slotSize;
+        long firstPage = (start + PAGE - 1) & -PAGE;
+        long released = 0;
+        long runStart = -1;
+        for (long page = firstPage; page + PAGE <= end; page += PAGE) {
+            int firstSlot = (int) ((page - region) / slotSize);
+            int lastSlot = (int) ((page + PAGE - 1 - region) / slotSize);
+            boolean allFree = free.nextClearBit(firstSlot) > lastSlot;
+            if (allFree && runStart < 0) {
+                runStart = page;
+            } else if (!allFree && runStart >= 0) {
+                released += releaseRun(runStart, page);
+                runStart = -1;
+            }
+        }
+        if (runStart >= 0) {
+            released += releaseRun(runStart, firstPage + (end - firstPage) / PAGE * PAGE);
+        }
+        depot.trimmedBytes += released;
+        return released;
+    }
+
+    private long releaseRun(long from, long to) {
+        if (to <= from) {
+            return 0;
+        }
+        long before = bridge.residentBytes(from, to - from);
+        bridge.releasePages(from, to - from);
+        return before - bridge.residentBytes(from, to - from);
+    }
+
+    Bridge bridge() {
+        return bridge;
+    }
+
+    long block() {
+        return block;
+    }
+
+    boolean fallback() {
+        return fallback;
+    }
+
+    Depot depot() {
+        return depot;
+    }
+
+    ByteBuffer headers() {
+        return headers;
     }
 
     /** Whether {@link #close()} has been called. */
@@ -349,6 +436,7 @@ public final class SlabAllocator implements AutoCloseable {
                 int k = depot.take(scratch, 0, scratch.length);
                 if (k > 0) {
                     depot.refills++;
+                    Depot.note(depot.refillsOnCpu, bridge.currentCpu());
                     if (k > 1) {
                         int pushed = Math.max(0, fallback ? bridge.fallbackPushBatch(block, scratch, 0, k - 1)
                             : bridge.pushBatch(block, scratch, 0, k - 1));
@@ -420,6 +508,7 @@ public final class SlabAllocator implements AutoCloseable {
             depot.lockAcquisitions++;
             if (code == Bridge.FULL) {
                 flushBatch();
+                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
             } else {
                 depot.slowPathEntries++;
             }
@@ -433,6 +522,7 @@ public final class SlabAllocator implements AutoCloseable {
             depot.lockAcquisitions++;
             if (code >= 0 || code == Bridge.FULL) {
                 flushBatch();
+                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
             } else {
                 depot.slowPathEntries++;
             }

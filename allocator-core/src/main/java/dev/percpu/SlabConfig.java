@@ -41,6 +41,9 @@ public final class SlabConfig {
     private final int perCpuCapacity;
     private final int batchSize;
     private final Mode mode;
+    private final RebalancerConfig rebalancer;
+    private final int minPerCpuCapacity;
+    private final int maxPerCpuCapacity;
 
     private SlabConfig(Builder b) {
         this.slotSize = b.slotSize;
@@ -48,6 +51,9 @@ public final class SlabConfig {
         this.perCpuCapacity = b.perCpuCapacity;
         this.batchSize = b.batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, b.perCpuCapacity) : b.batchSize;
         this.mode = b.mode != null ? b.mode : Mode.fromProperty();
+        this.rebalancer = b.rebalancer;
+        this.minPerCpuCapacity = b.minPerCpuCapacity;
+        this.maxPerCpuCapacity = b.maxPerCpuCapacity;
     }
 
     /** A builder with the defaults above. */
@@ -80,6 +86,21 @@ public final class SlabConfig {
         return batchSize;
     }
 
+    /** The rebalancer's settings, or empty when the allocator runs no rebalancer (the default). */
+    public java.util.Optional<RebalancerConfig> rebalancer() {
+        return java.util.Optional.ofNullable(rebalancer);
+    }
+
+    /** Smallest capacity the rebalancer gives a CPU (the per-CPU capacity without a rebalancer). */
+    public int minPerCpuCapacity() {
+        return minPerCpuCapacity;
+    }
+
+    /** Largest capacity a CPU can have: the size of each CPU's stack (the per-CPU capacity without a rebalancer). */
+    public int maxPerCpuCapacity() {
+        return maxPerCpuCapacity;
+    }
+
     /** The requested mode (may be AUTO; the allocator reports what it resolved to). */
     public Mode mode() {
         return mode;
@@ -88,7 +109,9 @@ public final class SlabConfig {
     @Override
     public String toString() {
         return "SlabConfig[slotSize=" + slotSize + ", slots=" + slots + ", perCpuCapacity=" + perCpuCapacity
-            + ", batchSize=" + batchSize + ", mode=" + mode + "]";
+            + ", batchSize=" + batchSize + ", mode=" + mode
+            + (rebalancer == null ? ", no rebalancer" : ", rebalancer every " + rebalancer.period().toMillis()
+                + " ms, capacity " + minPerCpuCapacity + ".." + maxPerCpuCapacity) + "]";
     }
 
     /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
@@ -99,6 +122,9 @@ public final class SlabConfig {
         private int perCpuCapacity = DEFAULT_PER_CPU_CAPACITY;
         private int batchSize = UNSET;
         private Mode mode;
+        private RebalancerConfig rebalancer;
+        private int minPerCpuCapacity;
+        private int maxPerCpuCapacity;
 
         private Builder() {
         }
@@ -132,6 +158,12 @@ public final class SlabConfig {
         /** Slots moved per refill or flush. */
         public Builder batchSize(int count) {
             this.batchSize = count;
+            return this;
+        }
+
+        /** Runs a background rebalancer with these settings (none by default). */
+        public Builder rebalancer(RebalancerConfig rebalancer) {
+            this.rebalancer = java.util.Objects.requireNonNull(rebalancer, "rebalancer");
             return this;
         }
 
@@ -172,6 +204,20 @@ public final class SlabConfig {
             if (batchSize != UNSET && (batchSize < 1 || batchSize > perCpuCapacity)) {
                 throw new IllegalArgumentException("batchSize " + batchSize + " must be in [1, perCpuCapacity = "
                     + perCpuCapacity + "]");
+            }
+            int batch = batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, perCpuCapacity) : batchSize;
+            minPerCpuCapacity = perCpuCapacity;
+            maxPerCpuCapacity = perCpuCapacity;
+            if (rebalancer != null) {
+                minPerCpuCapacity = rebalancer.minPerCpuCapacity() != 0 ? rebalancer.minPerCpuCapacity() : batch;
+                maxPerCpuCapacity = rebalancer.maxPerCpuCapacity() != 0 ? rebalancer.maxPerCpuCapacity()
+                    : (int) Math.min(2L * perCpuCapacity, MAX_PER_CPU_CAPACITY);
+                if (minPerCpuCapacity > perCpuCapacity || maxPerCpuCapacity < perCpuCapacity
+                    || maxPerCpuCapacity > MAX_PER_CPU_CAPACITY) {
+                    throw new IllegalArgumentException("rebalancer perCpuCapacityRange [" + minPerCpuCapacity + ", "
+                        + maxPerCpuCapacity + "] must contain perCpuCapacity " + perCpuCapacity + " and stay within "
+                        + MAX_PER_CPU_CAPACITY);
+                }
             }
             return new SlabConfig(this);
         }

@@ -109,6 +109,34 @@ public interface Bridge {
     int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback);
 
     /**
+     * Pushes up to {@code n} indices from {@code src[offset ..]} onto CPU
+     * {@code cpu}'s stack from any thread, room permitting (same exclusion
+     * as {@link #remoteTake}). May block briefly.
+     *
+     * @return the count pushed ({@code src[offset .. offset + count)} went in)
+     * @throws IllegalStateException when the CPU cannot be fenced or the block is closed
+     */
+    int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback);
+
+    /**
+     * Sets CPU {@code cpu}'s capacity (1 to the block's stride) from any
+     * thread. Indices above the new capacity are moved into {@code excess};
+     * if more than {@code excess.length} would be, nothing changes and
+     * IllegalStateException is thrown. May block briefly.
+     *
+     * @return the count moved into {@code excess}
+     * @throws IllegalArgumentException for a capacity out of range
+     * @throws IllegalStateException when the CPU cannot be fenced or the block is closed
+     */
+    int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback);
+
+    /** {@code madvise(MADV_DONTNEED)}: the pages' memory goes back to the kernel; they read as zeros when touched again. */
+    void releasePages(long address, long bytes);
+
+    /** Bytes of {@code [address, address + bytes)} resident in memory now ({@code mincore}). */
+    long residentBytes(long address, long bytes);
+
+    /**
      * Stops every CPU's stack for good and releases the slot arrays; the
      * header page stays mapped so that racing calls see {@link #STOPPED}.
      * The block must not be destroyed afterwards.

@@ -108,6 +108,33 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0, was " + cpu);
+        }
+        return n == 0 ? 0 : nRemotePut(block, cpu, src, offset, n, fallback);
+    }
+
+    @Override
+    public int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback) {
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0, was " + cpu);
+        }
+        return nRemoteSetCapacity(block, cpu, capacity, Objects.requireNonNull(excess, "excess"), fallback);
+    }
+
+    @Override
+    public void releasePages(long address, long bytes) {
+        nReleasePages(address, bytes);
+    }
+
+    @Override
+    public long residentBytes(long address, long bytes) {
+        return nResidentBytes(address, bytes);
+    }
+
+    @Override
     public void closeBlock(long block, boolean fallback) {
         nCloseBlock(block, fallback);
     }
@@ -239,6 +266,14 @@ public final class JniBridge implements Bridge {
     private static native int nRemoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback);
 
     private static native void nCloseBlock(long block, boolean fallback);
+
+    private static native int nRemotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback);
+
+    private static native int nRemoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback);
+
+    private static native void nReleasePages(long address, long bytes);
+
+    private static native long nResidentBytes(long address, long bytes);
 
     private static native int nPop(long block);
 
