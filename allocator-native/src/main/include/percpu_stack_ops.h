@@ -39,6 +39,8 @@
  * that cannot use rseq. The CPU comes from sched_getcpu(); a lock that
  * stays taken for PERCPU_FB_SPINS attempts gives PERCPU_BUSY.
  *
+ * Include after defining _GNU_SOURCE (for sched_getcpu).
+ *
  * Test build (PERCPU_INJECT defined): numbered delay loops at injection
  * points inside each section, and the point each abort happened at is
  * counted. Without PERCPU_INJECT the hooks compile to nothing.

@@ -54,7 +54,7 @@ abstract class SlabAllocatorContract {
         SlabAllocator allocator = open(64, 16);
         assertEquals(mode(), allocator.mode());
         assertEquals(mode(), allocator.stats().mode());
-        assertEquals("jni", allocator.bridgeName());
+        assertEquals(bridge.name(), allocator.bridgeName());
     }
 
     @Test
