@@ -7,6 +7,13 @@ One table per thread count. "median" is the median of all measurement
 iterations (primaryMetric.rawData); "score" is JMH's score (the mean) with its
 99.9% error; "ratio" is median / median of the percpu RSEQ row with the same
 thread count; "B/op" is gc.alloc.rate.norm from -prof gc.
+
+Results of JMH groups named "handover" (the *HandoverBench classes: one
+producer and one consumer thread) go to a table of their own: the group's
+AverageTime is the time per handed-over buffer, the ratio is to the percpu
+RSEQ row without rebalancer, and "B/buffer" is gc.alloc.rate.norm times the
+group's thread count (JMH divides by the operations of all threads, and each
+thread does one operation per buffer).
 """
 import json
 import statistics
@@ -23,8 +30,17 @@ LABELS = [
     ("NettyEventLoopThreadBench", {"allocatorKind": "pooled"}, "Netty Pooled DEFAULT, FastThreadLocalThreads"),
     ("UnsafeBench", {}, "Unsafe.allocateMemory + freeMemory"),
     ("AllocateDirectBench", {}, "ByteBuffer.allocateDirect (GC frees)"),
+    ("PercpuHandoverBench", {"config": "rseq"}, "percpu SlabAllocator, RSEQ, no rebalancer"),
+    ("PercpuHandoverBench", {"config": "rseq-rebalancer"}, "percpu SlabAllocator, RSEQ, default rebalancer"),
+    ("PercpuHandoverBench", {"config": "fallback-rebalancer"}, "percpu SlabAllocator, FALLBACK, default rebalancer"),
+    ("NettyPooledHandoverBench", {"cache": "allThreads"}, "Netty Pooled, useCacheForAllThreads=true"),
+    ("NettyPooledHandoverBench", {"cache": "default"}, "Netty Pooled DEFAULT (no cache on plain threads)"),
+    ("NettyAdaptiveHandoverBench", {}, "Netty Adaptive"),
+    ("RingHandoverBench", {}, "SPSC ring only, no allocator (floor)"),
 ]
 BASELINE = "percpu SlabAllocator, RSEQ"
+HANDOVER_GROUP = "handover"
+HANDOVER_BASELINE = "percpu SlabAllocator, RSEQ, no rebalancer"
 
 
 def label(result):
@@ -43,6 +59,8 @@ def number(x):
 
 def main(path):
     results = json.load(open(path))
+    handovers = [r for r in results if r["benchmark"].split(".")[-1] == HANDOVER_GROUP]
+    results = [r for r in results if r["benchmark"].split(".")[-1] != HANDOVER_GROUP]
     rows = {}
     for r in results:
         raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
@@ -61,6 +79,26 @@ def main(path):
             ratio = f"{median / base:.2f}" if base else "-"
             bop = "-" if norm is None else ("≈ 0" if norm < 0.01 else f"{norm:.0f}")
             print(f"| {name} | {number(median)} | {number(score)} ± {number(error)} | {ratio} | {bop} |")
+    if handovers:
+        handover_table(handovers, order)
+
+
+def handover_table(results, order):
+    table = {}
+    for r in results:
+        raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
+        norm = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+        table[label(r)] = (statistics.median(raw), r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"],
+                           None if norm is None else norm * r["threads"])
+    base = table.get(HANDOVER_BASELINE, (None,))[0]
+    print("\nProducer/consumer handover, 2 threads (ns per 4 KiB buffer handed over)\n")
+    print("| path | median ns | JMH score ± error | ratio to percpu RSEQ | B/buffer |")
+    print("|---|---:|---:|---:|---:|")
+    for name in sorted(table, key=lambda n: order.index(n) if n in order else len(order)):
+        median, score, error, per_buffer = table[name]
+        ratio = f"{median / base:.2f}" if base else "-"
+        bop = "-" if per_buffer is None else ("≈ 0" if per_buffer < 0.01 else f"{per_buffer:.0f}")
+        print(f"| {name} | {number(median)} | {number(score)} ± {number(error)} | {ratio} | {bop} |")
 
 
 if __name__ == "__main__":

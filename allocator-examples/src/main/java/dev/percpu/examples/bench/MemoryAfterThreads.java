@@ -13,6 +13,8 @@ import io.netty.buffer.PooledByteBufAllocatorMetric;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import sun.misc.Unsafe;
 
 /**
@@ -34,8 +37,13 @@ import sun.misc.Unsafe;
  * 8), allocate a 4 KiB buffer, write all 4096 bytes", then frees the rest.
  * So at most 8 buffers per thread are in use, and none is at the end. Then
  * the allocator's own figures and the process's {@code VmRSS} growth (from
- * {@code /proc/self/status}, measured from just before the allocator was
- * made) are read three times:
+ * {@code /proc/self/status}) are read three times. The RSS baseline is taken
+ * just before the measured allocator is made, after the main thread ran
+ * {@value #WARM_UP_ROUNDS} rounds of the same work on a separate instance of
+ * the same kind (closed where it can be; for {@code pooled-default} a
+ * {@code new PooledByteBufAllocator(true)}, so DEFAULT is first used by the
+ * workers), so class loading and most JIT
+ * compilation are behind it. Points:
  * <ul>
  *   <li>{@code alive}: all threads have finished their work but are still
  *       alive (parked on a latch), as in a thread pool;</li>
@@ -57,10 +65,14 @@ import sun.misc.Unsafe;
  * {@link NettyPooledBench}); figures: {@code metric().usedDirectMemory()}
  * (bytes of chunks the arenas hold), {@code numThreadLocalCaches()}, and the
  * arenas' active allocations, which after every buffer was released are the
- * buffers sitting in thread caches. {@code adaptive}: a
+ * buffers sitting in thread caches (while the caches exist: Netty does not
+ * count the frees its cache finalizer makes). {@code adaptive}: a
  * {@code new AdaptiveByteBufAllocator()}; figure: {@code usedDirectMemory()}.
  * {@code none}: the same threads, no allocator, no buffers (what thread
- * start-up, class loading and JIT add to RSS).
+ * start-up adds to RSS). Every line also gives the growth of the JVM's
+ * {@code direct} buffer pool ({@code BufferPoolMXBean}): memory Netty took with
+ * {@code ByteBuffer.allocateDirect}, which the JDK zeroes, so all of it is
+ * resident.
  *
  * <p>Run without arguments to measure every allocator for N = 1, 4, 16, 64
  * in child JVMs and print a Markdown table; with {@code <allocator> <N>} to
@@ -71,6 +83,8 @@ import sun.misc.Unsafe;
 public final class MemoryAfterThreads {
     static final int ITERATIONS = 10_000;
     static final int HOLD = 8;
+    static final int WARM_UP_ROUNDS = 5;
+    static final int CHILD_TIMEOUT_SECONDS = 120;
     static final int SIZE = 4096;
     static final int[] THREADS = {1, 4, 16, 64};
     static final String[] KINDS = {"percpu", "percpu-rebalancer", "pooled-default", "pooled-allThreads", "adaptive", "none"};
@@ -101,11 +115,22 @@ public final class MemoryAfterThreads {
 
         /** The allocator's own figures, as key=value pairs. */
         Map<String, Long> figures();
+
+        /** Gives the allocator's memory back where it can (percpu: unmaps the region). */
+        default void close() {
+        }
     }
 
     static void measure(String kind, int threads) throws Exception {
+        Subject warmUp = subject(kind, true);
+        for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+            warmUp.work();
+        }
+        warmUp.close();
+        System.gc();
         long rssStart = rss();
-        Subject subject = subject(kind);
+        long directStart = jvmDirect();
+        Subject subject = subject(kind, false);
         CountDownLatch start = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(threads);
         CountDownLatch exit = new CountDownLatch(1);
@@ -139,36 +164,42 @@ public final class MemoryAfterThreads {
                 throw new IllegalStateException("a worker failed", failure[0]);
             }
         }
-        report(kind, threads, "alive", rssStart, subject);
+        report(kind, threads, "alive", rssStart, directStart, subject);
         exit.countDown();
         for (Thread worker : workers) {
             worker.join();
         }
-        report(kind, threads, "joined", rssStart, subject);
+        report(kind, threads, "joined", rssStart, directStart, subject);
         System.gc();
         System.runFinalization();
         Thread.sleep(2000);
         System.gc();
         System.runFinalization();
-        report(kind, threads, "gc", rssStart, subject);
+        report(kind, threads, "gc", rssStart, directStart, subject);
+        // Also stops percpu's rebalancer thread, which is not a daemon: without close() this JVM would not exit.
+        subject.close();
     }
 
-    private static void report(String kind, int threads, String point, long rssStart, Subject subject) throws IOException {
+    private static void report(String kind, int threads, String point, long rssStart, long directStart, Subject subject)
+        throws IOException {
         StringBuilder line = new StringBuilder("RESULT ").append(kind).append(' ').append(threads).append(' ').append(point);
         for (Map.Entry<String, Long> e : subject.figures().entrySet()) {
             line.append(' ').append(e.getKey()).append('=').append(e.getValue());
         }
+        line.append(" jvmDirectGrowth=").append(jvmDirect() - directStart);
         line.append(" rssGrowth=").append(rss() - rssStart);
         System.out.println(line);
     }
 
-    static Subject subject(String kind) {
+    /** The allocator named {@code kind}; for the warm-up, a separate instance even where the measured one is a singleton. */
+    static Subject subject(String kind, boolean warmUp) {
         switch (kind) {
             case "percpu":
             case "percpu-rebalancer":
                 return percpu(kind.endsWith("-rebalancer"));
             case "pooled-default":
-                return pooled(PooledByteBufAllocator.DEFAULT);
+                // DEFAULT is new PooledByteBufAllocator(PlatformDependent.directBufferPreferred()): true here.
+                return pooled(warmUp ? new PooledByteBufAllocator(true) : PooledByteBufAllocator.DEFAULT);
             case "pooled-allThreads":
                 return pooled(new PooledByteBufAllocator(true, 0, PooledByteBufAllocator.defaultNumDirectArena(),
                     PooledByteBufAllocator.defaultPageSize(), PooledByteBufAllocator.defaultMaxOrder(),
@@ -218,6 +249,11 @@ public final class MemoryAfterThreads {
             }
 
             @Override
+            public void close() {
+                allocator.close();
+            }
+
+            @Override
             public Map<String, Long> figures() {
                 SlabStats stats = allocator.stats();
                 Map<String, Long> f = new LinkedHashMap<>();
@@ -243,16 +279,13 @@ public final class MemoryAfterThreads {
             public Map<String, Long> figures() {
                 PooledByteBufAllocatorMetric metric = allocator.metric();
                 long active = 0;
-                long activeBytes = 0;
                 for (PoolArenaMetric arena : metric.directArenas()) {
                     active += arena.numActiveAllocations();
-                    activeBytes += arena.numActiveBytes();
                 }
                 Map<String, Long> f = new LinkedHashMap<>();
                 f.put("usedDirect", metric.usedDirectMemory());
                 f.put("threadCaches", (long) metric.numThreadLocalCaches());
                 f.put("activeAllocations", active);
-                f.put("activeBytes", activeBytes);
                 f.put("chunkSize", (long) metric.chunkSize());
                 return f;
             }
@@ -299,6 +332,16 @@ public final class MemoryAfterThreads {
         }
     }
 
+    /** Bytes of the JVM's "direct" buffer pool: memory of ByteBuffer.allocateDirect buffers (zeroed when made). */
+    static long jvmDirect() {
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                return pool.getMemoryUsed();
+            }
+        }
+        return -1;
+    }
+
     /** VmRSS of this process in bytes. */
     static long rss() throws IOException {
         for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
@@ -321,6 +364,18 @@ public final class MemoryAfterThreads {
                 command.addAll(List.of(CHILD_JVM_ARGS));
                 command.addAll(List.of("-cp", classpath, MemoryAfterThreads.class.getName(), kind, Integer.toString(n)));
                 Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Thread watchdog = new Thread(() -> {
+                    try {
+                        if (!child.waitFor(CHILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                            System.out.println("timeout: " + kind + " " + n + " ran longer than " + CHILD_TIMEOUT_SECONDS + " s");
+                            child.destroyForcibly();
+                        }
+                    } catch (InterruptedException e) {
+                        child.destroyForcibly();
+                    }
+                });
+                watchdog.setDaemon(true);
+                watchdog.start();
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line = out.readLine(); line != null; line = out.readLine()) {
                         System.out.println(line);
@@ -337,9 +392,9 @@ public final class MemoryAfterThreads {
         System.out.println();
         System.out.println("child JVM flags: " + String.join(" ", CHILD_JVM_ARGS));
         System.out.println();
-        System.out.println("| allocator | N | allocator's figure: alive / joined / after GC | cached: alive / joined / after GC"
-            + " | RSS growth MiB: alive / joined / after GC |");
-        System.out.println("|---|---:|---|---|---|");
+        System.out.println("| allocator | N | allocator's figure, KiB: alive / joined / after GC | cached: alive / joined / after GC"
+            + " | JVM direct pool growth, KiB, after GC | RSS growth MiB: alive / joined / after GC |");
+        System.out.println("|---|---:|---|---|---:|---|");
         for (String kind : KINDS) {
             for (int n : THREADS) {
                 Map<String, String> alive = find(results, kind, n, "alive");
@@ -347,6 +402,7 @@ public final class MemoryAfterThreads {
                 Map<String, String> gc = find(results, kind, n, "gc");
                 System.out.println("| " + kind + " | " + n + " | " + held(alive) + " / " + held(joined) + " / " + held(gc)
                     + " | " + cached(alive) + " / " + cached(joined) + " / " + cached(gc)
+                    + " | " + kib(gc.get("jvmDirectGrowth"))
                     + " | " + mib(alive.get("rssGrowth")) + " / " + mib(joined.get("rssGrowth")) + " / " + mib(gc.get("rssGrowth"))
                     + " |");
             }
@@ -375,13 +431,13 @@ public final class MemoryAfterThreads {
         throw new IllegalStateException("no result for " + kind + " " + n + " " + point);
     }
 
-    /** The allocator's memory figure: resident region (percpu) or usedDirectMemory (Netty), MiB. */
+    /** The allocator's memory figure: resident region (percpu) or usedDirectMemory (Netty), KiB. */
     private static String held(Map<String, String> m) {
         if (m.containsKey("resident")) {
-            return mib(m.get("resident")) + " res";
+            return kib(m.get("resident")) + " res";
         }
         if (m.containsKey("usedDirect")) {
-            return mib(m.get("usedDirect")) + " used";
+            return kib(m.get("usedDirect")) + " used";
         }
         return "-";
     }
@@ -392,9 +448,15 @@ public final class MemoryAfterThreads {
             return m.get("cachedOnCpus") + "+" + m.get("depotFreed");
         }
         if (m.containsKey("threadCaches")) {
-            return m.get("activeAllocations") + " in " + m.get("threadCaches");
+            // Netty does not count frees from a dead thread's cache finalizer, so active allocations
+            // mean "buffers in thread caches" only while caches exist.
+            return m.get("threadCaches").equals("0") ? "0 caches" : m.get("activeAllocations") + " in " + m.get("threadCaches");
         }
         return "-";
+    }
+
+    private static String kib(String bytes) {
+        return String.format("%,d", Long.parseLong(bytes) / 1024);
     }
 
     private static String mib(String bytes) {
