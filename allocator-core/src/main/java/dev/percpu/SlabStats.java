@@ -3,7 +3,9 @@ package dev.percpu;
 import java.util.Arrays;
 
 /**
- * A snapshot of a {@link SlabAllocator}'s counters, taken by {@link SlabAllocator#stats()}.
+ * A snapshot of a pool's counters, taken by {@link SlabAllocator#stats()} (and the
+ * {@code stats()} of {@link SizeClassAllocator}, {@link BufferPool} and
+ * {@link ObjectPool}, whose "slots" are buffers or objects).
  *
  * <p>Which figures are exact:
  * <ul>
@@ -171,7 +173,7 @@ public final class SlabStats {
     public String toString() {
         StringBuilder sb = new StringBuilder();
         sb.append("mode=").append(mode).append(" bridge=").append(bridge)
-            .append(" slots=").append(slots).append(" x ").append(slotSize).append(" B")
+            .append(" slots=").append(slots).append(slotSize > 0 ? " x " + slotSize + " B" : "")
             .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree)
             .append(" carved=").append(carvedSlots).append('\n');
         for (int cpu = 0; cpu < free.length; cpu++) {
