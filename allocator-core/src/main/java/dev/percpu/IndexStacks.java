@@ -77,14 +77,6 @@ final class IndexStacks {
         return ncpu;
     }
 
-    int slots() {
-        return slots;
-    }
-
-    String bridgeName() {
-        return bridge.name();
-    }
-
     boolean isClosed() {
         return closed;
     }
