@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dev_percpu_bridge_JniBridge.h"
 #include "percpu_layout.h"
 #include "percpu_memory.h"
+#include "percpu_primitives.h"
 #include "percpu_remote.h"
 #include "percpu_rseq.h"
 #include "percpu_stack_ops.h"
@@ -259,4 +261,154 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPinCurrentThread(JNIEnv
 {
     (void) env; (void) cls;
     return percpu_pin_current_thread(cpu);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nMmCid(JNIEnv *env, jclass cls)
+{
+    (void) env; (void) cls;
+    return percpu_mm_cid();
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpAdd(JNIEnv *env, jclass cls, jlong base, jlong row_bytes,
+                                                             jint ncpu, jlong locks, jint offset, jlong delta)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_op_add_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                                delta);
+    return percpu_op_add(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset, delta);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareStore(JNIEnv *env, jclass cls, jlong base,
+                                                                      jlong row_bytes, jint ncpu, jlong locks,
+                                                                      jint offset, jlong expect, jlong update,
+                                                                      jint offset2, jlong value2)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_op_cmp_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                                (uint64_t) expect, (uint64_t) update, 1, (uint32_t) offset2, (uint64_t) value2, 0,
+                                NULL, 0);
+    return percpu_op_cmp_store2(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset,
+                                (uint64_t) expect, (uint64_t) update, (uint32_t) offset2, (uint64_t) value2);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareCopy(JNIEnv *env, jclass cls, jlong base,
+                                                                     jlong row_bytes, jint ncpu, jlong locks,
+                                                                     jint offset, jlong expect, jlong update,
+                                                                     jint copy_offset, jbyteArray src, jint src_offset,
+                                                                     jint len)
+{
+    (void) cls;
+    uint8_t *pinned = NULL;
+    if (len > 0) {
+        pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+        if (pinned == NULL)
+            return PERCPU_BUSY;
+    }
+    const uint8_t *from = pinned == NULL ? NULL : pinned + src_offset;
+    int r = locks != 0
+        ? percpu_op_cmp_fb(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), (uint32_t) offset,
+                           (uint64_t) expect, (uint64_t) update, 0, 0, 0, (uint32_t) copy_offset, from, (uint32_t) len)
+        : percpu_op_cmp_copy(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset, (uint64_t) expect,
+                             (uint64_t) update, (uint32_t) copy_offset, from, (uint32_t) len);
+    if (pinned != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
+    return r;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nEcBegin(JNIEnv *env, jclass cls, jlong counters,
+                                                                jlong row_bytes, jint ncpu, jlong locks)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_ec_begin_fb(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks));
+    return percpu_ec_begin(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nEcCommit(JNIEnv *env, jclass cls, jlong counters,
+                                                                jlong row_bytes, jint ncpu, jlong locks, jlong ticket,
+                                                                jlong target, jlong value)
+{
+    (void) env; (void) cls;
+    if (locks != 0)
+        return percpu_ec_commit_fb(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, BLOCK(locks), ticket,
+                                   (uint64_t *) BLOCK(target), (uint64_t) value);
+    return percpu_ec_commit(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu, ticket,
+                            (uint64_t *) BLOCK(target), (uint64_t) value);
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemotePut(JNIEnv *env, jclass cls, jlong block, jint cpu,
+                                                                 jintArray src, jint offset, jint n, jboolean fallback)
+{
+    (void) cls;
+    uint32_t *buf = malloc(sizeof *buf * (size_t) n);
+    if (buf == NULL) {
+        throw_named(env, "java/lang/OutOfMemoryError", "remote put buffer", ENOMEM);
+        return 0;
+    }
+    (*env)->GetIntArrayRegion(env, src, offset, n, (jint *) buf);
+    int r = percpu_remote_put(BLOCK(block), (uint32_t) cpu, buf, (uint32_t) n, fallback ? 1 : 0);
+    free(buf);
+    if (r < 0) {
+        throw_named(env, "java/lang/IllegalStateException", "remote put onto a per-CPU stack", -r);
+        return 0;
+    }
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteSetCapacity(JNIEnv *env, jclass cls, jlong block,
+                                                                         jint cpu, jint capacity, jintArray excess,
+                                                                         jboolean fallback)
+{
+    (void) cls;
+    jsize room = (*env)->GetArrayLength(env, excess);
+    uint32_t *buf = malloc(sizeof *buf * (size_t) (room > 0 ? room : 1));
+    if (buf == NULL) {
+        throw_named(env, "java/lang/OutOfMemoryError", "capacity change buffer", ENOMEM);
+        return 0;
+    }
+    int r = percpu_remote_set_capacity(BLOCK(block), (uint32_t) cpu, (uint32_t) capacity, buf, (uint32_t) room,
+                                       fallback ? 1 : 0);
+    if (r > 0)
+        (*env)->SetIntArrayRegion(env, excess, 0, r, (const jint *) buf);
+    free(buf);
+    if (r < 0) {
+        throw_named(env, r == -EINVAL ? "java/lang/IllegalArgumentException" : "java/lang/IllegalStateException",
+                    "changing a per-CPU stack's capacity", -r);
+        return 0;
+    }
+    return r;
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nReleasePages(JNIEnv *env, jclass cls, jlong address,
+                                                                    jlong bytes)
+{
+    (void) cls;
+    if (madvise(BLOCK(address), (size_t) bytes, MADV_DONTNEED) != 0)
+        throw_named(env, "java/lang/IllegalStateException", "madvise(MADV_DONTNEED)", errno);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nResidentBytes(JNIEnv *env, jclass cls, jlong address,
+                                                                      jlong bytes)
+{
+    (void) cls;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = ((size_t) bytes + (size_t) page - 1) / (size_t) page;
+    unsigned char *vec = malloc(pages > 0 ? pages : 1);
+    if (vec == NULL) {
+        throw_named(env, "java/lang/OutOfMemoryError", "mincore vector", ENOMEM);
+        return 0;
+    }
+    if (mincore(BLOCK(address), (size_t) bytes, vec) != 0) {
+        int err = errno;
+        free(vec);
+        throw_named(env, "java/lang/IllegalStateException", "mincore", err);
+        return 0;
+    }
+    jlong resident = 0;
+    for (size_t i = 0; i < pages; i++)
+        resident += (vec[i] & 1) ? page : 0;
+    free(vec);
+    return resident;
 }

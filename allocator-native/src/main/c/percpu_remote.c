@@ -35,18 +35,9 @@ uint64_t percpu_remote_fences(void)
     return __atomic_load_n(&percpu_fence_count, __ATOMIC_RELAXED);
 }
 
-/* After it returns, no rseq section is in flight on cpu. 0 or -errno. */
-static int percpu_fence(uint32_t cpu)
+/* Moves the caller onto cpu and back: whatever ran there was preempted. 0 or -errno. */
+static int percpu_affinity_fence(uint32_t cpu)
 {
-    __atomic_fetch_add(&percpu_fence_count, 1, __ATOMIC_RELAXED);
-    if (percpu_remote_fence_kind() == PERCPU_FENCE_MEMBARRIER) {
-        if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, (int) cpu) == 0)
-            return 0;
-        if (errno != EINVAL)
-            return -errno;
-        /* EINVAL: the CPU is not online; nothing can be running there. */
-        return 0;
-    }
     cpu_set_t old, one;
     if (sched_getaffinity(0, sizeof old, &old) != 0)
         return -errno;
@@ -54,8 +45,23 @@ static int percpu_fence(uint32_t cpu)
     CPU_SET(cpu, &one);
     int rc = sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : -errno;
     sched_setaffinity(0, sizeof old, &old);
-    /* EINVAL: cpu is not allowed to this process (cpuset), so none of its threads runs there. */
-    return rc == -EINVAL ? 0 : rc;
+    return rc;
+}
+
+/*
+ * After it returns 0, no rseq section is in flight on cpu. A membarrier
+ * error (which this kernel does not return even for absent CPUs) is not
+ * taken as success: the affinity fence is tried instead, and its error
+ * returned if it fails too (EINVAL there: cpu is outside this process's
+ * cpuset, so the caller must not assume the CPU is quiet).
+ */
+static int percpu_fence(uint32_t cpu)
+{
+    __atomic_fetch_add(&percpu_fence_count, 1, __ATOMIC_RELAXED);
+    if (percpu_remote_fence_kind() == PERCPU_FENCE_MEMBARRIER &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, (int) cpu) == 0)
+        return 0;
+    return percpu_affinity_fence(cpu);
 }
 
 static void percpu_lock_blocking(struct percpu_cpu_header *hdr)
@@ -72,13 +78,19 @@ static void percpu_lock_blocking(struct percpu_cpu_header *hdr)
     }
 }
 
-/* rseq mode: become the stack's only user. 0 or -errno (stopped is then cleared again). */
-static int percpu_stop(struct percpu_cpu_header *hdr, uint32_t cpu)
+/*
+ * rseq mode: become the stack's only user. 0, -ESHUTDOWN once the block is
+ * closed (its stacks stay stopped for good), or -errno from the fence
+ * (stopped is then cleared again).
+ */
+static int percpu_stop(void *block, struct percpu_cpu_header *hdr, uint32_t cpu)
 {
     for (;;) {
         uint32_t expected = 0;
         if (__atomic_compare_exchange_n(&hdr->stopped, &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
             break;
+        if (__atomic_load_n(&((struct percpu_block_header *) block)->magic, __ATOMIC_ACQUIRE) != PERCPU_BLOCK_MAGIC)
+            return -ESHUTDOWN;
         sched_yield();
     }
     int rc = percpu_fence(cpu);
@@ -100,18 +112,21 @@ static uint32_t percpu_take_locked(struct percpu_cpu_header *hdr, uint32_t *out,
 
 int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, int fallback)
 {
-    if (((struct percpu_block_header *) block)->magic != PERCPU_BLOCK_MAGIC)
+    if (__atomic_load_n(&((struct percpu_block_header *) block)->magic, __ATOMIC_ACQUIRE) != PERCPU_BLOCK_MAGIC)
         return -ESHUTDOWN;
     if (cpu >= percpu_block_ncpu(block))
         return -EINVAL;
     struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+    /* A racy look first: an empty stack is not worth a fence (stealing is a snapshot anyway). */
+    if (__atomic_load_n(&hdr->top, __ATOMIC_RELAXED) == 0)
+        return 0;
     if (fallback) {
         percpu_lock_blocking(hdr);
         uint32_t k = __atomic_load_n(&hdr->stopped, __ATOMIC_RELAXED) ? 0 : percpu_take_locked(hdr, out, max);
         __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
         return (int) k;
     }
-    int rc = percpu_stop(hdr, cpu);
+    int rc = percpu_stop(block, hdr, cpu);
     if (rc != 0)
         return rc;
     uint32_t k = percpu_take_locked(hdr, out, max);
@@ -119,11 +134,91 @@ int percpu_remote_take(void *block, uint32_t cpu, uint32_t *out, uint32_t max, i
     return (int) k;
 }
 
+/* Runs op on cpu's stack as its only user (lock or stop + fence). Returns op's result or -errno. */
+static int percpu_remote_exclusive(void *block, uint32_t cpu, int fallback,
+                                   int (*op)(struct percpu_cpu_header *, void *), void *arg)
+{
+    if (__atomic_load_n(&((struct percpu_block_header *) block)->magic, __ATOMIC_ACQUIRE) != PERCPU_BLOCK_MAGIC)
+        return -ESHUTDOWN;
+    if (cpu >= percpu_block_ncpu(block))
+        return -EINVAL;
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+    if (fallback) {
+        percpu_lock_blocking(hdr);
+        int r = __atomic_load_n(&hdr->stopped, __ATOMIC_RELAXED) ? -ESHUTDOWN : op(hdr, arg);
+        __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
+        return r;
+    }
+    int rc = percpu_stop(block, hdr, cpu);
+    if (rc != 0)
+        return rc;
+    int r = op(hdr, arg);
+    __atomic_store_n(&hdr->stopped, 0, __ATOMIC_RELEASE);
+    return r;
+}
+
+struct percpu_put_args {
+    const uint32_t *in;
+    uint32_t n;
+};
+
+static int percpu_put_locked(struct percpu_cpu_header *hdr, void *arg)
+{
+    struct percpu_put_args *a = arg;
+    uint32_t top = __atomic_load_n(&hdr->top, __ATOMIC_RELAXED);
+    uint32_t room = hdr->capacity > top ? hdr->capacity - top : 0;
+    uint32_t k = a->n < room ? a->n : room;
+    uint32_t *slots = (uint32_t *) (uintptr_t) hdr->slots;
+    for (uint32_t i = 0; i < k; i++)
+        slots[top + i] = a->in[i];
+    __atomic_store_n(&hdr->top, top + k, __ATOMIC_RELAXED);
+    return (int) k;
+}
+
+int percpu_remote_put(void *block, uint32_t cpu, const uint32_t *in, uint32_t n, int fallback)
+{
+    struct percpu_put_args args = {in, n};
+    return percpu_remote_exclusive(block, cpu, fallback, percpu_put_locked, &args);
+}
+
+struct percpu_capacity_args {
+    uint32_t capacity;
+    uint32_t *out;
+    uint32_t max;
+};
+
+static int percpu_set_capacity_locked(struct percpu_cpu_header *hdr, void *arg)
+{
+    struct percpu_capacity_args *a = arg;
+    uint32_t top = __atomic_load_n(&hdr->top, __ATOMIC_RELAXED);
+    uint32_t excess = top > a->capacity ? top - a->capacity : 0;
+    if (excess > a->max)
+        return -ENOSPC;
+    const uint32_t *slots = (const uint32_t *) (uintptr_t) hdr->slots;
+    for (uint32_t i = 0; i < excess; i++)
+        a->out[i] = slots[a->capacity + i];
+    __atomic_store_n(&hdr->top, top - excess, __ATOMIC_RELAXED);
+    __atomic_store_n(&hdr->capacity, a->capacity, __ATOMIC_RELAXED);
+    return (int) excess;
+}
+
+int percpu_remote_set_capacity(void *block, uint32_t cpu, uint32_t capacity, uint32_t *out, uint32_t max,
+                               int fallback)
+{
+    if (capacity == 0 || capacity > ((struct percpu_block_header *) block)->stride)
+        return -EINVAL;
+    struct percpu_capacity_args args = {capacity, out, max};
+    return percpu_remote_exclusive(block, cpu, fallback, percpu_set_capacity_locked, &args);
+}
+
 int percpu_block_close(void *block, int fallback)
 {
     uint32_t ncpu = percpu_block_ncpu(block);
     int result = 0;
-    ((struct percpu_block_header *) block)->magic = PERCPU_BLOCK_CLOSED_MAGIC;
+    uint32_t open = PERCPU_BLOCK_MAGIC;
+    if (!__atomic_compare_exchange_n(&((struct percpu_block_header *) block)->magic, &open, PERCPU_BLOCK_CLOSED_MAGIC,
+                                     0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return -ESHUTDOWN;
     for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
         struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
         if (fallback) {
@@ -131,7 +226,13 @@ int percpu_block_close(void *block, int fallback)
             __atomic_store_n(&hdr->stopped, 1, __ATOMIC_RELAXED);
             __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELEASE);
         } else {
-            int rc = percpu_stop(hdr, cpu);
+            /* Wait out a remote take in progress (it clears stopped), then stop for good. */
+            uint32_t expected = 0;
+            while (!__atomic_compare_exchange_n(&hdr->stopped, &expected, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+                expected = 0;
+                sched_yield();
+            }
+            int rc = percpu_fence(cpu);
             if (rc != 0) {
                 /* Could not fence: leave stopped set; sections on cpu bail out from their next start. */
                 __atomic_store_n(&hdr->stopped, 1, __ATOMIC_SEQ_CST);

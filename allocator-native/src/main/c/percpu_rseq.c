@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -80,6 +81,20 @@ int percpu_current_cpu(void)
     return cpu >= 0 ? cpu : sched_getcpu();
 }
 
+int percpu_mm_cid(void)
+{
+#ifdef AT_RSEQ_FEATURE_SIZE
+    if (getauxval(AT_RSEQ_FEATURE_SIZE) < offsetof(struct percpu_rseq_area, mm_cid) + sizeof(uint32_t))
+        return -1;
+    struct percpu_rseq_area *rs = percpu_rseq_area();
+    if ((int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0)
+        return -1;
+    return (int) __atomic_load_n(&rs->mm_cid, __ATOMIC_RELAXED);
+#else
+    return -1;
+#endif
+}
+
 uint64_t percpu_thread_aborts(void)
 {
     return percpu_tls_aborts;
@@ -115,23 +130,31 @@ int percpu_possible_cpus(void)
     return highest + 1;
 }
 
-static __thread cpu_set_t percpu_saved_affinity;
-static __thread int percpu_affinity_saved;
+/* Saved on the heap, not in TLS: static TLS of a dlopen'ed library is scarce. */
+static __thread cpu_set_t *percpu_saved_affinity;
 
 int percpu_pin_current_thread(int cpu)
 {
     if (cpu < 0) {
-        if (!percpu_affinity_saved)
+        cpu_set_t *saved = percpu_saved_affinity;
+        if (saved == NULL)
             return 0;
-        percpu_affinity_saved = 0;
-        return sched_setaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) == 0 ? 0 : -errno;
+        percpu_saved_affinity = NULL;
+        int rc = sched_setaffinity(0, sizeof *saved, saved) == 0 ? 0 : -errno;
+        free(saved);
+        return rc;
     }
     if (cpu >= CPU_SETSIZE)
         return -EINVAL;
-    if (!percpu_affinity_saved) {
-        if (sched_getaffinity(0, sizeof percpu_saved_affinity, &percpu_saved_affinity) != 0)
+    if (percpu_saved_affinity == NULL) {
+        cpu_set_t *saved = malloc(sizeof *saved);
+        if (saved == NULL)
+            return -ENOMEM;
+        if (sched_getaffinity(0, sizeof *saved, saved) != 0) {
+            free(saved);
             return -errno;
-        percpu_affinity_saved = 1;
+        }
+        percpu_saved_affinity = saved;
     }
     cpu_set_t one;
     CPU_ZERO(&one);

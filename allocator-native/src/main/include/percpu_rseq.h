@@ -90,6 +90,13 @@ int percpu_rseq_status(void);
 /* The caller's current CPU: rseq cpu_id when registered, else sched_getcpu(). */
 int percpu_current_cpu(void);
 
+/*
+ * The caller's mm_cid (a dense per-process concurrency id, Linux 6.3+), or
+ * -1 where the kernel does not provide it (AT_RSEQ_FEATURE_SIZE < 28) or
+ * the thread has no registration.
+ */
+int percpu_mm_cid(void);
+
 /* Number of possible CPUs: highest id in /sys/devices/system/cpu/possible + 1. */
 int percpu_possible_cpus(void);
 

@@ -39,6 +39,8 @@
  * that cannot use rseq. The CPU comes from sched_getcpu(); a lock that
  * stays taken for PERCPU_FB_SPINS attempts gives PERCPU_BUSY.
  *
+ * Include after defining _GNU_SOURCE (for sched_getcpu).
+ *
  * Test build (PERCPU_INJECT defined): numbered delay loops at injection
  * points inside each section, and the point each abort happened at is
  * counted. Without PERCPU_INJECT the hooks compile to nothing.
@@ -104,10 +106,14 @@ extern __thread uint32_t percpu_inject_point;
     ".quad 1f, (2f - 1f), 4f\n\t"       /* start_ip, post_commit_offset, abort_ip */ \
     ".popsection\n\t"                                                   \
     ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                      \
+    ".balign 8\n\t"                                                    \
     ".quad 3b\n\t"                      /* pointer to the descriptor */ \
     ".popsection\n\t"
 
-/* Arm: from the next instruction on, the kernel restarts us at abort_ip. */
+/*
+ * Arm: from the next instruction on, the kernel restarts us at abort_ip.
+ * Uses rax: every section must list "rax" among its clobbers.
+ */
 #define PERCPU_CS_ARM                                                   \
     "leaq 3b(%%rip), %%rax\n\t"         /* rax = &descriptor */         \
     "movq %%rax, 8(%[rs])\n\t"          /* rs->rseq_cs = rax */
@@ -351,16 +357,20 @@ static inline int percpu_push(void *block, uint32_t index)
     PERCPU_RSEQ_RETRY(block, percpu_cs_push(rs, hdr, cpu, index), PERCPU_OK, PERCPU_FULL);
 }
 
-/* rseq mode, n >= 1. Returns how many were popped (0 when empty) or an error code. */
+/* rseq mode. Returns how many were popped (0 when empty) or an error code. */
 static inline int percpu_pop_batch(void *block, uint32_t *out, uint32_t n)
 {
+    if (n == 0)
+        return 0;
     uint32_t count;
     PERCPU_RSEQ_RETRY(block, percpu_cs_pop_batch(rs, hdr, cpu, out, n, &count), (int) count, 0);
 }
 
-/* rseq mode, n >= 1. Returns how many were pushed (0 when full) or an error code. */
+/* rseq mode. Returns how many were pushed (0 when full) or an error code. */
 static inline int percpu_push_batch(void *block, const uint32_t *in, uint32_t n)
 {
+    if (n == 0)
+        return 0;
     uint32_t count;
     PERCPU_RSEQ_RETRY(block, percpu_cs_push_batch(rs, hdr, cpu, in, n, &count), (int) count, 0);
 }

@@ -17,6 +17,10 @@
  * point (the test fails if a point with a delay never aborted), the restart
  * bound under the force-abort hook, LIFO order and the full/empty edges.
  * The same run is repeated in fallback mode (no aborts expected there).
+ * A second stress runs the research primitives the same way: per-CPU add
+ * (the sum must equal the number of adds) and the event-count
+ * begin / compute / commit (the per-CPU values must sum to the number of
+ * successful commits), with aborts counted at their injection point.
  *
  * Usage: percpu_stress_test [seconds per mode], default 2.
  */
@@ -24,7 +28,7 @@
 #include "../../main/c/percpu_rseq.c"
 #include "../../main/c/percpu_block.c"
 #include "../../main/c/percpu_remote.c"
-#include "percpu_stack_ops.h"
+#include "percpu_primitives.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -65,11 +69,18 @@ static int failures;
         }                                                                 \
     } while (0)
 
+static atomic_ulong g_overflow_excess;
+
+/* More entries than indices means some index was duplicated: counted, reported as a failure. */
 static void overflow_put(const uint32_t *in, uint32_t n)
 {
     pthread_mutex_lock(&g_overflow_lock);
-    for (uint32_t i = 0; i < n; i++)
-        g_overflow[g_overflow_len++] = in[i];
+    for (uint32_t i = 0; i < n; i++) {
+        if (g_overflow_len < g_indices)
+            g_overflow[g_overflow_len++] = in[i];
+        else
+            atomic_fetch_add(&g_overflow_excess, 1);
+    }
     pthread_mutex_unlock(&g_overflow_lock);
 }
 
@@ -245,6 +256,8 @@ static void check_conservation(const char *mode)
             seen[g_overflow[i]]++;
         found++;
     }
+    CHECK(atomic_load(&g_overflow_excess) == 0, "%s: %lu more entries than indices reached the overflow list", mode,
+          (unsigned long) atomic_load(&g_overflow_excess));
     uint32_t lost = 0, duplicated = 0;
     for (uint32_t i = 0; i < g_indices; i++) {
         lost += seen[i] == 0;
@@ -253,7 +266,8 @@ static void check_conservation(const char *mode)
     CHECK(lost == 0 && duplicated == 0 && found == g_indices,
           "%s: conservation broken: %u lost, %u duplicated, %lu found of %u", mode, lost, duplicated,
           (unsigned long) found, g_indices);
-    printf("%s: conservation ok, %u indices: %lu on stacks, %u in overflow\n", mode, g_indices,
+    printf("%s: conservation %s, %u indices: %lu on stacks, %u in overflow\n", mode,
+           lost == 0 && duplicated == 0 ? "ok" : "BROKEN", g_indices,
            (unsigned long) (found - g_overflow_len), g_overflow_len);
     free(seen);
 }
@@ -279,6 +293,7 @@ static void stress(int fallback, double seconds, uint32_t delay)
     atomic_store(&g_signals, 0);
     atomic_store(&g_ops, 0);
     atomic_store(&g_unexpected, 0);
+    atomic_store(&g_overflow_excess, 0);
 
     g_nworkers = 6 * nproc;
     if (g_nworkers > MAX_THREADS)
@@ -331,6 +346,101 @@ static void stress(int fallback, double seconds, uint32_t delay)
     check_conservation(mode);
     percpu_block_destroy(g_block);
     free(g_overflow);
+}
+
+/* Research primitives under the same storm: rows of 16 longs per CPU. */
+#define ROW_BYTES 128u
+static uint64_t *g_rows;      /* word 0: add counter, word 1: event-count value */
+static uint64_t *g_counters;  /* event counters, one row per CPU */
+static void *g_locks;
+static uint32_t g_ncpu;
+static atomic_ulong g_adds;
+static atomic_ulong g_commits;
+static atomic_ulong g_commit_failures;
+
+static void *primitive_worker(void *arg)
+{
+    unsigned int seed = (unsigned int) (uintptr_t) arg;
+    unsigned long adds = 0, commits = 0, failures = 0;
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        int r = g_fallback ? percpu_op_add_fb(g_rows, ROW_BYTES, g_ncpu, g_locks, 0, 1)
+                           : percpu_op_add(g_rows, ROW_BYTES, g_ncpu, 0, 1);
+        if (r >= 0)
+            adds++;
+        else if (r != PERCPU_RESTART_LIMIT && r != PERCPU_BUSY)
+            atomic_fetch_add(&g_unexpected, 1);
+        int64_t ticket = g_fallback ? percpu_ec_begin_fb(g_counters, ROW_BYTES, g_ncpu, g_locks)
+                                    : percpu_ec_begin(g_counters, ROW_BYTES, g_ncpu);
+        if (ticket < 0)
+            continue;
+        uint32_t cpu = (uint32_t) ((uint64_t) ticket >> PERCPU_EC_SEQ_BITS);
+        uint64_t *value = (uint64_t *) ((uint8_t *) g_rows + ROW_BYTES * cpu + 8);
+        uint64_t next = __atomic_load_n(value, __ATOMIC_RELAXED) + 1;
+        for (unsigned spin = rand_r(&seed) % 64; spin > 0; spin--)
+            __asm__ volatile("" ::: "memory");
+        r = g_fallback ? percpu_ec_commit_fb(g_counters, ROW_BYTES, g_ncpu, g_locks, ticket, value, next)
+                       : percpu_ec_commit(g_counters, ROW_BYTES, g_ncpu, ticket, value, next);
+        if (r == PERCPU_OP_OK)
+            commits++;
+        else
+            failures++;
+    }
+    atomic_fetch_add(&g_adds, adds);
+    atomic_fetch_add(&g_commits, commits);
+    atomic_fetch_add(&g_commit_failures, failures);
+    return NULL;
+}
+
+static void primitives_stress(int fallback, double seconds, uint32_t delay)
+{
+    int nproc = (int) sysconf(_SC_NPROCESSORS_ONLN);
+    g_fallback = fallback;
+    g_ncpu = (uint32_t) percpu_possible_cpus();
+    g_rows = calloc(g_ncpu, ROW_BYTES);
+    g_counters = calloc(g_ncpu, ROW_BYTES);
+    g_locks = calloc(g_ncpu, PERCPU_LINE);
+    for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
+        percpu_inject_aborts[p] = 0;
+        percpu_inject_delay[p] = p == 0 ? 0 : delay;
+    }
+    atomic_store(&g_stop, 0);
+    atomic_store(&g_adds, 0);
+    atomic_store(&g_commits, 0);
+    atomic_store(&g_commit_failures, 0);
+    atomic_store(&g_unexpected, 0);
+    atomic_store(&g_signals, 0);
+    g_nworkers = 6 * nproc < MAX_THREADS ? 6 * nproc : MAX_THREADS;
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_create(&g_workers[i], NULL, primitive_worker, (void *) (uintptr_t) (i + 1));
+    pthread_t sig;
+    pthread_create(&sig, NULL, signaller, NULL);
+    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
+    nanosleep(&run, NULL);
+    atomic_store(&g_stop, 1);
+    pthread_join(sig, NULL);
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_join(g_workers[i], NULL);
+
+    const char *mode = fallback ? "primitives fallback" : "primitives rseq";
+    uint64_t sum_adds = 0, sum_values = 0;
+    for (uint32_t cpu = 0; cpu < g_ncpu; cpu++) {
+        sum_adds += g_rows[cpu * (ROW_BYTES / 8)];
+        sum_values += g_rows[cpu * (ROW_BYTES / 8) + 1];
+    }
+    printf("%s: %lu adds, %lu commits, %lu failed commits, aborts at point 1: %lu\n", mode,
+           (unsigned long) atomic_load(&g_adds), (unsigned long) atomic_load(&g_commits),
+           (unsigned long) atomic_load(&g_commit_failures), (unsigned long) percpu_inject_aborts[1]);
+    CHECK(atomic_load(&g_unexpected) == 0, "%s: unexpected result codes", mode);
+    CHECK(sum_adds == atomic_load(&g_adds), "%s: per-CPU adds sum to %lu, %lu adds succeeded", mode,
+          (unsigned long) sum_adds, (unsigned long) atomic_load(&g_adds));
+    CHECK(sum_values == atomic_load(&g_commits), "%s: event-count values sum to %lu, %lu commits succeeded", mode,
+          (unsigned long) sum_values, (unsigned long) atomic_load(&g_commits));
+    CHECK(atomic_load(&g_commit_failures) > 0, "%s: no commit ever failed: the test did not create conflicts", mode);
+    if (!fallback)
+        CHECK(percpu_inject_aborts[1] > 0, "%s: injection point 1 never aborted", mode);
+    free(g_rows);
+    free(g_counters);
+    free(g_locks);
 }
 
 static void single_thread_edges(void)
@@ -392,8 +502,10 @@ int main(int argc, char **argv)
     } else {
         single_thread_edges();
         stress(0, seconds, 2000);
+        primitives_stress(0, seconds / 2, 2000);
     }
     stress(1, seconds / 2, 2000);
+    primitives_stress(1, seconds / 4, 2000);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

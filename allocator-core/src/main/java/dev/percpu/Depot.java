@@ -30,10 +30,38 @@ final class Depot {
     long slowPathEntries;
     long steals;
     long drainedSlots;
+    /** Refills (allocate found the stack empty) and flushes (free found it full), per CPU that saw them. */
+    final long[] refillsOnCpu;
+    final long[] flushesOnCpu;
+    long rebalanceRounds;
+    long rebalanceDrainedSlots;
+    long rebalanceRefilledSlots;
+    long capacityMoves;
+    long idleDrains;
+    long trimmedBytes;
 
-    Depot(int slots, int batchSize) {
+    Depot(int slots, int batchSize, int ncpu) {
         this.slots = slots;
         this.scratch = new int[Math.max(batchSize, 1)];
+        this.refillsOnCpu = new long[ncpu];
+        this.flushesOnCpu = new long[ncpu];
+    }
+
+    /** Counts a refill or flush on cpu (ignored if the id is out of range). */
+    static void note(long[] perCpu, int cpu) {
+        if (cpu >= 0 && cpu < perCpu.length) {
+            perCpu[cpu]++;
+        }
+    }
+
+    /** Freed slots held here (not counting the never-used tail). */
+    int freeCount() {
+        return freeCount;
+    }
+
+    /** The freed index at position i of the stack (0 = the oldest). */
+    int freeAt(int i) {
+        return free[i];
     }
 
     /** Takes up to n indices into dst[offset ..]: freed ones first, then fresh ones. Returns the count. */

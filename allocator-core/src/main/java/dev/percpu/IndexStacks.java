@@ -43,30 +43,51 @@ final class IndexStacks {
     private volatile boolean closed;
 
     /**
-     * Maps the per-CPU stacks.
+     * Maps the per-CPU stacks: each CPU's array holds up to {@code maxPerCpuCapacity}
+     * indices (the most a rebalancer may give it) and starts with capacity
+     * {@code perCpuCapacity}.
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
      */
-    IndexStacks(Bridge bridge, String owner, Mode requested, int slots, int perCpuCapacity, int batchSize) {
+    IndexStacks(Bridge bridge, String owner, Mode requested, int slots, int perCpuCapacity, int maxPerCpuCapacity,
+                int batchSize) {
         this.bridge = bridge;
         this.owner = owner;
-        this.mode = resolve(requested, bridge);
+        this.mode = requested.resolved();
         this.fallback = mode == Mode.FALLBACK;
         this.slots = slots;
         this.ncpu = bridge.possibleCpus();
-        this.depot = new Depot(slots, batchSize);
-        this.block = bridge.createBlock(ncpu, perCpuCapacity);
+        this.depot = new Depot(slots, batchSize, ncpu);
+        this.block = bridge.createBlock(ncpu, maxPerCpuCapacity);
         this.headers = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+        for (int cpu = 0; cpu < ncpu; cpu++) {
+            // The block is not shared yet: plain writes of the starting capacity are safe.
+            headers.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.CAPACITY_OFFSET, perCpuCapacity);
+        }
     }
 
-    private static Mode resolve(Mode requested, Bridge bridge) {
-        boolean rseq = bridge.rseqStatus() != Bridge.RSEQ_UNAVAILABLE;
-        if (requested == Mode.RSEQ && !rseq) {
-            throw new IllegalStateException("mode RSEQ requested, but this thread has no rseq registration "
-                + "(kernel older than 4.18, rseq blocked by seccomp, or registered by another library); "
-                + "use Mode.AUTO or Mode.FALLBACK");
-        }
-        return requested == Mode.FALLBACK || !rseq ? Mode.FALLBACK : Mode.RSEQ;
+    Bridge bridge() {
+        return bridge;
+    }
+
+    long block() {
+        return block;
+    }
+
+    boolean fallback() {
+        return fallback;
+    }
+
+    Depot depot() {
+        return depot;
+    }
+
+    ByteBuffer headers() {
+        return headers;
+    }
+
+    int slots() {
+        return slots;
     }
 
     Mode mode() {
@@ -136,19 +157,22 @@ final class IndexStacks {
         }
     }
 
-    /** Moves every index cached by every CPU's stack into the depot; returns how many. */
+    /**
+     * Moves every index cached by every CPU's stack into the depot, one
+     * remote take per CPU that holds any (allocates one array of the stack
+     * size); returns how many.
+     */
     long drain() {
         synchronized (depot) {
             ensureOpen();
             depot.lockAcquisitions++;
             long moved = 0;
-            int[] scratch = depot.scratch;
+            int stride = headers.getInt(StackLayout.BLOCK_STRIDE_OFFSET);
+            int[] whole = new int[stride];
             for (int cpu = 0; cpu < ncpu; cpu++) {
-                int k;
-                while ((k = bridge.remoteTake(block, cpu, scratch, 0, scratch.length, fallback)) > 0) {
-                    depot.put(scratch, 0, k);
-                    moved += k;
-                }
+                int k = bridge.remoteTake(block, cpu, whole, 0, whole.length, fallback);
+                depot.put(whole, 0, k);
+                moved += k;
             }
             depot.drainedSlots += moved;
             return moved;
@@ -159,20 +183,7 @@ final class IndexStacks {
     SlabStats stats(int slotSize) {
         synchronized (depot) {
             ensureOpen();
-            long[] free = new long[ncpu];
-            long[] pops = new long[ncpu];
-            long[] pushes = new long[ncpu];
-            long[] aborts = new long[ncpu];
-            for (int cpu = 0; cpu < ncpu; cpu++) {
-                int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
-                free[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.TOP_OFFSET));
-                pops[cpu] = headers.getLong(hdr + StackLayout.POPS_OFFSET);
-                pushes[cpu] = headers.getLong(hdr + StackLayout.PUSHES_OFFSET);
-                aborts[cpu] = headers.getLong(hdr + StackLayout.ABORTS_OFFSET);
-            }
-            return new SlabStats(mode, bridge.name(), slots, slotSize, free, pops, pushes, aborts, depot.available(),
-                depot.carved(), depot.lockAcquisitions, depot.refills, depot.flushes, depot.slowPathEntries,
-                depot.steals, depot.drainedSlots, bridge.remoteFences(), bridge.threadAborts());
+            return new SlabStats(this, slotSize);
         }
     }
 
@@ -218,6 +229,7 @@ final class IndexStacks {
                 int k = depot.take(scratch, 0, scratch.length);
                 if (k > 0) {
                     depot.refills++;
+                    Depot.note(depot.refillsOnCpu, bridge.currentCpu());
                     if (k > 1) {
                         int pushed = Math.max(0, fallback ? bridge.fallbackPushBatch(block, scratch, 0, k - 1)
                             : bridge.pushBatch(block, scratch, 0, k - 1));
@@ -262,10 +274,19 @@ final class IndexStacks {
         }
     }
 
-    /** Takes up to n indices from the first CPU stack that has any. Depot lock held. */
+    /**
+     * Takes up to n indices from the first CPU stack (the caller's own
+     * included) that has any. A CPU that cannot be fenced is skipped: a
+     * failed remote take takes nothing. Depot lock held.
+     */
     private int steal(int[] dst, int offset, int n) {
         for (int cpu = 0; cpu < ncpu; cpu++) {
-            int k = bridge.remoteTake(block, cpu, dst, offset, n, fallback);
+            int k;
+            try {
+                k = bridge.remoteTake(block, cpu, dst, offset, n, fallback);
+            } catch (IllegalStateException cannotFence) {
+                continue;
+            }
             if (k > 0) {
                 depot.steals++;
                 return k;
@@ -280,6 +301,7 @@ final class IndexStacks {
             depot.lockAcquisitions++;
             if (code == Bridge.FULL) {
                 flushBatch();
+                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
             } else {
                 depot.slowPathEntries++;
             }
@@ -293,6 +315,7 @@ final class IndexStacks {
             depot.lockAcquisitions++;
             if (code >= 0 || code == Bridge.FULL) {
                 flushBatch();
+                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
             } else {
                 depot.slowPathEntries++;
             }

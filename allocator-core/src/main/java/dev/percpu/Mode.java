@@ -1,5 +1,8 @@
 package dev.percpu;
 
+import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.Bridges;
+
 /**
  * How a pool drives its per-CPU stacks.
  *
@@ -19,6 +22,22 @@ public enum Mode {
 
     /** System property consulted when the builder sets no mode. */
     public static final String PROPERTY = "percpu.mode";
+
+    /**
+     * The mode an object created now by the calling thread runs in:
+     * {@link #RSEQ} or {@link #FALLBACK}, never AUTO.
+     *
+     * @throws IllegalStateException when this is {@link #RSEQ} but the calling thread has no rseq registration
+     */
+    public Mode resolved() {
+        boolean rseq = Bridges.get().rseqStatus() != Bridge.RSEQ_UNAVAILABLE;
+        if (this == RSEQ && !rseq) {
+            throw new IllegalStateException("mode RSEQ requested, but this thread has no rseq registration "
+                + "(kernel older than 4.18, rseq blocked by seccomp, or registered by another library); "
+                + "use Mode.AUTO or Mode.FALLBACK");
+        }
+        return this == FALLBACK || !rseq ? FALLBACK : RSEQ;
+    }
 
     static Mode fromProperty() {
         String value = System.getProperty(PROPERTY);

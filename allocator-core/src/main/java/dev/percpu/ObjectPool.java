@@ -59,7 +59,7 @@ public final class ObjectPool<T> implements AutoCloseable {
         }
         this.reset = b.reset;
         this.stacks = new IndexStacks(Bridges.get(), "ObjectPool", b.mode != null ? b.mode : Mode.fromProperty(),
-            b.capacity, b.perCpuCapacity, Math.min(SlabConfig.DEFAULT_BATCH_SIZE, b.perCpuCapacity));
+            b.capacity, b.perCpuCapacity, b.perCpuCapacity, Math.min(SlabConfig.DEFAULT_BATCH_SIZE, b.perCpuCapacity));
     }
 
     /** A builder for a pool of objects made by {@code factory}. */

@@ -2,7 +2,9 @@ package dev.percpu;
 
 import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import java.util.BitSet;
 import java.util.Objects;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * Fixed-size slots of off-heap memory from per-CPU freelists.
@@ -52,6 +54,8 @@ import java.util.Objects;
  * invalid like every other address of the closed pool.
  */
 public final class SlabAllocator implements AutoCloseable {
+    /** Page size used by {@link #trim()}: x86-64 base pages (every region is page-aligned). */
+    private static final long PAGE = 4096;
     /** Indices moved per native call by the batch methods. */
     private static final int CHUNK = 256;
     private static final ThreadLocal<int[]> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> new int[CHUNK]);
@@ -68,6 +72,7 @@ public final class SlabAllocator implements AutoCloseable {
     /** Debug mode: the one check the fast path pays when it is off. */
     private final boolean debug;
     private final SlotDebugger debugger;
+    private final AgentRunner rebalancer;
 
     private SlabAllocator(SlabConfig config, Bridge bridge, long borrowedRegion) {
         this.config = config;
@@ -79,7 +84,7 @@ public final class SlabAllocator implements AutoCloseable {
         this.debug = config.debug();
         this.debugger = debug ? new SlotDebugger(bridge, slots, slotSize, config.debugStackTraces()) : null;
         this.stacks = new IndexStacks(bridge, "SlabAllocator", config.mode(), slots, config.perCpuCapacity(),
-            config.batchSize());
+            config.maxPerCpuCapacity(), config.batchSize());
         this.ownsRegion = borrowedRegion == 0;
         if (ownsRegion) {
             long mapped;
@@ -93,6 +98,12 @@ public final class SlabAllocator implements AutoCloseable {
         } else {
             this.region = borrowedRegion;
         }
+        this.rebalancer = config.rebalancer().map(r -> {
+            AgentRunner runner = new AgentRunner(r.newIdleStrategy(), Rebalancer::reportError, null,
+                new Rebalancer(this, r));
+            AgentRunner.startOnThread(runner);
+            return runner;
+        }).orElse(null);
     }
 
     /**
@@ -310,6 +321,9 @@ public final class SlabAllocator implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (rebalancer != null) {
+            rebalancer.close();
+        }
         LeakReport[] leaked = new LeakReport[1];
         stacks.close(() -> {
             try {
@@ -332,6 +346,73 @@ public final class SlabAllocator implements AutoCloseable {
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
         return stacks.isClosed();
+    }
+
+    /**
+     * Returns to the kernel the pages of the region that hold only free
+     * slots of the depot ({@code madvise(MADV_DONTNEED)}). The slots stay
+     * free and usable: the kernel commits fresh zeroed pages when they are
+     * written again. Slots cached on CPU stacks are not trimmed; call
+     * {@link #drain()} first to include them. In debug mode nothing is
+     * trimmed (free slots must keep their poison pattern).
+     *
+     * @return bytes of resident memory released (measured with {@code mincore})
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long trim() {
+        Depot depot = stacks.depot();
+        synchronized (depot) {
+            stacks.ensureOpen();
+            return trimOldest(depot.freeCount());
+        }
+    }
+
+    /**
+     * Trims the pages holding only the {@code count} oldest freed slots of the
+     * depot (and never-used slots). Depot lock held. Returns the resident
+     * bytes released.
+     */
+    long trimOldest(int count) {
+        Depot depot = stacks.depot();
+        if (count <= 0 || debug) {
+            return 0;
+        }
+        int carved = depot.carved();
+        BitSet free = new BitSet(carved);
+        for (int i = 0; i < count; i++) {
+            free.set(depot.freeAt(i));
+        }
+        long end = region + (long) carved * slotSize;
+        long released = 0;
+        long runStart = -1;
+        long page = (region + PAGE - 1) & -PAGE;
+        for (; page + PAGE <= end; page += PAGE) {
+            int firstSlot = (int) ((page - region) / slotSize);
+            int lastSlot = (int) ((page + PAGE - 1 - region) / slotSize);
+            boolean allFree = free.nextClearBit(firstSlot) > lastSlot;
+            if (allFree && runStart < 0) {
+                runStart = page;
+            } else if (!allFree && runStart >= 0) {
+                released += releaseRun(runStart, page);
+                runStart = -1;
+            }
+        }
+        if (runStart >= 0) {
+            released += releaseRun(runStart, page);
+        }
+        depot.trimmedBytes += released;
+        return released;
+    }
+
+    private long releaseRun(long from, long to) {
+        long before = bridge.residentBytes(from, to - from);
+        bridge.releasePages(from, to - from);
+        return before - bridge.residentBytes(from, to - from);
+    }
+
+    /** The per-CPU stacks and depot, for the {@link Rebalancer}. */
+    IndexStacks stacks() {
+        return stacks;
     }
 
     private long address(int index) {

@@ -63,6 +63,9 @@ public final class SlabConfig {
     private final boolean debug;
     private final int debugStackTraces;
     private final Consumer<LeakReport> leakHandler;
+    private final RebalancerConfig rebalancer;
+    private final int minPerCpuCapacity;
+    private final int maxPerCpuCapacity;
 
     private SlabConfig(Builder b) {
         this.slotSize = b.slotSize;
@@ -73,6 +76,9 @@ public final class SlabConfig {
         this.debug = b.debug != null ? b.debug : debugFromProperty();
         this.debugStackTraces = b.debugStackTraces != null ? b.debugStackTraces : stackTracesFromProperty();
         this.leakHandler = b.leakHandler != null ? b.leakHandler : LOG_LEAKS;
+        this.rebalancer = b.rebalancer;
+        this.minPerCpuCapacity = b.minPerCpuCapacity;
+        this.maxPerCpuCapacity = b.maxPerCpuCapacity;
     }
 
     private static boolean debugFromProperty() {
@@ -136,6 +142,21 @@ public final class SlabConfig {
         return batchSize;
     }
 
+    /** The rebalancer's settings, or empty when the allocator runs no rebalancer (the default). */
+    public java.util.Optional<RebalancerConfig> rebalancer() {
+        return java.util.Optional.ofNullable(rebalancer);
+    }
+
+    /** Smallest capacity the rebalancer gives a CPU (the per-CPU capacity without a rebalancer). */
+    public int minPerCpuCapacity() {
+        return minPerCpuCapacity;
+    }
+
+    /** Largest capacity a CPU can have: the size of each CPU's stack (the per-CPU capacity without a rebalancer). */
+    public int maxPerCpuCapacity() {
+        return maxPerCpuCapacity;
+    }
+
     /** The requested mode (may be AUTO; the allocator reports what it resolved to). */
     public Mode mode() {
         return mode;
@@ -160,7 +181,9 @@ public final class SlabConfig {
     public String toString() {
         return "SlabConfig[slotSize=" + slotSize + ", slots=" + slots + ", perCpuCapacity=" + perCpuCapacity
             + ", batchSize=" + batchSize + ", mode=" + mode + ", debug=" + debug
-            + (debug ? ", debugStackTraces=" + debugStackTraces : "") + "]";
+            + (debug ? ", debugStackTraces=" + debugStackTraces : "")
+            + (rebalancer == null ? ", no rebalancer" : ", rebalancer every " + rebalancer.period().toMillis()
+                + " ms, capacity " + minPerCpuCapacity + ".." + maxPerCpuCapacity) + "]";
     }
 
     /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
@@ -174,6 +197,9 @@ public final class SlabConfig {
         private Boolean debug;
         private Integer debugStackTraces;
         private Consumer<LeakReport> leakHandler;
+        private RebalancerConfig rebalancer;
+        private int minPerCpuCapacity;
+        private int maxPerCpuCapacity;
 
         private Builder() {
         }
@@ -207,6 +233,12 @@ public final class SlabConfig {
         /** Slots moved per refill or flush. */
         public Builder batchSize(int count) {
             this.batchSize = count;
+            return this;
+        }
+
+        /** Runs a background rebalancer with these settings (none by default). */
+        public Builder rebalancer(RebalancerConfig rebalancer) {
+            this.rebalancer = java.util.Objects.requireNonNull(rebalancer, "rebalancer");
             return this;
         }
 
@@ -291,6 +323,20 @@ public final class SlabConfig {
             }
             if (debugStackTraces != null && debugStackTraces < 0) {
                 throw new IllegalArgumentException("debugStackTraces " + debugStackTraces + " must be >= 0");
+            }
+            int batch = batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, perCpuCapacity) : batchSize;
+            minPerCpuCapacity = perCpuCapacity;
+            maxPerCpuCapacity = perCpuCapacity;
+            if (rebalancer != null) {
+                minPerCpuCapacity = rebalancer.minPerCpuCapacity() != 0 ? rebalancer.minPerCpuCapacity() : batch;
+                maxPerCpuCapacity = rebalancer.maxPerCpuCapacity() != 0 ? rebalancer.maxPerCpuCapacity()
+                    : (int) Math.min(2L * perCpuCapacity, MAX_PER_CPU_CAPACITY);
+                if (minPerCpuCapacity > perCpuCapacity || maxPerCpuCapacity < perCpuCapacity
+                    || maxPerCpuCapacity > MAX_PER_CPU_CAPACITY) {
+                    throw new IllegalArgumentException("rebalancer perCpuCapacityRange [" + minPerCpuCapacity + ", "
+                        + maxPerCpuCapacity + "] must contain perCpuCapacity " + perCpuCapacity + " and stay within "
+                        + MAX_PER_CPU_CAPACITY);
+                }
             }
             return new SlabConfig(this);
         }

@@ -1,5 +1,7 @@
 package dev.percpu;
 
+import dev.percpu.bridge.StackLayout;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -24,7 +26,10 @@ import java.util.Arrays;
  *       racy count written outside any section.</li>
  * </ul>
  * Process-wide: {@link #remoteFences()} counts membarrier calls (or affinity
- * moves) of all allocators in the process.
+ * moves) of all allocators in the process. The rebalancer's figures
+ * ({@link #rebalanceRounds()} and the ones after it) and the per-CPU refill
+ * and flush counts are exact (kept under the depot lock); {@link #capacityOnCpu(int)}
+ * is exact.
  */
 public final class SlabStats {
     private final Mode mode;
@@ -32,9 +37,12 @@ public final class SlabStats {
     private final int slots;
     private final int slotSize;
     private final long[] free;
+    private final long[] capacity;
     private final long[] pops;
     private final long[] pushes;
     private final long[] aborts;
+    private final long[] refillsOnCpu;
+    private final long[] flushesOnCpu;
     private final long depotFree;
     private final int carvedSlots;
     private final long lockAcquisitions;
@@ -43,30 +51,55 @@ public final class SlabStats {
     private final long slowPathEntries;
     private final long steals;
     private final long drainedSlots;
+    private final long rebalanceRounds;
+    private final long rebalanceDrainedSlots;
+    private final long rebalanceRefilledSlots;
+    private final long capacityMoves;
+    private final long idleDrains;
+    private final long trimmedBytes;
     private final long remoteFences;
     private final long callerThreadAborts;
 
-    SlabStats(Mode mode, String bridge, int slots, int slotSize, long[] free, long[] pops, long[] pushes,
-              long[] aborts, long depotFree, int carvedSlots, long lockAcquisitions, long refills, long flushes,
-              long slowPathEntries, long steals, long drainedSlots, long remoteFences, long callerThreadAborts) {
-        this.mode = mode;
-        this.bridge = bridge;
-        this.slots = slots;
+    /** Reads everything from the stacks; called with their depot lock held. {@code slotSize} is 0 for objects. */
+    SlabStats(IndexStacks stacks, int slotSize) {
+        Depot depot = stacks.depot();
+        ByteBuffer headers = stacks.headers();
+        int ncpu = stacks.cpus();
+        this.mode = stacks.mode();
+        this.bridge = stacks.bridge().name();
+        this.slots = stacks.slots();
         this.slotSize = slotSize;
-        this.free = free;
-        this.pops = pops;
-        this.pushes = pushes;
-        this.aborts = aborts;
-        this.depotFree = depotFree;
-        this.carvedSlots = carvedSlots;
-        this.lockAcquisitions = lockAcquisitions;
-        this.refills = refills;
-        this.flushes = flushes;
-        this.slowPathEntries = slowPathEntries;
-        this.steals = steals;
-        this.drainedSlots = drainedSlots;
-        this.remoteFences = remoteFences;
-        this.callerThreadAborts = callerThreadAborts;
+        this.free = new long[ncpu];
+        this.capacity = new long[ncpu];
+        this.pops = new long[ncpu];
+        this.pushes = new long[ncpu];
+        this.aborts = new long[ncpu];
+        for (int cpu = 0; cpu < ncpu; cpu++) {
+            int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
+            free[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.TOP_OFFSET));
+            capacity[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.CAPACITY_OFFSET));
+            pops[cpu] = headers.getLong(hdr + StackLayout.POPS_OFFSET);
+            pushes[cpu] = headers.getLong(hdr + StackLayout.PUSHES_OFFSET);
+            aborts[cpu] = headers.getLong(hdr + StackLayout.ABORTS_OFFSET);
+        }
+        this.refillsOnCpu = depot.refillsOnCpu.clone();
+        this.flushesOnCpu = depot.flushesOnCpu.clone();
+        this.depotFree = depot.available();
+        this.carvedSlots = depot.carved();
+        this.lockAcquisitions = depot.lockAcquisitions;
+        this.refills = depot.refills;
+        this.flushes = depot.flushes;
+        this.slowPathEntries = depot.slowPathEntries;
+        this.steals = depot.steals;
+        this.drainedSlots = depot.drainedSlots;
+        this.rebalanceRounds = depot.rebalanceRounds;
+        this.rebalanceDrainedSlots = depot.rebalanceDrainedSlots;
+        this.rebalanceRefilledSlots = depot.rebalanceRefilledSlots;
+        this.capacityMoves = depot.capacityMoves;
+        this.idleDrains = depot.idleDrains;
+        this.trimmedBytes = depot.trimmedBytes;
+        this.remoteFences = stacks.bridge().remoteFences();
+        this.callerThreadAborts = stacks.bridge().threadAborts();
     }
 
     /** The allocator's mode. */
@@ -99,12 +132,22 @@ public final class SlabStats {
         return Arrays.stream(free).sum();
     }
 
-    /** Fast-path allocations served by one CPU's stack (approximate in rseq mode). */
+    /** How many slots one CPU's stack may hold now (moved by the rebalancer). */
+    public long capacityOnCpu(int cpu) {
+        return capacity[cpu];
+    }
+
+    /** Sum of all CPUs' capacities (constant unless a capacity move failed half-way). */
+    public long capacityOnCpus() {
+        return Arrays.stream(capacity).sum();
+    }
+
+    /** Indices popped off one CPU's stack: fast-path allocations and flushes (approximate in rseq mode). */
     public long popsOnCpu(int cpu) {
         return pops[cpu];
     }
 
-    /** Fast-path frees taken by one CPU's stack (approximate in rseq mode). */
+    /** Indices pushed onto one CPU's stack: fast-path frees and refills (approximate in rseq mode). */
     public long pushesOnCpu(int cpu) {
         return pushes[cpu];
     }
@@ -112,6 +155,16 @@ public final class SlabStats {
     /** Section aborts counted on one CPU (approximate). */
     public long abortsOnCpu(int cpu) {
         return aborts[cpu];
+    }
+
+    /** Refills from the depot by allocations that found CPU {@code cpu}'s stack empty. */
+    public long refillsOnCpu(int cpu) {
+        return refillsOnCpu[cpu];
+    }
+
+    /** Flushes to the depot by frees that found CPU {@code cpu}'s stack full. */
+    public long flushesOnCpu(int cpu) {
+        return flushesOnCpu[cpu];
     }
 
     /** Slots in the depot: freed ones plus the never-used tail of the region. */
@@ -129,7 +182,7 @@ public final class SlabStats {
         return slots - depotFree - freeOnCpus();
     }
 
-    /** Times the depot lock was taken (slow paths, drain, stats excluded). */
+    /** Times the depot lock was taken by slow paths and drain (not by stats or the rebalancer). */
     public long lockAcquisitions() {
         return lockAcquisitions;
     }
@@ -149,7 +202,7 @@ public final class SlabStats {
         return slowPathEntries;
     }
 
-    /** Batches stolen from other CPUs' stacks when the depot was empty. */
+    /** Batches stolen from CPU stacks when the depot was empty. */
     public long steals() {
         return steals;
     }
@@ -157,6 +210,36 @@ public final class SlabStats {
     /** Slots moved to the depot by {@link SlabAllocator#drain()}. */
     public long drainedSlots() {
         return drainedSlots;
+    }
+
+    /** Rounds the rebalancer ran. */
+    public long rebalanceRounds() {
+        return rebalanceRounds;
+    }
+
+    /** Slots the rebalancer moved from CPU stacks to the depot (high watermark and idle drains). */
+    public long rebalanceDrainedSlots() {
+        return rebalanceDrainedSlots;
+    }
+
+    /** Slots the rebalancer moved from the depot onto CPU stacks (low watermark). */
+    public long rebalanceRefilledSlots() {
+        return rebalanceRefilledSlots;
+    }
+
+    /** Capacity steps the rebalancer moved between CPUs. */
+    public long capacityMoves() {
+        return capacityMoves;
+    }
+
+    /** CPU stacks the rebalancer emptied because they were idle. */
+    public long idleDrains() {
+        return idleDrains;
+    }
+
+    /** Resident bytes returned to the kernel by trimming (by hand or by the rebalancer). */
+    public long trimmedBytes() {
+        return trimmedBytes;
     }
 
     /** Remote fences (membarrier calls or affinity moves) run by this process. */
@@ -177,14 +260,23 @@ public final class SlabStats {
             .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree)
             .append(" carved=").append(carvedSlots).append('\n');
         for (int cpu = 0; cpu < free.length; cpu++) {
-            sb.append("  cpu ").append(cpu).append(": free=").append(free[cpu]).append(" pops~")
-                .append(pops[cpu]).append(" pushes~").append(pushes[cpu]).append(" aborts~").append(aborts[cpu])
-                .append('\n');
+            sb.append("  cpu ").append(cpu).append(": free=").append(free[cpu]).append('/').append(capacity[cpu])
+                .append(" pops~").append(pops[cpu]).append(" pushes~").append(pushes[cpu])
+                .append(" aborts~").append(aborts[cpu]).append(" refills=").append(refillsOnCpu[cpu])
+                .append(" flushes=").append(flushesOnCpu[cpu]).append('\n');
         }
         sb.append("  depot: lock=").append(lockAcquisitions).append(" refills=").append(refills)
             .append(" flushes=").append(flushes).append(" slowPath=").append(slowPathEntries)
             .append(" steals=").append(steals).append(" drained=").append(drainedSlots)
             .append(" remoteFences=").append(remoteFences);
+        if (rebalanceRounds > 0) {
+            sb.append('\n').append("  rebalancer: rounds=").append(rebalanceRounds)
+                .append(" drained=").append(rebalanceDrainedSlots).append(" refilled=").append(rebalanceRefilledSlots)
+                .append(" capacityMoves=").append(capacityMoves).append(" idleDrains=").append(idleDrains);
+        }
+        if (trimmedBytes > 0) {
+            sb.append('\n').append("  trimmed=").append(trimmedBytes).append(" B");
+        }
         return sb.toString();
     }
 }

@@ -54,6 +54,6 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
 
     @Test
     void shouldKeepEverySlotOwnedExactlyOnceWhileSectionsAreForcedToAbort() throws Exception {
-        runConservationStress(1000, true);
+        runConservationStress(1000, true, null);
     }
 }

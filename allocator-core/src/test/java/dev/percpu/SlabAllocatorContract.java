@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -63,7 +64,7 @@ abstract class SlabAllocatorContract {
         assertEquals(mode(), allocator.mode());
         assertEquals(debug(), allocator.isDebug());
         assertEquals(mode(), allocator.stats().mode());
-        assertEquals("jni", allocator.bridgeName());
+        assertEquals(bridge.name(), allocator.bridgeName());
     }
 
     @Test
@@ -206,8 +207,13 @@ abstract class SlabAllocatorContract {
 
     @Test
     void shouldSurviveCloseRacingWithCallers() throws Exception {
-        for (int round = 0; round < 5; round++) {
-            SlabAllocator allocator = open(64, 512);
+        for (int round = 0; round < 6; round++) {
+            SlabConfig.Builder config = SlabConfig.builder().slotSize(64).capacitySlots(512).perCpuCapacity(64)
+                .batchSize(16);
+            if (round % 2 == 1) {
+                config.rebalancer(RebalancerConfig.builder().period(Duration.ofMillis(1)).trimAboveBytes(0).build());
+            }
+            SlabAllocator allocator = open(config);
             int threads = 2 * Runtime.getRuntime().availableProcessors();
             CountDownLatch running = new CountDownLatch(threads);
             AtomicReference<Throwable> unexpected = new AtomicReference<>();
@@ -271,7 +277,68 @@ abstract class SlabAllocatorContract {
 
     @Test
     void shouldKeepEverySlotOwnedExactlyOnceUnderStress() throws Exception {
-        runConservationStress(1500, false);
+        runConservationStress(1500, false, null);
+    }
+
+    @Test
+    void shouldKeepEverySlotOwnedExactlyOnceWithTheRebalancerRunning() throws Exception {
+        SlabStats stats = runConservationStress(1500, false, RebalancerConfig.builder().period(Duration.ofMillis(1))
+            .idleDrainAfter(Duration.ofMillis(1)).perCpuCapacityRange(32, 512).trimAboveBytes(0).build());
+        assertTrue(stats.rebalanceRounds() > 100, "the rebalancer ran: " + stats);
+        assertTrue(stats.rebalanceDrainedSlots() + stats.rebalanceRefilledSlots() > 0, "and moved slots: " + stats);
+    }
+
+    @Test
+    void shouldReturnFreePagesToTheKernelAndStillAllocateThemLater() {
+        int slots = 1024;
+        SlabAllocator allocator = open(SlabConfig.builder().slotSize(4096).capacitySlots(slots).perCpuCapacity(64)
+            .batchSize(16));
+        long[] all = new long[slots];
+        assertEquals(slots, allocator.allocate(all, slots));
+        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        for (long a : all) {
+            memory.putLong((int) (a - allocator.regionAddress()), a);
+        }
+        long residentFull = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        assertTrue(residentFull >= allocator.regionBytes() * 9 / 10, "written pages are resident: " + residentFull);
+        allocator.free(all, slots);
+        allocator.drain();
+        long released = allocator.trim();
+        if (allocator.isDebug()) {
+            assertEquals(0, released, "debug mode keeps the poison of free slots: nothing is trimmed");
+            assertEquals(residentFull, bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
+            return;
+        }
+        long residentAfter = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        assertTrue(residentAfter <= allocator.regionBytes() / 10,
+            "trim gave the pages back: resident " + residentFull + " -> " + residentAfter);
+        assertEquals(residentFull - residentAfter, released, "trim reports what it released");
+        assertEquals(released, allocator.stats().trimmedBytes());
+        assertEquals(slots, allocator.allocate(all, slots), "trimmed slots are still free slots");
+        for (long a : all) {
+            memory.putLong((int) (a - allocator.regionAddress()), a);
+            assertEquals(a, memory.getLong((int) (a - allocator.regionAddress())));
+        }
+        assertTrue(bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()) >= residentFull,
+            "pages are committed again on use");
+    }
+
+    @Test
+    void shouldEmptyTheStackOfAnIdleCpu() throws InterruptedException {
+        SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(256).perCpuCapacity(64)
+            .batchSize(16).rebalancer(RebalancerConfig.builder().period(Duration.ofMillis(5))
+                .idleDrainAfter(Duration.ofMillis(50)).build()));
+        long[] some = new long[40];
+        assertEquals(40, allocator.allocate(some, 40));
+        allocator.free(some, 40);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (allocator.stats().freeOnCpus() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        SlabStats stats = allocator.stats();
+        assertEquals(0, stats.freeOnCpus(), "idle CPU stacks were emptied: " + stats);
+        assertTrue(stats.idleDrains() > 0);
+        assertEquals(256, stats.depotFree());
     }
 
     /**
@@ -281,10 +348,14 @@ abstract class SlabAllocatorContract {
      * exactly once. With {@code forceAborts}, a toggler thread keeps switching
      * the force-abort hook on and off; the aborts are counted and must be seen.
      */
-    void runConservationStress(long millis, boolean forceAborts) throws Exception {
+    SlabStats runConservationStress(long millis, boolean forceAborts, RebalancerConfig rebalancer) throws Exception {
         int slots = 4096;
-        SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(slots).perCpuCapacity(256)
-            .batchSize(32));
+        SlabConfig.Builder config = SlabConfig.builder().slotSize(64).capacitySlots(slots).perCpuCapacity(256)
+            .batchSize(32);
+        if (rebalancer != null) {
+            config.rebalancer(rebalancer);
+        }
+        SlabAllocator allocator = open(config);
         ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
         long base = allocator.regionAddress();
         AtomicBoolean stop = new AtomicBoolean();
@@ -400,6 +471,7 @@ abstract class SlabAllocatorContract {
             assertTrue(aborts.get() > 0, "forced aborts were seen: " + aborts.get());
             assertNotEquals(0, stats.slowPathEntries(), "aborted operations went to the depot");
         }
+        return stats;
     }
 
     static void sleepQuietly(long millis) {

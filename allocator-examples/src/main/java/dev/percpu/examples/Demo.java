@@ -1,5 +1,6 @@
 package dev.percpu.examples;
 
+import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
@@ -14,7 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The demo the README runs: builds a 64-byte slab allocator, runs
+ * The demo the README runs: builds a 64-byte slab allocator with a
+ * rebalancer, runs
  * 2 x nproc threads that allocate single slots and batches, write into them
  * and free them for a few seconds, then prints the mode, the bridge, the CPUs,
  * the throughput and the allocator's statistics, and checks that every slot
@@ -30,7 +32,8 @@ public final class Demo {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2 * Runtime.getRuntime().availableProcessors();
         Bridge bridge = Bridges.get();
-        SlabConfig config = SlabConfig.builder().slotSize(64).capacitySlots(1 << 16).build();
+        SlabConfig config = SlabConfig.builder().slotSize(64).capacitySlots(1 << 16)
+            .rebalancer(RebalancerConfig.builder().build()).build();
         try (SlabAllocator allocator = SlabAllocator.create(config)) {
             System.out.println("percpu demo");
             System.out.println("  java        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");

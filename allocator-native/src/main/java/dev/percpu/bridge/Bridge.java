@@ -109,6 +109,34 @@ public interface Bridge {
     int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback);
 
     /**
+     * Pushes up to {@code n} indices from {@code src[offset ..]} onto CPU
+     * {@code cpu}'s stack from any thread, room permitting (same exclusion
+     * as {@link #remoteTake}). May block briefly.
+     *
+     * @return the count pushed ({@code src[offset .. offset + count)} went in)
+     * @throws IllegalStateException when the CPU cannot be fenced or the block is closed
+     */
+    int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback);
+
+    /**
+     * Sets CPU {@code cpu}'s capacity (1 to the block's stride) from any
+     * thread. Indices above the new capacity are moved into {@code excess};
+     * if more than {@code excess.length} would be, nothing changes and
+     * IllegalStateException is thrown. May block briefly.
+     *
+     * @return the count moved into {@code excess}
+     * @throws IllegalArgumentException for a capacity out of range
+     * @throws IllegalStateException when the CPU cannot be fenced or the block is closed
+     */
+    int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback);
+
+    /** {@code madvise(MADV_DONTNEED)}: the pages' memory goes back to the kernel; they read as zeros when touched again. */
+    void releasePages(long address, long bytes);
+
+    /** Bytes of {@code [address, address + bytes)} resident in memory now ({@code mincore}). */
+    long residentBytes(long address, long bytes);
+
+    /**
      * Stops every CPU's stack for good and releases the slot arrays; the
      * header page stays mapped so that racing calls see {@link #STOPPED}.
      * The block must not be destroyed afterwards.
@@ -165,6 +193,32 @@ public interface Bridge {
      * @throws IllegalArgumentException when {@code bytes} is negative or not a multiple of 8
      */
     long findWordNot(long address, long bytes, long pattern);
+
+    /** The calling thread's mm_cid (dense concurrency id, Linux 6.3+), or -1 where unavailable. */
+    int mmCid();
+
+    /**
+     * Research primitive: on the current CPU's row ({@code base + cpu * rowBytes}),
+     * {@code word(offset) += delta} in one rseq section, or under the row's
+     * lock when {@code locks != 0} (fallback mode; lock of row c at
+     * {@code locks + 128 * c}). Returns the CPU used, or a negative code.
+     * The caller guarantees that rows and offsets are in bounds.
+     */
+    int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta);
+
+    /** Research primitive: if {@code word(offset) == expect}: {@code word(offset2) = value2}, then commit {@code word(offset) = update}. 0, 1 (compare failed) or a negative code. */
+    int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                       int offset2, long value2);
+
+    /** Research primitive: if {@code word(offset) == expect}: copy {@code length} bytes of {@code src} to {@code copyOffset}, then commit {@code word(offset) = update}. */
+    int opCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                      int copyOffset, byte[] src, int srcOffset, int length);
+
+    /** Event-count begin on the current CPU: a ticket {@code cpu << 48 | sequence}, or a negative code. */
+    long eventBegin(long counters, long rowBytes, int ncpu, long locks);
+
+    /** Event-count commit: {@code *target = value} if still on the ticket's CPU and its counter is unchanged. */
+    int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value);
 
     /** A direct {@link ByteBuffer} over native memory, in native byte order; {@code length <= Integer.MAX_VALUE}. */
     ByteBuffer view(long address, long length);

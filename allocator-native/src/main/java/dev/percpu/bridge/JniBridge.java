@@ -108,6 +108,33 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0, was " + cpu);
+        }
+        return n == 0 ? 0 : nRemotePut(block, cpu, src, offset, n, fallback);
+    }
+
+    @Override
+    public int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback) {
+        if (cpu < 0) {
+            throw new IllegalArgumentException("cpu must be >= 0, was " + cpu);
+        }
+        return nRemoteSetCapacity(block, cpu, capacity, Objects.requireNonNull(excess, "excess"), fallback);
+    }
+
+    @Override
+    public void releasePages(long address, long bytes) {
+        nReleasePages(address, bytes);
+    }
+
+    @Override
+    public long residentBytes(long address, long bytes) {
+        return nResidentBytes(address, bytes);
+    }
+
+    @Override
     public void closeBlock(long block, boolean fallback) {
         nCloseBlock(block, fallback);
     }
@@ -188,6 +215,39 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public int mmCid() {
+        return nMmCid();
+    }
+
+    @Override
+    public int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta) {
+        return nOpAdd(base, rowBytes, ncpu, locks, offset, delta);
+    }
+
+    @Override
+    public int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                              int offset2, long value2) {
+        return nOpCompareStore(base, rowBytes, ncpu, locks, offset, expect, update, offset2, value2);
+    }
+
+    @Override
+    public int opCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                             int copyOffset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        return nOpCompareCopy(base, rowBytes, ncpu, locks, offset, expect, update, copyOffset, src, srcOffset, length);
+    }
+
+    @Override
+    public long eventBegin(long counters, long rowBytes, int ncpu, long locks) {
+        return nEcBegin(counters, rowBytes, ncpu, locks);
+    }
+
+    @Override
+    public int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value) {
+        return nEcCommit(counters, rowBytes, ncpu, locks, ticket, target, value);
+    }
+
+    @Override
     public ByteBuffer view(long address, long length) {
         if (length < 0 || length > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("view length must be in [0, 2^31), was " + length);
@@ -225,6 +285,14 @@ public final class JniBridge implements Bridge {
 
     private static native void nCloseBlock(long block, boolean fallback);
 
+    private static native int nRemotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback);
+
+    private static native int nRemoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback);
+
+    private static native void nReleasePages(long address, long bytes);
+
+    private static native long nResidentBytes(long address, long bytes);
+
     private static native int nPop(long block);
 
     private static native int nPush(long block, int index);
@@ -250,4 +318,19 @@ public final class JniBridge implements Bridge {
     private static native long nFindWordNot(long address, long bytes, long pattern);
 
     private static native ByteBuffer nView(long address, long length);
+
+    private static native int nMmCid();
+
+    private static native int nOpAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta);
+
+    private static native int nOpCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect,
+                                              long update, int offset2, long value2);
+
+    private static native int nOpCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect,
+                                             long update, int copyOffset, byte[] src, int srcOffset, int length);
+
+    private static native long nEcBegin(long counters, long rowBytes, int ncpu, long locks);
+
+    private static native int nEcCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target,
+                                        long value);
 }

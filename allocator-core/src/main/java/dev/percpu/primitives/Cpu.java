@@ -1,0 +1,34 @@
+package dev.percpu.primitives;
+
+import dev.percpu.bridge.Bridges;
+
+/**
+ * Which CPU the calling thread runs on, read from its rseq area (one JNI
+ * call). The answer may be stale as soon as it is returned: use it as a hint
+ * (for striping, statistics), never as a guarantee; the primitives check the
+ * CPU inside their sections.
+ */
+public final class Cpu {
+    private Cpu() {
+    }
+
+    /** The current CPU id (rseq cpu_id, or sched_getcpu() for a thread without rseq). */
+    public static int current() {
+        return Bridges.get().currentCpu();
+    }
+
+    /**
+     * The current mm_cid: a concurrency id in {@code [0, min(threads, CPUs))}
+     * that the kernel keeps dense per process (Linux 6.3+), so data indexed
+     * by it is bounded by running threads rather than by CPUs; -1 where the
+     * kernel or the registration does not provide it.
+     */
+    public static int mmCid() {
+        return Bridges.get().mmCid();
+    }
+
+    /** Number of possible CPUs (the size of every per-CPU structure here). */
+    public static int possible() {
+        return Bridges.get().possibleCpus();
+    }
+}

@@ -1,0 +1,131 @@
+package dev.percpu.primitives;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.percpu.Mode;
+import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.RseqAvailability;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The per-CPU operations, on a thread pinned to one CPU, in rseq and fallback mode. */
+class PerCpuLongArrayTest {
+    private final Bridge bridge = Bridges.get();
+
+    @AfterEach
+    void unpin() {
+        bridge.pinCurrentThread(-1);
+    }
+
+    private PerCpuLongArray pinnedArray(Mode mode) {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq(bridge);
+        }
+        PerCpuLongArray array = PerCpuLongArray.create(4, mode);
+        assertEquals(mode, array.mode());
+        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()));
+        return array;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldAddToTheCurrentCpusRowAndReportIt(Mode mode) {
+        PerCpuLongArray array = pinnedArray(mode);
+        int cpu = bridge.currentCpu();
+        assertEquals(cpu, array.add(2, 5));
+        assertEquals(cpu, array.add(2, -2));
+        assertEquals(3, array.get(cpu, 2));
+        assertEquals(3, array.sum(2));
+        assertEquals(0, array.sum(1), "other words untouched");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldCompareAndSetOnlyWhenTheWordMatches(Mode mode) {
+        PerCpuLongArray array = pinnedArray(mode);
+        int cpu = bridge.currentCpu();
+        assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSet(0, 7, 9));
+        assertEquals(0, array.get(cpu, 0));
+        assertEquals(PerCpuResult.OK, array.compareAndSet(0, 0, 9));
+        assertEquals(9, array.get(cpu, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldStoreTheSecondWordOnlyWhenTheCompareSucceeds(Mode mode) {
+        PerCpuLongArray array = pinnedArray(mode);
+        int cpu = bridge.currentCpu();
+        assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSetWithStore(0, 1, 2, 3, 42));
+        assertEquals(0, array.get(cpu, 3), "no try store after a failed compare");
+        assertEquals(PerCpuResult.OK, array.compareAndSetWithStore(0, 0, 2, 3, 42));
+        assertEquals(42, array.get(cpu, 3));
+        assertEquals(2, array.get(cpu, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldCopyBytesBeforeCommitting(Mode mode) {
+        PerCpuLongArray array = pinnedArray(mode);
+        int cpu = bridge.currentCpu();
+        byte[] src = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSetWithCopy(0, 5, 6, 8, src, 0, 16));
+        assertEquals(0, array.get(cpu, 1));
+        assertEquals(PerCpuResult.OK, array.compareAndSetWithCopy(0, 0, 6, 8, src, 0, 16));
+        assertEquals(0x0807060504030201L, array.get(cpu, 1), "bytes landed in little-endian word 1");
+        assertEquals(0x100f0e0d0c0b0a09L, array.get(cpu, 2));
+        assertEquals(6, array.get(cpu, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldRejectIndicesAndRangesOutsideTheRow(Mode mode) {
+        PerCpuLongArray array = pinnedArray(mode);
+        byte[] src = new byte[64];
+        assertThrows(IndexOutOfBoundsException.class, () -> array.add(4, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.add(-1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.compareAndSetWithStore(0, 0, 1, 4, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.compareAndSetWithCopy(0, 0, 1, 24, src, 0, 9));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.compareAndSetWithCopy(0, 0, 1, 0, src, 60, 8));
+        assertThrows(IndexOutOfBoundsException.class, () -> array.get(array.cpus(), 0));
+        assertThrows(IllegalArgumentException.class, () -> PerCpuLongArray.create(0));
+        assertThrows(IllegalArgumentException.class,
+            () -> PerCpuLongArray.create(1024, mode).compareAndSetWithCopy(0, 0, 1, 0, new byte[8192], 0, 4097));
+        assertEquals(0, array.sum(0), "rejected calls wrote nothing");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldCountEveryIncrementFromManyThreads(Mode mode) throws InterruptedException {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq(bridge);
+        }
+        PerCpuCounter counter = PerCpuCounter.create(mode);
+        assertEquals(mode, counter.mode());
+        int threads = 4 * Runtime.getRuntime().availableProcessors();
+        int perThread = 200_000;
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    counter.increment();
+                }
+            }));
+        }
+        workers.forEach(Thread::start);
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertEquals((long) threads * perThread, counter.sum(), "no increment lost or doubled");
+        long onCpus = 0;
+        for (int cpu = 0; cpu < Cpu.possible(); cpu++) {
+            onCpus += counter.onCpu(cpu);
+        }
+        assertTrue(onCpus > 0, "increments landed on the per-CPU rows");
+    }
+}

@@ -1,0 +1,402 @@
+/*
+ * percpu_primitives.h - per-CPU operations for research users, and the
+ * event-count commit proposed in the 2016 rseq review (see docs/rseq.md).
+ *
+ * Data: "rows", one per possible CPU, row_bytes apart (a multiple of 128),
+ * starting at base. The word an operation acts on is at
+ * base + cpu * row_bytes + offset, for the CPU the calling thread runs on.
+ * Java (dev.percpu.primitives) checks offsets and lengths before calling.
+ *
+ * Each operation is one rseq section with the protocol of percpu_stack_ops.h
+ * (arm, check cpu_id inside, one committing store, abort handler after the
+ * signature, bounded restarts). Result codes, fixed:
+ *
+ *   >= 0 / PERCPU_OP_OK        committed (add returns the CPU it used, begin a ticket)
+ *   PERCPU_OP_COMPARE_FAILED   1   the compared word did not hold the expected value
+ *   PERCPU_OP_NOT_ON_CPU      -1   event-count commit: the thread is not on the ticket's CPU
+ *   PERCPU_NO_RSEQ            -3   no registration (see percpu_rseq.h)
+ *   PERCPU_RESTART_LIMIT      -4   aborted restart_limit times in a row
+ *   PERCPU_BUSY               -6   fallback: the stripe's lock stayed taken
+ *
+ * Ordering: like the stacks, each CPU's rows are only written by sections
+ * running on that CPU, which the CPU serialises; no fence is used. A reader
+ * on another CPU (a counter sum) sees each word torn-free (aligned 8-byte
+ * accesses) but without any cross-word consistency.
+ *
+ * Fallback mode (the *_fb variants): the same rows guarded by a per-row
+ * lock word at locks + cpu * 128 (acquire CAS, release store), with the row
+ * chosen by sched_getcpu(). For the event count the ticket's row is locked,
+ * so "still on the ticket's CPU" is not checked: a commit succeeds if and
+ * only if no begin() touched that row's counter since the ticket's begin().
+ */
+#ifndef PERCPU_PRIMITIVES_H
+#define PERCPU_PRIMITIVES_H
+
+#include <string.h>
+
+#include "percpu_stack_ops.h"
+
+#define PERCPU_OP_OK 0
+#define PERCPU_OP_COMPARE_FAILED 1
+#define PERCPU_OP_NOT_ON_CPU (-1)
+
+/* Event counters wrap at 2^48; a ticket is cpu << 48 | sequence. */
+#define PERCPU_EC_SEQ_BITS 48
+#define PERCPU_EC_SEQ_MASK ((1ull << PERCPU_EC_SEQ_BITS) - 1)
+
+/* Longest copy of percpu_op_cmp_copy_store. */
+#define PERCPU_OP_MAX_COPY 4096u
+
+/* Section outcomes, in addition to PERCPU_CS_COMMITTED and PERCPU_CS_ABORTED. */
+#define PERCPU_CS_COMPARE_FAILED 5
+#define PERCPU_CS_NOT_ON_CPU 6
+
+static inline uint64_t *percpu_row_word(void *base, uint64_t row_bytes, uint32_t cpu, uint32_t offset)
+{
+    return (uint64_t *) ((uint8_t *) base + row_bytes * cpu + offset);
+}
+
+/* *word += delta on the current CPU's row. */
+static inline __attribute__((always_inline)) int
+percpu_cs_add(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, int64_t delta)
+{
+    __asm__ goto(
+        PERCPU_CS_DESCRIPTOR
+        PERCPU_CS_ARM
+        "1:\n\t"                                  /* start_ip */
+        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
+        "jnz 4f\n\t"                              /* no: migrated, restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
+        "jnz 4f\n\t"                              /* yes: take the abort path */
+        "movq (%[word]), %%rax\n\t"               /* rax = *word */
+        PERCPU_INJECT_AT(1)
+        "addq %[delta], %%rax\n\t"                /* rax += delta */
+        "movq %%rax, (%[word])\n\t"               /* commit: *word = rax */
+        "2:\n\t"                                  /* post_commit */
+        PERCPU_CS_ABORT
+        :
+        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [delta] "r"(delta) PERCPU_INJECT_INPUTS
+        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
+        : aborted);
+    return PERCPU_CS_COMMITTED;
+aborted:
+    return PERCPU_CS_ABORTED;
+}
+
+/*
+ * if (*word == expect) { *word2 = value2; *word = newv; }
+ * The "try store" to word2 becomes visible before the commit and is redone
+ * if the section restarts: word2 must only hold data that readers consult
+ * after they see the committed *word.
+ */
+static inline __attribute__((always_inline)) int
+percpu_cs_cmp_store2(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
+                     uint64_t *word2, uint64_t value2)
+{
+    __asm__ goto(
+        PERCPU_CS_DESCRIPTOR
+        PERCPU_CS_ARM
+        "1:\n\t"                                  /* start_ip */
+        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
+        "jnz 4f\n\t"                              /* no: migrated, restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
+        "jnz 4f\n\t"                              /* yes: take the abort path */
+        "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
+        "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
+        "movq %[value2], (%[word2])\n\t"          /* try store: *word2 = value2 */
+        PERCPU_INJECT_AT(1)
+        "movq %[newv], (%[word])\n\t"             /* commit: *word = newv */
+        "2:\n\t"                                  /* post_commit */
+        PERCPU_CS_ABORT
+        :
+        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
+          [word2] "r"(word2), [value2] "r"(value2) PERCPU_INJECT_INPUTS
+        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
+        : cmpfail, aborted);
+    return PERCPU_CS_COMMITTED;
+cmpfail:
+    return PERCPU_CS_COMPARE_FAILED;
+aborted:
+    return PERCPU_CS_ABORTED;
+}
+
+/*
+ * if (*word == expect) { memcpy(dst, src, len); *word = newv; }
+ * Like the try store, the copy is visible before the commit and redone on
+ * restart; len may be 0 (then this is a plain compare-and-store).
+ */
+static inline __attribute__((always_inline)) int
+percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
+                   uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+    __asm__ goto(
+        PERCPU_CS_DESCRIPTOR
+        PERCPU_CS_ARM
+        "1:\n\t"                                  /* start_ip */
+        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
+        "jnz 4f\n\t"                              /* no: migrated, restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
+        "jnz 4f\n\t"                              /* yes: take the abort path */
+        "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
+        "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
+        "xorl %%ecx, %%ecx\n\t"                   /* rcx = i = 0 */
+        "jmp 6f\n\t"                              /* enter the copy loop at its test */
+        "5:\n\t"
+        "movzbl (%[src], %%rcx), %%eax\n\t"       /* eax = src[i] */
+        "movb %%al, (%[dst], %%rcx)\n\t"          /* dst[i] = al */
+        "addq $1, %%rcx\n\t"                      /* i += 1 */
+        "6:\n\t"
+        "cmpq %[len], %%rcx\n\t"                  /* i < len ? */
+        "jb 5b\n\t"                               /* yes: copy the next byte */
+        PERCPU_INJECT_AT(1)
+        "movq %[newv], (%[word])\n\t"             /* commit: *word = newv */
+        "2:\n\t"                                  /* post_commit */
+        PERCPU_CS_ABORT
+        :
+        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
+          [dst] "r"(dst), [src] "r"(src), [len] "r"(len) PERCPU_INJECT_INPUTS
+        : "rax", "rcx", "memory", "cc" PERCPU_INJECT_CLOBBERS
+        : cmpfail, aborted);
+    return PERCPU_CS_COMMITTED;
+cmpfail:
+    return PERCPU_CS_COMPARE_FAILED;
+aborted:
+    return PERCPU_CS_ABORTED;
+}
+
+/* Event-count begin: *counter = (*counter + 1) mod 2^48, the new value to *seq_out. */
+static inline __attribute__((always_inline)) int
+percpu_cs_ec_begin(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t *seq_out)
+{
+    __asm__ goto(
+        PERCPU_CS_DESCRIPTOR
+        PERCPU_CS_ARM
+        "1:\n\t"                                  /* start_ip */
+        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
+        "jnz 4f\n\t"                              /* no: migrated, restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
+        "jnz 4f\n\t"                              /* yes: take the abort path */
+        "movq (%[counter]), %%rax\n\t"            /* rax = *counter */
+        "addq $1, %%rax\n\t"                      /* rax += 1 */
+        "andq %[mask], %%rax\n\t"                 /* rax &= 2^48 - 1 */
+        "movq %%rax, (%[seq_out])\n\t"            /* *seq_out = rax (caller-private) */
+        PERCPU_INJECT_AT(1)
+        "movq %%rax, (%[counter])\n\t"            /* commit: *counter = rax */
+        "2:\n\t"                                  /* post_commit */
+        PERCPU_CS_ABORT
+        :
+        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq_out] "r"(seq_out),
+          [mask] "r"(PERCPU_EC_SEQ_MASK) PERCPU_INJECT_INPUTS
+        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
+        : aborted);
+    return PERCPU_CS_COMMITTED;
+aborted:
+    return PERCPU_CS_ABORTED;
+}
+
+/*
+ * Event-count commit: fail unless the thread runs on cpu (NOT_ON_CPU, no
+ * restart: the thread left that CPU) and *counter == seq (COMPARE_FAILED:
+ * someone began on that CPU since); otherwise *target = value.
+ */
+static inline __attribute__((always_inline)) int
+percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t seq,
+                    uint64_t *target, uint64_t value)
+{
+    __asm__ goto(
+        PERCPU_CS_DESCRIPTOR
+        PERCPU_CS_ARM
+        "1:\n\t"                                  /* start_ip */
+        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == ticket's cpu ? */
+        "jnz %l[notoncpu]\n\t"                    /* no: a definitive failure, not a restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
+        "jnz 4f\n\t"                              /* yes: take the abort path */
+        "cmpq %[seq], (%[counter])\n\t"           /* *counter == seq ? */
+        "jnz %l[cmpfail]\n\t"                     /* no: a begin() ran on this CPU since */
+        PERCPU_INJECT_AT(1)
+        "movq %[value], (%[target])\n\t"          /* commit: *target = value */
+        "2:\n\t"                                  /* post_commit */
+        PERCPU_CS_ABORT
+        :
+        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq] "r"(seq), [target] "r"(target),
+          [value] "r"(value) PERCPU_INJECT_INPUTS
+        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
+        : notoncpu, cmpfail, aborted);
+    return PERCPU_CS_COMMITTED;
+notoncpu:
+    return PERCPU_CS_NOT_ON_CPU;
+cmpfail:
+    return PERCPU_CS_COMPARE_FAILED;
+aborted:
+    return PERCPU_CS_ABORTED;
+}
+
+/*
+ * The retry loop of the primitives: like PERCPU_RSEQ_RETRY, without a stack
+ * header to count aborts in. OP sees rs and cpu and gives a PERCPU_CS_*
+ * outcome; RESULT is returned once it committed.
+ */
+#define PERCPU_OP_RETRY(ncpu, OP, RESULT)                                         \
+    do {                                                                          \
+        struct percpu_rseq_area *rs = percpu_rseq_area();                         \
+        uint32_t aborts = 0;                                                      \
+        for (;;) {                                                                \
+            uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);        \
+            if (__builtin_expect((int32_t) cpu < 0, 0))                           \
+                return PERCPU_NO_RSEQ;                                            \
+            if (__builtin_expect(cpu >= (ncpu), 0))                               \
+                return PERCPU_BAD_CPU;                                            \
+            PERCPU_INJECT_RESET();                                                \
+            int cs = (OP);                                                        \
+            if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                   \
+                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
+                if (cs == PERCPU_CS_COMMITTED)                                    \
+                    return (RESULT);                                              \
+                return cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED  \
+                                                      : PERCPU_OP_NOT_ON_CPU;     \
+            }                                                                     \
+            percpu_tls_aborts++;                                                  \
+            PERCPU_INJECT_COUNT_ABORT();                                          \
+            if (++aborts >= percpu_restart_limit) {                               \
+                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
+                return PERCPU_RESTART_LIMIT;                                      \
+            }                                                                     \
+        }                                                                         \
+    } while (0)
+
+/* rseq: current CPU's row word(offset) += delta. Returns the CPU used (>= 0) or an error code. */
+static inline int percpu_op_add(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset, int64_t delta)
+{
+    PERCPU_OP_RETRY(ncpu, percpu_cs_add(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), delta), (int) cpu);
+}
+
+/* rseq: on the current CPU's row, if word(offset) == expect: word(offset2) = value2, then word(offset) = newv. */
+static inline int percpu_op_cmp_store2(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset,
+                                       uint64_t expect, uint64_t newv, uint32_t offset2, uint64_t value2)
+{
+    PERCPU_OP_RETRY(ncpu,
+                    percpu_cs_cmp_store2(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), expect, newv,
+                                         percpu_row_word(base, row_bytes, cpu, offset2), value2),
+                    PERCPU_OP_OK);
+}
+
+/* rseq: on the current CPU's row, if word(offset) == expect: copy len bytes to copy_offset, then commit newv. */
+static inline int percpu_op_cmp_copy(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset,
+                                     uint64_t expect, uint64_t newv, uint32_t copy_offset, const uint8_t *src,
+                                     uint32_t len)
+{
+    PERCPU_OP_RETRY(ncpu,
+                    percpu_cs_cmp_copy(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), expect, newv,
+                                       (uint8_t *) percpu_row_word(base, row_bytes, cpu, copy_offset), src, len),
+                    PERCPU_OP_OK);
+}
+
+/* rseq: begin on the current CPU. Returns a ticket (cpu << 48 | seq) >= 0, or an error code. */
+static inline int64_t percpu_ec_begin(void *counters, uint64_t row_bytes, uint32_t ncpu)
+{
+    uint64_t seq;
+    PERCPU_OP_RETRY(ncpu, percpu_cs_ec_begin(rs, cpu, percpu_row_word(counters, row_bytes, cpu, 0), &seq),
+                    (int64_t) (((uint64_t) cpu << PERCPU_EC_SEQ_BITS) | seq));
+}
+
+/* rseq: store value to target if still on the ticket's CPU and its counter is unchanged. */
+static inline int percpu_ec_commit(void *counters, uint64_t row_bytes, uint32_t ncpu, int64_t ticket,
+                                   uint64_t *target, uint64_t value)
+{
+    uint32_t ticket_cpu = (uint32_t) ((uint64_t) ticket >> PERCPU_EC_SEQ_BITS);
+    uint64_t seq = (uint64_t) ticket & PERCPU_EC_SEQ_MASK;
+    if (ticket_cpu >= ncpu)
+        return PERCPU_OP_NOT_ON_CPU;
+    uint64_t *counter = percpu_row_word(counters, row_bytes, ticket_cpu, 0);
+    PERCPU_OP_RETRY(ncpu, percpu_cs_ec_commit(rs, ticket_cpu, counter, seq, target, value), PERCPU_OP_OK);
+}
+
+/* Fallback: lock the row of stripe cpu (bounded spin). */
+static inline int percpu_fb_row_lock(void *locks, uint32_t cpu)
+{
+    uint32_t *lock = (uint32_t *) ((uint8_t *) locks + PERCPU_LINE * cpu);
+    for (int spin = 0; spin < PERCPU_FB_SPINS; spin++) {
+        uint32_t expected = 0;
+        if (__atomic_load_n(lock, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return 1;
+        __builtin_ia32_pause();
+    }
+    return 0;
+}
+
+static inline void percpu_fb_row_unlock(void *locks, uint32_t cpu)
+{
+    __atomic_store_n((uint32_t *) ((uint8_t *) locks + PERCPU_LINE * cpu), 0, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t percpu_fb_stripe(uint32_t ncpu)
+{
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : (uint32_t) cpu % ncpu;
+}
+
+static inline int percpu_op_add_fb(void *base, uint64_t row_bytes, uint32_t ncpu, void *locks, uint32_t offset,
+                                   int64_t delta)
+{
+    uint32_t cpu = percpu_fb_stripe(ncpu);
+    if (!percpu_fb_row_lock(locks, cpu))
+        return PERCPU_BUSY;
+    uint64_t *word = percpu_row_word(base, row_bytes, cpu, offset);
+    __atomic_store_n(word, *word + (uint64_t) delta, __ATOMIC_RELAXED);
+    percpu_fb_row_unlock(locks, cpu);
+    return (int) cpu;
+}
+
+/* Fallback compare-then-(store2 | copy)-then-store; has2 selects the store, else the copy. */
+static inline int percpu_op_cmp_fb(void *base, uint64_t row_bytes, uint32_t ncpu, void *locks, uint32_t offset,
+                                   uint64_t expect, uint64_t newv, int has2, uint32_t offset2, uint64_t value2,
+                                   uint32_t copy_offset, const uint8_t *src, uint32_t len)
+{
+    uint32_t cpu = percpu_fb_stripe(ncpu);
+    if (!percpu_fb_row_lock(locks, cpu))
+        return PERCPU_BUSY;
+    uint64_t *word = percpu_row_word(base, row_bytes, cpu, offset);
+    int r = PERCPU_OP_COMPARE_FAILED;
+    if (*word == expect) {
+        if (has2)
+            *percpu_row_word(base, row_bytes, cpu, offset2) = value2;
+        else
+            memcpy(percpu_row_word(base, row_bytes, cpu, copy_offset), src, len);
+        __atomic_store_n(word, newv, __ATOMIC_RELAXED);
+        r = PERCPU_OP_OK;
+    }
+    percpu_fb_row_unlock(locks, cpu);
+    return r;
+}
+
+static inline int64_t percpu_ec_begin_fb(void *counters, uint64_t row_bytes, uint32_t ncpu, void *locks)
+{
+    uint32_t cpu = percpu_fb_stripe(ncpu);
+    if (!percpu_fb_row_lock(locks, cpu))
+        return PERCPU_BUSY;
+    uint64_t *counter = percpu_row_word(counters, row_bytes, cpu, 0);
+    uint64_t seq = (*counter + 1) & PERCPU_EC_SEQ_MASK;
+    __atomic_store_n(counter, seq, __ATOMIC_RELAXED);
+    percpu_fb_row_unlock(locks, cpu);
+    return (int64_t) (((uint64_t) cpu << PERCPU_EC_SEQ_BITS) | seq);
+}
+
+static inline int percpu_ec_commit_fb(void *counters, uint64_t row_bytes, uint32_t ncpu, void *locks,
+                                      int64_t ticket, uint64_t *target, uint64_t value)
+{
+    uint32_t cpu = (uint32_t) ((uint64_t) ticket >> PERCPU_EC_SEQ_BITS);
+    if (cpu >= ncpu)
+        return PERCPU_OP_NOT_ON_CPU;
+    if (!percpu_fb_row_lock(locks, cpu))
+        return PERCPU_BUSY;
+    int r = PERCPU_OP_COMPARE_FAILED;
+    if (*percpu_row_word(counters, row_bytes, cpu, 0) == ((uint64_t) ticket & PERCPU_EC_SEQ_MASK)) {
+        __atomic_store_n(target, value, __ATOMIC_RELAXED);
+        r = PERCPU_OP_OK;
+    }
+    percpu_fb_row_unlock(locks, cpu);
+    return r;
+}
+
+#endif

@@ -1,0 +1,377 @@
+package dev.percpu.bridge;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * {@link Bridge} over FFM downcall handles (JDK 22+), shipped in the
+ * multi-release jar under {@code META-INF/versions/22}. Every fast
+ * operation is a {@code Linker.Option.critical} downcall to a plain C entry
+ * point of {@code percpu_ffm.c}: no JNI transition, no safepoint poll;
+ * batch and copy calls pass the Java array itself (critical with heap
+ * access). Those entry points never block and never call back into Java,
+ * as critical downcalls require. Everything that may block or allocate
+ * (mapping, remote access, close, views) is delegated to {@link JniBridge}.
+ *
+ * <p>Native pointers are passed as {@code long} ({@code JAVA_LONG}): on
+ * x86-64, the only architecture percpu builds for, a pointer and a 64-bit
+ * integer travel in the same registers.
+ *
+ * <p>Downcall handles are restricted methods: without
+ * {@code --enable-native-access=ALL-UNNAMED} (or the jar manifest entry
+ * {@code Enable-Native-Access: ALL-UNNAMED}) the JDK prints a warning once
+ * and works on.
+ */
+public final class FfmBridge implements Bridge {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option CRITICAL = Linker.Option.critical(false);
+    private static final Linker.Option CRITICAL_HEAP = Linker.Option.critical(true);
+
+    private final JniBridge slow;
+    private final MethodHandle pop;
+    private final MethodHandle push;
+    private final MethodHandle popBatch;
+    private final MethodHandle pushBatch;
+    private final MethodHandle fallbackPop;
+    private final MethodHandle fallbackPush;
+    private final MethodHandle fallbackPopBatch;
+    private final MethodHandle fallbackPushBatch;
+    private final MethodHandle currentCpu;
+    private final MethodHandle mmCid;
+    private final MethodHandle rseqStatus;
+    private final MethodHandle threadAborts;
+    private final MethodHandle opAdd;
+    private final MethodHandle opCompareStore;
+    private final MethodHandle opCompareCopy;
+    private final MethodHandle eventBegin;
+    private final MethodHandle eventCommit;
+
+    private FfmBridge(JniBridge slow) {
+        this.slow = slow;
+        SymbolLookup lookup = SymbolLookup.loaderLookup();
+        FunctionDescriptor intOfLong = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
+        FunctionDescriptor intOfLongInt = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT);
+        FunctionDescriptor batch = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT);
+        this.pop = handle(lookup, "percpu_ffm_pop", intOfLong, CRITICAL);
+        this.push = handle(lookup, "percpu_ffm_push", intOfLongInt, CRITICAL);
+        this.popBatch = handle(lookup, "percpu_ffm_pop_batch", batch, CRITICAL_HEAP);
+        this.pushBatch = handle(lookup, "percpu_ffm_push_batch", batch, CRITICAL_HEAP);
+        this.fallbackPop = handle(lookup, "percpu_ffm_fb_pop", intOfLong, CRITICAL);
+        this.fallbackPush = handle(lookup, "percpu_ffm_fb_push", intOfLongInt, CRITICAL);
+        this.fallbackPopBatch = handle(lookup, "percpu_ffm_fb_pop_batch", batch, CRITICAL_HEAP);
+        this.fallbackPushBatch = handle(lookup, "percpu_ffm_fb_push_batch", batch, CRITICAL_HEAP);
+        this.currentCpu = handle(lookup, "percpu_ffm_current_cpu", FunctionDescriptor.of(JAVA_INT), CRITICAL);
+        this.mmCid = handle(lookup, "percpu_ffm_mm_cid", FunctionDescriptor.of(JAVA_INT), CRITICAL);
+        this.rseqStatus = handle(lookup, "percpu_ffm_rseq_status", FunctionDescriptor.of(JAVA_INT), CRITICAL);
+        this.threadAborts = handle(lookup, "percpu_ffm_thread_aborts", FunctionDescriptor.of(JAVA_LONG), CRITICAL);
+        this.opAdd = handle(lookup, "percpu_ffm_op_add",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
+        this.opCompareStore = handle(lookup, "percpu_ffm_op_cmp_store", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
+            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
+        this.opCompareCopy = handle(lookup, "percpu_ffm_op_cmp_copy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
+            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP);
+        this.eventBegin = handle(lookup, "percpu_ffm_ec_begin",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
+        this.eventCommit = handle(lookup, "percpu_ffm_ec_commit", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
+            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
+    }
+
+    /** Loads the library (through the JNI bridge's loader) and binds every entry point. */
+    public static FfmBridge create() {
+        return new FfmBridge(JniBridge.create());
+    }
+
+    private static MethodHandle handle(SymbolLookup lookup, String name, FunctionDescriptor descriptor,
+                                       Linker.Option option) {
+        MemorySegment symbol = lookup.find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError(name + " is missing from libpercpu.so"));
+        return LINKER.downcallHandle(symbol, descriptor, option);
+    }
+
+    private static IllegalStateException failed(Throwable t) {
+        return new IllegalStateException("FFM downcall failed", t);
+    }
+
+    @Override
+    public String name() {
+        return "ffm";
+    }
+
+    @Override
+    public int pop(long block) {
+        try {
+            return (int) pop.invokeExact(block);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int push(long block, int index) {
+        try {
+            return (int) push.invokeExact(block, index);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int popBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        try {
+            return n == 0 ? 0 : (int) popBatch.invokeExact(block, MemorySegment.ofArray(dst).asSlice(4L * offset), n);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int pushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        try {
+            return n == 0 ? 0 : (int) pushBatch.invokeExact(block, MemorySegment.ofArray(src).asSlice(4L * offset), n);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int fallbackPop(long block) {
+        try {
+            return (int) fallbackPop.invokeExact(block);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int fallbackPush(long block, int index) {
+        try {
+            return (int) fallbackPush.invokeExact(block, index);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        try {
+            return n == 0 ? 0
+                : (int) fallbackPopBatch.invokeExact(block, MemorySegment.ofArray(dst).asSlice(4L * offset), n);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int fallbackPushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        try {
+            return n == 0 ? 0
+                : (int) fallbackPushBatch.invokeExact(block, MemorySegment.ofArray(src).asSlice(4L * offset), n);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int currentCpu() {
+        try {
+            return (int) currentCpu.invokeExact();
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int mmCid() {
+        try {
+            return (int) mmCid.invokeExact();
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int rseqStatus() {
+        try {
+            return (int) rseqStatus.invokeExact();
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public long threadAborts() {
+        try {
+            return (long) threadAborts.invokeExact();
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta) {
+        try {
+            return (int) opAdd.invokeExact(base, rowBytes, ncpu, locks, offset, delta);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                              int offset2, long value2) {
+        try {
+            return (int) opCompareStore.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, offset2,
+                value2);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int opCompareCopy(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
+                             int copyOffset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        try {
+            return (int) opCompareCopy.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, copyOffset,
+                MemorySegment.ofArray(src).asSlice(srcOffset), length);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public long eventBegin(long counters, long rowBytes, int ncpu, long locks) {
+        try {
+            return (long) eventBegin.invokeExact(counters, rowBytes, ncpu, locks);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value) {
+        try {
+            return (int) eventCommit.invokeExact(counters, rowBytes, ncpu, locks, ticket, target, value);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int possibleCpus() {
+        return slow.possibleCpus();
+    }
+
+    @Override
+    public int restartLimit() {
+        return slow.restartLimit();
+    }
+
+    @Override
+    public void restartLimit(int limit) {
+        slow.restartLimit(limit);
+    }
+
+    @Override
+    public boolean pinCurrentThread(int cpu) {
+        return slow.pinCurrentThread(cpu);
+    }
+
+    @Override
+    public void forceAbort(boolean on) {
+        slow.forceAbort(on);
+    }
+
+    @Override
+    public long layoutOffset(int field) {
+        return slow.layoutOffset(field);
+    }
+
+    @Override
+    public long createBlock(int ncpu, int stride) {
+        return slow.createBlock(ncpu, stride);
+    }
+
+    @Override
+    public void destroyBlock(long block) {
+        slow.destroyBlock(block);
+    }
+
+    @Override
+    public int fenceKind() {
+        return slow.fenceKind();
+    }
+
+    @Override
+    public long remoteFences() {
+        return slow.remoteFences();
+    }
+
+    @Override
+    public int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback) {
+        return slow.remoteTake(block, cpu, dst, offset, n, fallback);
+    }
+
+    @Override
+    public int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback) {
+        return slow.remotePut(block, cpu, src, offset, n, fallback);
+    }
+
+    @Override
+    public int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback) {
+        return slow.remoteSetCapacity(block, cpu, capacity, excess, fallback);
+    }
+
+    @Override
+    public void releasePages(long address, long bytes) {
+        slow.releasePages(address, bytes);
+    }
+
+    @Override
+    public long residentBytes(long address, long bytes) {
+        return slow.residentBytes(address, bytes);
+    }
+
+    @Override
+    public void closeBlock(long block, boolean fallback) {
+        slow.closeBlock(block, fallback);
+    }
+
+    @Override
+    public long mapRegion(long bytes) {
+        return slow.mapRegion(bytes);
+    }
+
+    @Override
+    public void unmapRegion(long address, long bytes) {
+        slow.unmapRegion(address, bytes);
+    }
+
+    @Override
+    public ByteBuffer view(long address, long length) {
+        return slow.view(address, length);
+    }
+
+    @Override
+    public void fillWords(long address, long bytes, long pattern) {
+        slow.fillWords(address, bytes, pattern);
+    }
+
+    @Override
+    public long findWordNot(long address, long bytes, long pattern) {
+        return slow.findWordNot(address, bytes, pattern);
+    }
+}
