@@ -18,6 +18,7 @@
 
 #include "dev_percpu_bridge_JniBridge.h"
 #include "percpu_layout.h"
+#include "percpu_memory.h"
 #include "percpu_primitives.h"
 #include "percpu_remote.h"
 #include "percpu_rseq.h"
@@ -197,6 +198,21 @@ JNIEXPORT jobject JNICALL Java_dev_percpu_bridge_JniBridge_nView(JNIEnv *env, jc
 {
     (void) cls;
     return (*env)->NewDirectByteBuffer(env, BLOCK(address), length);
+}
+
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nFillWords(JNIEnv *env, jclass cls, jlong address,
+                                                                 jlong bytes, jlong pattern)
+{
+    (void) env; (void) cls;
+    percpu_fill_words(BLOCK(address), (uint64_t) bytes / 8, (uint64_t) pattern);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nFindWordNot(JNIEnv *env, jclass cls, jlong address,
+                                                                    jlong bytes, jlong pattern)
+{
+    (void) env; (void) cls;
+    int64_t word = percpu_find_word_not(BLOCK(address), (uint64_t) bytes / 8, (uint64_t) pattern);
+    return word < 0 ? -1 : (jlong) (word * 8);
 }
 
 JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFenceKind(JNIEnv *env, jclass cls)

@@ -63,11 +63,7 @@ percpu_cs_add(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, int64_t
     __asm__ goto(
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
-        "1:\n\t"                                  /* start_ip */
-        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
-        "jnz 4f\n\t"                              /* no: migrated, restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
-        "jnz 4f\n\t"                              /* yes: take the abort path */
+        PERCPU_CS_CHECK_CPU
         "movq (%[word]), %%rax\n\t"               /* rax = *word */
         PERCPU_INJECT_AT(1)
         "addq %[delta], %%rax\n\t"                /* rax += delta */
@@ -96,11 +92,7 @@ percpu_cs_cmp_store2(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, 
     __asm__ goto(
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
-        "1:\n\t"                                  /* start_ip */
-        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
-        "jnz 4f\n\t"                              /* no: migrated, restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
-        "jnz 4f\n\t"                              /* yes: take the abort path */
+        PERCPU_CS_CHECK_CPU
         "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
         "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
         "movq %[value2], (%[word2])\n\t"          /* try store: *word2 = value2 */
@@ -132,11 +124,7 @@ percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, ui
     __asm__ goto(
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
-        "1:\n\t"                                  /* start_ip */
-        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
-        "jnz 4f\n\t"                              /* no: migrated, restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
-        "jnz 4f\n\t"                              /* yes: take the abort path */
+        PERCPU_CS_CHECK_CPU
         "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
         "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
         "xorl %%ecx, %%ecx\n\t"                   /* rcx = i = 0 */
@@ -171,11 +159,7 @@ percpu_cs_ec_begin(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter,
     __asm__ goto(
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
-        "1:\n\t"                                  /* start_ip */
-        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == cpu ? */
-        "jnz 4f\n\t"                              /* no: migrated, restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
-        "jnz 4f\n\t"                              /* yes: take the abort path */
+        PERCPU_CS_CHECK_CPU
         "movq (%[counter]), %%rax\n\t"            /* rax = *counter */
         "addq $1, %%rax\n\t"                      /* rax += 1 */
         "andq %[mask], %%rax\n\t"                 /* rax &= 2^48 - 1 */

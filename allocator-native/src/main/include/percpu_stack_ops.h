@@ -118,13 +118,17 @@ extern __thread uint32_t percpu_inject_point;
     "leaq 3b(%%rip), %%rax\n\t"         /* rax = &descriptor */         \
     "movq %%rax, 8(%[rs])\n\t"          /* rs->rseq_cs = rax */
 
-/* First instructions of every section: the CPU check and the test hook. */
-#define PERCPU_CS_ENTER                                                 \
+/* First instructions of every section: start_ip, the CPU check and the test hook. */
+#define PERCPU_CS_CHECK_CPU                                             \
     "1:\n\t"                            /* start_ip */                  \
     "cmpl %[cpu], 4(%[rs])\n\t"         /* rs->cpu_id == cpu ? */       \
     "jnz 4f\n\t"                        /* no: migrated, restart */     \
     "cmpl $0, percpu_force_abort(%%rip)\n\t" /* test hook set? */      \
-    "jnz 4f\n\t"                        /* yes: take the abort path */  \
+    "jnz 4f\n\t"                        /* yes: take the abort path */
+
+/* The start of every stack section: the CPU check, then the stopped word. */
+#define PERCPU_CS_ENTER                                                 \
+    PERCPU_CS_CHECK_CPU                                                 \
     "cmpl $0, 8(%[hdr])\n\t"            /* hdr->stopped != 0 ? */       \
     "jnz %l[stopped]\n\t"               /* yes: a remote owner has it */
 

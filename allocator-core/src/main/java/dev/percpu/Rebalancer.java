@@ -82,16 +82,16 @@ final class Rebalancer implements Agent {
 
     /** One round; see the class comment. */
     void round(long now) {
-        Depot depot = allocator.depot();
+        Depot depot = allocator.stacks().depot();
         synchronized (depot) {
             if (allocator.isClosed()) {
                 return;
             }
             depot.rebalanceRounds++;
-            Bridge bridge = allocator.bridge();
-            ByteBuffer headers = allocator.headers();
-            long block = allocator.block();
-            boolean fallback = allocator.fallback();
+            Bridge bridge = allocator.stacks().bridge();
+            ByteBuffer headers = allocator.stacks().headers();
+            long block = allocator.stacks().block();
+            boolean fallback = allocator.stacks().fallback();
             int hungry = -1;
             long mostRefills = 0;
             int donor = -1;
@@ -158,8 +158,8 @@ final class Rebalancer implements Agent {
     }
 
     private void moveCapacity(int from, int to) {
-        Bridge bridge = allocator.bridge();
-        ByteBuffer headers = allocator.headers();
+        Bridge bridge = allocator.stacks().bridge();
+        ByteBuffer headers = allocator.stacks().headers();
         SlabConfig slab = allocator.config();
         int step = slab.batchSize();
         int fromCapacity = headers.getInt((int) StackLayout.cpuHeaderOffset(from) + StackLayout.CAPACITY_OFFSET);
@@ -169,11 +169,11 @@ final class Rebalancer implements Agent {
         if (step <= 0) {
             return;
         }
-        Depot depot = allocator.depot();
-        int excess = bridge.remoteSetCapacity(allocator.block(), from, fromCapacity - step, scratch,
-            allocator.fallback());
+        Depot depot = allocator.stacks().depot();
+        int excess = bridge.remoteSetCapacity(allocator.stacks().block(), from, fromCapacity - step, scratch,
+            allocator.stacks().fallback());
         depot.put(scratch, 0, excess);
-        bridge.remoteSetCapacity(allocator.block(), to, toCapacity + step, scratch, allocator.fallback());
+        bridge.remoteSetCapacity(allocator.stacks().block(), to, toCapacity + step, scratch, allocator.stacks().fallback());
         depot.capacityMoves++;
     }
 }

@@ -2,8 +2,7 @@ package dev.percpu;
 
 import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
-import dev.percpu.bridge.StackLayout;
-import java.nio.ByteBuffer;
+import java.util.BitSet;
 import java.util.Objects;
 import org.agrona.concurrent.AgentRunner;
 
@@ -14,7 +13,8 @@ import org.agrona.concurrent.AgentRunner;
  * reserved up front ({@code mmap} with {@code MAP_NORESERVE}; pages are
  * committed by the kernel when first written) and unmapped by
  * {@link #close()}. Free slots are kept as 32-bit indices in per-CPU stacks
- * (native memory, see {@code docs/design.md}) and in a shared {@link Depot}:
+ * (native memory, see {@code docs/design.md}) and in a shared {@link Depot}
+ * ({@link IndexStacks} drives both):
  *
  * <pre>
  *   allocate/free  --(rseq section or per-CPU try-lock)-->  CPU stack of the calling thread's CPU
@@ -34,7 +34,11 @@ import org.agrona.concurrent.AgentRunner;
  * and without touching the pool, an address outside the region, off a slot
  * boundary, or of a slot never handed out. A double free of a valid slot
  * address is the caller's error, as with {@code free(3)}: it is not detected
- * (debug mode will catch it) and puts the slot on a freelist twice.
+ * and puts the slot on a freelist twice, unless debug mode is on
+ * ({@link SlabConfig.Builder#debug(boolean)}), which rejects it with
+ * {@link IllegalArgumentException}, poisons freed slots, checks the poison
+ * on allocation ({@link IllegalStateException} on a write after free) and
+ * reports leaks at {@link #close()}.
  *
  * <p>Threading: every method may be called from any thread at any time. The
  * fast path (allocate/free hitting the current CPU's stack) takes no lock in
@@ -50,7 +54,7 @@ import org.agrona.concurrent.AgentRunner;
  * invalid like every other address of the closed pool.
  */
 public final class SlabAllocator implements AutoCloseable {
-    /** Page size used by {@link #trim()} (x86-64 base pages). */
+    /** Page size used by {@link #trim()}: x86-64 base pages (every region is page-aligned). */
     private static final long PAGE = 4096;
     /** Indices moved per native call by the batch methods. */
     private static final int CHUNK = 256;
@@ -58,44 +62,41 @@ public final class SlabAllocator implements AutoCloseable {
 
     private final SlabConfig config;
     private final Bridge bridge;
-    private final Mode mode;
-    private final boolean fallback;
+    private final IndexStacks stacks;
     private final int slotSize;
     private final int slotShift;
     private final int slots;
     private final long region;
     private final long regionBytes;
-    private final int ncpu;
-    private final long block;
-    private final ByteBuffer headers;
-    private final Depot depot;
+    private final boolean ownsRegion;
+    /** Debug mode: the one check the fast path pays when it is off. */
+    private final boolean debug;
+    private final SlotDebugger debugger;
     private final AgentRunner rebalancer;
-    private volatile boolean closed;
 
-    private SlabAllocator(SlabConfig config, Bridge bridge) {
+    private SlabAllocator(SlabConfig config, Bridge bridge, long borrowedRegion) {
         this.config = config;
         this.bridge = bridge;
-        this.mode = config.mode().resolved();
-        this.fallback = mode == Mode.FALLBACK;
         this.slotSize = config.slotSize();
         this.slotShift = Integer.bitCount(slotSize) == 1 ? Integer.numberOfTrailingZeros(slotSize) : -1;
         this.slots = config.slots();
         this.regionBytes = config.regionBytes();
-        this.ncpu = bridge.possibleCpus();
-        this.depot = new Depot(slots, config.batchSize(), ncpu);
-        this.region = bridge.mapRegion(regionBytes);
-        long createdBlock;
-        try {
-            createdBlock = bridge.createBlock(ncpu, config.maxPerCpuCapacity());
-        } catch (RuntimeException | Error e) {
-            bridge.unmapRegion(region, regionBytes);
-            throw e;
-        }
-        this.block = createdBlock;
-        this.headers = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
-        for (int cpu = 0; cpu < ncpu; cpu++) {
-            // The block is not shared yet: plain writes of the starting capacity are safe.
-            headers.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.CAPACITY_OFFSET, config.perCpuCapacity());
+        this.debug = config.debug();
+        this.debugger = debug ? new SlotDebugger(bridge, slots, slotSize, config.debugStackTraces()) : null;
+        this.stacks = new IndexStacks(bridge, "SlabAllocator", config.mode(), slots, config.perCpuCapacity(),
+            config.maxPerCpuCapacity(), config.batchSize());
+        this.ownsRegion = borrowedRegion == 0;
+        if (ownsRegion) {
+            long mapped;
+            try {
+                mapped = bridge.mapRegion(regionBytes);
+            } catch (RuntimeException | Error e) {
+                stacks.abandon();
+                throw e;
+            }
+            this.region = mapped;
+        } else {
+            this.region = borrowedRegion;
         }
         this.rebalancer = config.rebalancer().map(r -> {
             AgentRunner runner = new AgentRunner(r.newIdleStrategy(), Rebalancer::reportError, null,
@@ -112,12 +113,23 @@ public final class SlabAllocator implements AutoCloseable {
      * @throws OutOfMemoryError when the region cannot be reserved
      */
     public static SlabAllocator create(SlabConfig config) {
-        return new SlabAllocator(Objects.requireNonNull(config, "config"), Bridges.get());
+        return new SlabAllocator(Objects.requireNonNull(config, "config"), Bridges.get(), 0);
+    }
+
+    /**
+     * An allocator whose slots lie in {@code [region, region + config.regionBytes())}, memory the
+     * caller mapped and unmaps after {@link #close()} (used by {@link SizeClassAllocator}).
+     */
+    static SlabAllocator createIn(SlabConfig config, Bridge bridge, long region) {
+        if (region == 0) {
+            throw new IllegalArgumentException("region must not be 0");
+        }
+        return new SlabAllocator(config, bridge, region);
     }
 
     /** The mode this allocator runs in: {@link Mode#RSEQ} or {@link Mode#FALLBACK}, never AUTO. */
     public Mode mode() {
-        return mode;
+        return stacks.mode();
     }
 
     /** The native binding in use ("jni"). */
@@ -132,7 +144,7 @@ public final class SlabAllocator implements AutoCloseable {
 
     /** Number of per-CPU stacks: the possible CPUs of this machine. */
     public int cpus() {
-        return ncpu;
+        return stacks.cpus();
     }
 
     /** Bytes per slot. */
@@ -150,25 +162,34 @@ public final class SlabAllocator implements AutoCloseable {
         return regionBytes;
     }
 
+    /** Whether debug mode is on ({@link SlabConfig.Builder#debug(boolean)}). */
+    public boolean isDebug() {
+        return debug;
+    }
+
     /**
      * A free slot's address, or {@code 0} when the pool is exhausted.
      *
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}; in debug mode also when the slot
+     *     about to be handed out was written after it was freed (the message names its address)
      */
     public long tryAllocate() {
-        int r = fallback ? bridge.fallbackPop(block) : bridge.pop(block);
-        if (r >= 0) {
-            return address(r);
+        int index = stacks.pop();
+        if (index < 0) {
+            return 0L;
         }
-        int index = allocateSlow(r);
-        return index >= 0 ? address(index) : 0L;
+        long address = address(index);
+        if (debug) {
+            checkAllocated(index, address);
+        }
+        return address;
     }
 
     /**
      * A free slot's address.
      *
      * @throws PoolExhaustedException when no slot is free anywhere
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}; in debug mode also on a write after free
      */
     public long allocate() {
         long address = tryAllocate();
@@ -180,23 +201,24 @@ public final class SlabAllocator implements AutoCloseable {
 
     /**
      * Allocates up to {@code n} slots into {@code dst[0 .. n)}, one native
-     * call per {@value #CHUNK} slots. Returns how many were allocated: fewer
-     * than {@code n} only when the pool ran out.
+     * call per {@value #CHUNK} slots (one call per slot in debug mode).
+     * Returns how many were allocated: fewer than {@code n} only when the
+     * pool ran out.
      *
      * @throws IndexOutOfBoundsException when {@code n} is negative or exceeds {@code dst.length}
-     * @throws IllegalStateException after {@link #close()}
+     * @throws IllegalStateException after {@link #close()}; in debug mode also on a write after
+     *     free, and then every slot of this call is freed again
      */
     public int allocate(long[] dst, int n) {
         Objects.checkFromIndexSize(0, n, dst.length);
+        if (debug) {
+            return allocateOneByOne(dst, n);
+        }
         int[] indices = CHUNK_SCRATCH.get();
         int done = 0;
         while (done < n) {
             int want = Math.min(n - done, CHUNK);
-            int r = fallback ? bridge.fallbackPopBatch(block, indices, 0, want) : bridge.popBatch(block, indices, 0, want);
-            int got = Math.max(r, 0);
-            if (got < want) {
-                got += allocateSlowBatch(indices, got, want - got, r);
-            }
+            int got = stacks.popBatch(indices, want);
             for (int i = 0; i < got; i++) {
                 dst[done + i] = address(indices[i]);
             }
@@ -211,20 +233,25 @@ public final class SlabAllocator implements AutoCloseable {
     /**
      * Returns a slot.
      *
-     * @throws IllegalArgumentException when {@code address} is not a slot of this allocator that was handed out
+     * @throws IllegalArgumentException when {@code address} is not a slot of this allocator that
+     *     was handed out; in debug mode also when it is free already (double free)
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long address) {
         int index = indexOf(address);
-        int r = fallback ? bridge.fallbackPush(block, index) : bridge.push(block, index);
-        if (r != 0) {
-            freeSlow(index, r);
+        if (debug) {
+            stacks.ensureOpen();
+            debugger.freeing(index, address);
+            poisonOrUnfree(index, address);
         }
+        stacks.push(index);
     }
 
     /**
      * Returns {@code src[0 .. n)}. Every address is checked before any is
-     * freed: one bad address rejects the whole call and frees nothing.
+     * freed: one bad address rejects the whole call and frees nothing (in
+     * debug mode this includes an address that is free already, or twice in
+     * {@code src}).
      *
      * @throws IllegalArgumentException when an address is not a slot of this allocator that was handed out
      * @throws IllegalStateException after {@link #close()}
@@ -234,44 +261,30 @@ public final class SlabAllocator implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             indexOf(src[i]);
         }
+        if (debug) {
+            markFreed(src, n);
+        }
         int[] indices = CHUNK_SCRATCH.get();
         for (int done = 0; done < n; ) {
             int want = Math.min(n - done, CHUNK);
             for (int i = 0; i < want; i++) {
                 indices[i] = indexOf(src[done + i]);
             }
-            int r = fallback ? bridge.fallbackPushBatch(block, indices, 0, want) : bridge.pushBatch(block, indices, 0, want);
-            int pushed = Math.max(r, 0);
-            if (pushed < want) {
-                freeSlowBatch(indices, pushed, want - pushed, r);
-            }
+            stacks.pushBatch(indices, want);
             done += want;
         }
     }
 
     /**
      * Moves every slot cached by every CPU's stack into the depot (in rseq
-     * mode: stop, membarrier fence, take, resume, once per CPU that holds
-     * any; allocates one int[perCpuCapacity]). Useful before
+     * mode: stop, membarrier fence, take, resume, per CPU). Useful before
      * measuring, or to hand memory cached by idle CPUs to the busy ones.
      *
      * @return the number of slots moved
      * @throws IllegalStateException after {@link #close()}
      */
     public long drain() {
-        synchronized (depot) {
-            ensureOpen();
-            depot.lockAcquisitions++;
-            long moved = 0;
-            int[] whole = new int[config.perCpuCapacity()];
-            for (int cpu = 0; cpu < ncpu; cpu++) {
-                int k = bridge.remoteTake(block, cpu, whole, 0, whole.length, fallback);
-                depot.put(whole, 0, k);
-                moved += k;
-            }
-            depot.drainedSlots += moved;
-            return moved;
-        }
+        return stacks.drain();
     }
 
     /**
@@ -280,33 +293,59 @@ public final class SlabAllocator implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public SlabStats stats() {
-        synchronized (depot) {
-            ensureOpen();
-            return new SlabStats(this);
+        return stacks.stats(slotSize);
+    }
+
+    /**
+     * The slots allocated and not freed right now, with their allocation
+     * sites where recorded. Exact when no other thread allocates or frees.
+     *
+     * @throws IllegalStateException when debug mode is off, or after {@link #close()}
+     */
+    public LeakReport leaks() {
+        if (!debug) {
+            throw new IllegalStateException("leaks() needs debug mode: SlabConfig.Builder.debug(true) or -D"
+                + SlabConfig.DEBUG_PROPERTY + "=true");
         }
+        stacks.ensureOpen();
+        return debugger.leaks(config.toString(), region, slotSize);
     }
 
     /**
      * Stops the per-CPU stacks, unmaps the region, and makes every later
      * call throw {@link IllegalStateException}. Idempotent: closing a closed
-     * allocator does nothing.
+     * allocator does nothing. In debug mode, when slots are still allocated,
+     * their {@link LeakReport} goes to the configured leak handler first
+     * (on this thread; an exception from the handler propagates after the
+     * allocator is closed).
      */
     @Override
     public void close() {
         if (rebalancer != null) {
             rebalancer.close();
         }
-        synchronized (depot) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        LeakReport[] leaked = new LeakReport[1];
+        stacks.close(() -> {
             try {
-                bridge.closeBlock(block, fallback);
+                if (debug) {
+                    debugger.close();
+                    LeakReport report = debugger.leaks(config.toString(), region, slotSize);
+                    leaked[0] = report.count() > 0 ? report : null;
+                }
             } finally {
-                bridge.unmapRegion(region, regionBytes);
+                if (ownsRegion) {
+                    bridge.unmapRegion(region, regionBytes);
+                }
             }
+        });
+        if (leaked[0] != null) {
+            config.leakHandler().accept(leaked[0]);
         }
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return stacks.isClosed();
     }
 
     /**
@@ -314,14 +353,16 @@ public final class SlabAllocator implements AutoCloseable {
      * slots of the depot ({@code madvise(MADV_DONTNEED)}). The slots stay
      * free and usable: the kernel commits fresh zeroed pages when they are
      * written again. Slots cached on CPU stacks are not trimmed; call
-     * {@link #drain()} first to include them.
+     * {@link #drain()} first to include them. In debug mode nothing is
+     * trimmed (free slots must keep their poison pattern).
      *
      * @return bytes of resident memory released (measured with {@code mincore})
      * @throws IllegalStateException after {@link #close()}
      */
     public long trim() {
+        Depot depot = stacks.depot();
         synchronized (depot) {
-            ensureOpen();
+            stacks.ensureOpen();
             return trimOldest(depot.freeCount());
         }
     }
@@ -332,20 +373,20 @@ public final class SlabAllocator implements AutoCloseable {
      * bytes released.
      */
     long trimOldest(int count) {
-        if (count <= 0) {
+        Depot depot = stacks.depot();
+        if (count <= 0 || debug) {
             return 0;
         }
         int carved = depot.carved();
-        java.util.BitSet free = new java.util.BitSet(carved);
+        BitSet free = new BitSet(carved);
         for (int i = 0; i < count; i++) {
             free.set(depot.freeAt(i));
         }
-        long start = region;
         long end = region + (long) carved * slotSize;
-        long firstPage = (start + PAGE - 1) & -PAGE;
         long released = 0;
         long runStart = -1;
-        for (long page = firstPage; page + PAGE <= end; page += PAGE) {
+        long page = (region + PAGE - 1) & -PAGE;
+        for (; page + PAGE <= end; page += PAGE) {
             int firstSlot = (int) ((page - region) / slotSize);
             int lastSlot = (int) ((page + PAGE - 1 - region) / slotSize);
             boolean allFree = free.nextClearBit(firstSlot) > lastSlot;
@@ -357,44 +398,21 @@ public final class SlabAllocator implements AutoCloseable {
             }
         }
         if (runStart >= 0) {
-            released += releaseRun(runStart, firstPage + (end - firstPage) / PAGE * PAGE);
+            released += releaseRun(runStart, page);
         }
         depot.trimmedBytes += released;
         return released;
     }
 
     private long releaseRun(long from, long to) {
-        if (to <= from) {
-            return 0;
-        }
         long before = bridge.residentBytes(from, to - from);
         bridge.releasePages(from, to - from);
         return before - bridge.residentBytes(from, to - from);
     }
 
-    Bridge bridge() {
-        return bridge;
-    }
-
-    long block() {
-        return block;
-    }
-
-    boolean fallback() {
-        return fallback;
-    }
-
-    Depot depot() {
-        return depot;
-    }
-
-    ByteBuffer headers() {
-        return headers;
-    }
-
-    /** Whether {@link #close()} has been called. */
-    public boolean isClosed() {
-        return closed;
+    /** The per-CPU stacks and depot, for the {@link Rebalancer}. */
+    IndexStacks stacks() {
+        return stacks;
     }
 
     private long address(int index) {
@@ -413,131 +431,80 @@ public final class SlabAllocator implements AutoCloseable {
                 "address 0x%x is %d bytes into slot %d: not a slot start (slot size %d)",
                 address, offset - index * slotSize, index, slotSize));
         }
-        if (index >= depot.carved()) {
+        if (index >= stacks.carved()) {
             throw new IllegalArgumentException(String.format(
                 "address 0x%x is slot %d, which was never allocated", address, index));
         }
         return (int) index;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("this SlabAllocator is closed");
+    /** Debug mode: state and poison check of a slot just popped; on corruption puts it back and throws. */
+    private void checkAllocated(int index, long address) {
+        long offset = debugger.allocated(index, address);
+        if (offset >= 0) {
+            stacks.push(index);
+            throw new IllegalStateException(String.format(
+                "slot 0x%x (slot size %d) was written after it was freed: the 8-byte word at offset %d is not "
+                    + "the poison 0x%x (debug mode checks the first %d bytes); the slot was re-poisoned and put back",
+                address, slotSize, offset, SlotDebugger.POISON, debugger.poisonBytes()));
         }
     }
 
-    /** Allocation after the CPU stack could not serve: refill, depot, steal. Returns an index or -1. */
-    private int allocateSlow(int code) {
-        synchronized (depot) {
-            ensureOpen();
-            depot.lockAcquisitions++;
-            int[] scratch = depot.scratch;
-            if (code == Bridge.EMPTY) {
-                int k = depot.take(scratch, 0, scratch.length);
-                if (k > 0) {
-                    depot.refills++;
-                    Depot.note(depot.refillsOnCpu, bridge.currentCpu());
-                    if (k > 1) {
-                        int pushed = Math.max(0, fallback ? bridge.fallbackPushBatch(block, scratch, 0, k - 1)
-                            : bridge.pushBatch(block, scratch, 0, k - 1));
-                        depot.put(scratch, pushed, k - 1 - pushed);
-                    }
-                    return scratch[k - 1];
-                }
-            } else {
-                depot.slowPathEntries++;
-                if (depot.take(scratch, 0, 1) == 1) {
-                    return scratch[0];
-                }
-            }
-            int k = steal(scratch, 0, scratch.length);
-            if (k == 0) {
-                return -1;
-            }
-            depot.put(scratch, 0, k - 1);
-            return scratch[k - 1];
-        }
-    }
-
-    /** Batch allocation after the CPU stack gave fewer than asked: depot, then steal. Returns the count added. */
-    private int allocateSlowBatch(int[] indices, int offset, int n, int code) {
-        synchronized (depot) {
-            ensureOpen();
-            depot.lockAcquisitions++;
-            if (code >= 0 || code == Bridge.EMPTY) {
-                depot.refills++;
-            } else {
-                depot.slowPathEntries++;
-            }
-            int got = depot.take(indices, offset, n);
-            while (got < n) {
-                int k = steal(indices, offset + got, n - got);
-                if (k == 0) {
+    /** Debug mode batch allocation: slot by slot, so that a corrupt slot gives back the ones taken before it. */
+    private int allocateOneByOne(long[] dst, int n) {
+        int done = 0;
+        try {
+            while (done < n) {
+                long address = tryAllocate();
+                if (address == 0) {
                     break;
                 }
-                got += k;
+                dst[done++] = address;
             }
-            return got;
-        }
-    }
-
-    /**
-     * Takes up to n indices from the first CPU stack (the caller's own
-     * included) that has any. A CPU that cannot be fenced is skipped: a
-     * failed remote take takes nothing. Depot lock held.
-     */
-    private int steal(int[] dst, int offset, int n) {
-        for (int cpu = 0; cpu < ncpu; cpu++) {
-            int k;
+            return done;
+        } catch (RuntimeException e) {
             try {
-                k = bridge.remoteTake(block, cpu, dst, offset, n, fallback);
-            } catch (IllegalStateException cannotFence) {
-                continue;
+                free(dst, done);
+            } catch (RuntimeException closed) {
+                e.addSuppressed(closed);
             }
-            if (k > 0) {
-                depot.steals++;
-                return k;
-            }
-        }
-        return 0;
-    }
-
-    private void freeSlow(int index, int code) {
-        synchronized (depot) {
-            ensureOpen();
-            depot.lockAcquisitions++;
-            if (code == Bridge.FULL) {
-                flushBatch();
-                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
-            } else {
-                depot.slowPathEntries++;
-            }
-            depot.put(index);
+            throw e;
         }
     }
 
-    private void freeSlowBatch(int[] indices, int offset, int n, int code) {
-        synchronized (depot) {
-            ensureOpen();
-            depot.lockAcquisitions++;
-            if (code >= 0 || code == Bridge.FULL) {
-                flushBatch();
-                Depot.note(depot.flushesOnCpu, bridge.currentCpu());
-            } else {
-                depot.slowPathEntries++;
+    /** Debug mode batch free: marks every slot FREE or none (a double free anywhere undoes the rest), then poisons. */
+    private void markFreed(long[] src, int n) {
+        stacks.ensureOpen();
+        int marked = 0;
+        try {
+            for (; marked < n; marked++) {
+                debugger.freeing(indexOf(src[marked]), src[marked]);
             }
-            depot.put(indices, offset, n);
+        } catch (IllegalArgumentException e) {
+            for (int i = 0; i < marked; i++) {
+                debugger.unfree(indexOf(src[i]));
+            }
+            throw e;
+        }
+        for (int i = 0; i < n; i++) {
+            try {
+                debugger.poison(indexOf(src[i]), src[i]);
+            } catch (IllegalStateException closed) {
+                for (int j = i; j < n; j++) {
+                    debugger.unfree(indexOf(src[j]));
+                }
+                throw closed;
+            }
         }
     }
 
-    /** The current CPU's stack is full: move a batch of it to the depot. Depot lock held. */
-    private void flushBatch() {
-        int[] scratch = depot.scratch;
-        int k = fallback ? bridge.fallbackPopBatch(block, scratch, 0, scratch.length)
-            : bridge.popBatch(block, scratch, 0, scratch.length);
-        if (k > 0) {
-            depot.put(scratch, 0, k);
+    /** Debug mode: poisons a slot just marked free; when close() got in first, marks it allocated again. */
+    private void poisonOrUnfree(int index, long address) {
+        try {
+            debugger.poison(index, address);
+        } catch (IllegalStateException closed) {
+            debugger.unfree(index);
+            throw closed;
         }
-        depot.flushes++;
     }
 }

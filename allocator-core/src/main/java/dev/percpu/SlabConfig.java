@@ -1,5 +1,9 @@
 package dev.percpu;
 
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /**
  * Immutable configuration of a {@link SlabAllocator}, made by {@link #builder()}.
  *
@@ -11,7 +15,13 @@ package dev.percpu;
  *   <tr><td>per-CPU capacity</td><td>{@value #DEFAULT_PER_CPU_CAPACITY}</td><td>1 to {@value #MAX_PER_CPU_CAPACITY} slots cached by one CPU</td></tr>
  *   <tr><td>batch size</td><td>min({@value #DEFAULT_BATCH_SIZE}, per-CPU capacity)</td><td>1 to per-CPU capacity: slots moved per refill or flush</td></tr>
  *   <tr><td>mode</td><td>system property {@value Mode#PROPERTY}, else AUTO</td><td>see {@link Mode}</td></tr>
+ *   <tr><td>debug</td><td>system property {@value #DEBUG_PROPERTY}, else off</td><td>see {@link Builder#debug(boolean)}</td></tr>
+ *   <tr><td>debug stack traces</td><td>system property {@value #DEBUG_STACK_TRACES_PROPERTY}, else 0 (none)</td><td>0 or more: record where 1 in N allocations happened</td></tr>
+ *   <tr><td>leak handler</td><td>logs the report at WARNING on the {@code System.Logger} named {@code dev.percpu}</td><td>called by {@code close()} in debug mode when slots are outstanding</td></tr>
  * </table>
+ *
+ * <p>System properties are read when {@link Builder#build()} runs, and only
+ * for settings the builder left unset: the builder always wins.
  *
  * <p>A request outside the limits fails in {@link Builder#build()} with an
  * {@link IllegalArgumentException} that names the setting, the value and the limit.
@@ -34,13 +44,25 @@ public final class SlabConfig {
     /** Default number of slots moved between a CPU stack and the depot at once. */
     public static final int DEFAULT_BATCH_SIZE = 32;
 
+    /** System property ({@code true} or {@code false}) for {@link Builder#debug(boolean)} when the builder leaves it unset. */
+    public static final String DEBUG_PROPERTY = "percpu.debug";
+    /** System property (an integer N >= 0) for {@link Builder#debugStackTraces(int)} when the builder leaves it unset. */
+    public static final String DEBUG_STACK_TRACES_PROPERTY = "percpu.debug.stackTraces";
+    /** Debug mode poisons and checks at most this many bytes at the start of a slot. */
+    public static final int DEBUG_POISON_BYTES = 4096;
+
     private static final int UNSET = -1;
+    private static final Consumer<LeakReport> LOG_LEAKS = report -> System.getLogger("dev.percpu")
+        .log(System.Logger.Level.WARNING, report.toString());
 
     private final int slotSize;
     private final int slots;
     private final int perCpuCapacity;
     private final int batchSize;
     private final Mode mode;
+    private final boolean debug;
+    private final int debugStackTraces;
+    private final Consumer<LeakReport> leakHandler;
     private final RebalancerConfig rebalancer;
     private final int minPerCpuCapacity;
     private final int maxPerCpuCapacity;
@@ -51,9 +73,43 @@ public final class SlabConfig {
         this.perCpuCapacity = b.perCpuCapacity;
         this.batchSize = b.batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, b.perCpuCapacity) : b.batchSize;
         this.mode = b.mode != null ? b.mode : Mode.fromProperty();
+        this.debug = b.debug != null ? b.debug : debugFromProperty();
+        this.debugStackTraces = b.debugStackTraces != null ? b.debugStackTraces : stackTracesFromProperty();
+        this.leakHandler = b.leakHandler != null ? b.leakHandler : LOG_LEAKS;
         this.rebalancer = b.rebalancer;
         this.minPerCpuCapacity = b.minPerCpuCapacity;
         this.maxPerCpuCapacity = b.maxPerCpuCapacity;
+    }
+
+    private static boolean debugFromProperty() {
+        String value = System.getProperty(DEBUG_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new IllegalArgumentException(DEBUG_PROPERTY + "=" + value + " is not true or false");
+        }
+    }
+
+    private static int stackTracesFromProperty() {
+        String value = System.getProperty(DEBUG_STACK_TRACES_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the property named
+        }
+        throw new IllegalArgumentException(DEBUG_STACK_TRACES_PROPERTY + "=" + value + " is not an integer >= 0");
     }
 
     /** A builder with the defaults above. */
@@ -106,10 +162,26 @@ public final class SlabConfig {
         return mode;
     }
 
+    /** Whether debug mode is on: see {@link Builder#debug(boolean)}. */
+    public boolean debug() {
+        return debug;
+    }
+
+    /** 0: no allocation sites recorded; N: the site of 1 in N allocations is recorded (debug mode only). */
+    public int debugStackTraces() {
+        return debugStackTraces;
+    }
+
+    /** Receives the leak report of {@code close()} in debug mode. */
+    public Consumer<LeakReport> leakHandler() {
+        return leakHandler;
+    }
+
     @Override
     public String toString() {
         return "SlabConfig[slotSize=" + slotSize + ", slots=" + slots + ", perCpuCapacity=" + perCpuCapacity
-            + ", batchSize=" + batchSize + ", mode=" + mode
+            + ", batchSize=" + batchSize + ", mode=" + mode + ", debug=" + debug
+            + (debug ? ", debugStackTraces=" + debugStackTraces : "")
             + (rebalancer == null ? ", no rebalancer" : ", rebalancer every " + rebalancer.period().toMillis()
                 + " ms, capacity " + minPerCpuCapacity + ".." + maxPerCpuCapacity) + "]";
     }
@@ -122,6 +194,9 @@ public final class SlabConfig {
         private int perCpuCapacity = DEFAULT_PER_CPU_CAPACITY;
         private int batchSize = UNSET;
         private Mode mode;
+        private Boolean debug;
+        private Integer debugStackTraces;
+        private Consumer<LeakReport> leakHandler;
         private RebalancerConfig rebalancer;
         private int minPerCpuCapacity;
         private int maxPerCpuCapacity;
@@ -169,7 +244,48 @@ public final class SlabConfig {
 
         /** The mode; wins over the system property {@value Mode#PROPERTY}. */
         public Builder mode(Mode mode) {
-            this.mode = java.util.Objects.requireNonNull(mode, "mode");
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Debug mode; wins over the system property {@value SlabConfig#DEBUG_PROPERTY}. Off by
+         * default, and then it costs one never-taken branch on a final field per operation.
+         * On, the allocator:
+         * <ul>
+         *   <li>keeps two bits of state per slot (never used, allocated, free) in an on-heap
+         *       {@code long[]} of {@code slots / 32} words, changed with a CAS per operation, so
+         *       that {@code free} of a slot that is already free (double free) or was never
+         *       handed out throws {@link IllegalArgumentException} and changes nothing;</li>
+         *   <li>poisons the first min(slot size, {@value SlabConfig#DEBUG_POISON_BYTES}) bytes of
+         *       every freed slot with a pattern and checks them when the slot is handed out
+         *       again: a write after free throws {@link IllegalStateException} naming the slot's
+         *       address and the offset of the first changed 8-byte word (the slot is
+         *       re-poisoned and put back, so the pool stays whole);</li>
+         *   <li>on {@code close()}, hands a {@link LeakReport} of the slots still allocated to the
+         *       {@link #leakHandler(Consumer) leak handler}, with the allocation sites that
+         *       {@link #debugStackTraces(int)} recorded.</li>
+         * </ul>
+         */
+        public Builder debug(boolean on) {
+            this.debug = on;
+            return this;
+        }
+
+        /**
+         * In debug mode, record where 1 in {@code everyNth} allocations happened (a
+         * {@code Throwable} per recorded slot, dropped on free); 1 records every allocation,
+         * 0 none. Wins over the system property {@value SlabConfig#DEBUG_STACK_TRACES_PROPERTY}.
+         * Ignored when debug mode is off.
+         */
+        public Builder debugStackTraces(int everyNth) {
+            this.debugStackTraces = everyNth;
+            return this;
+        }
+
+        /** Who receives the leak report of {@code close()} in debug mode (default: a WARNING log record). */
+        public Builder leakHandler(Consumer<LeakReport> handler) {
+            this.leakHandler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
@@ -204,6 +320,9 @@ public final class SlabConfig {
             if (batchSize != UNSET && (batchSize < 1 || batchSize > perCpuCapacity)) {
                 throw new IllegalArgumentException("batchSize " + batchSize + " must be in [1, perCpuCapacity = "
                     + perCpuCapacity + "]");
+            }
+            if (debugStackTraces != null && debugStackTraces < 0) {
+                throw new IllegalArgumentException("debugStackTraces " + debugStackTraces + " must be >= 0");
             }
             int batch = batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, perCpuCapacity) : batchSize;
             minPerCpuCapacity = perCpuCapacity;

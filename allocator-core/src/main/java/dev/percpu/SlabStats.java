@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * A snapshot of a {@link SlabAllocator}'s counters, taken by {@link SlabAllocator#stats()}.
+ * A snapshot of a pool's counters, taken by {@link SlabAllocator#stats()} (and the
+ * {@code stats()} of {@link SizeClassAllocator}, {@link BufferPool} and
+ * {@link ObjectPool}, whose "slots" are buffers or objects).
  *
  * <p>Which figures are exact:
  * <ul>
@@ -58,15 +60,15 @@ public final class SlabStats {
     private final long remoteFences;
     private final long callerThreadAborts;
 
-    /** Reads everything from the allocator; called with its depot lock held. */
-    SlabStats(SlabAllocator allocator) {
-        Depot depot = allocator.depot();
-        ByteBuffer headers = allocator.headers();
-        int ncpu = allocator.cpus();
-        this.mode = allocator.mode();
-        this.bridge = allocator.bridgeName();
-        this.slots = allocator.config().slots();
-        this.slotSize = allocator.slotSize();
+    /** Reads everything from the stacks; called with their depot lock held. {@code slotSize} is 0 for objects. */
+    SlabStats(IndexStacks stacks, int slotSize) {
+        Depot depot = stacks.depot();
+        ByteBuffer headers = stacks.headers();
+        int ncpu = stacks.cpus();
+        this.mode = stacks.mode();
+        this.bridge = stacks.bridge().name();
+        this.slots = stacks.slots();
+        this.slotSize = slotSize;
         this.free = new long[ncpu];
         this.capacity = new long[ncpu];
         this.pops = new long[ncpu];
@@ -96,8 +98,8 @@ public final class SlabStats {
         this.capacityMoves = depot.capacityMoves;
         this.idleDrains = depot.idleDrains;
         this.trimmedBytes = depot.trimmedBytes;
-        this.remoteFences = allocator.bridge().remoteFences();
-        this.callerThreadAborts = allocator.bridge().threadAborts();
+        this.remoteFences = stacks.bridge().remoteFences();
+        this.callerThreadAborts = stacks.bridge().threadAborts();
     }
 
     /** The allocator's mode. */
@@ -254,7 +256,7 @@ public final class SlabStats {
     public String toString() {
         StringBuilder sb = new StringBuilder();
         sb.append("mode=").append(mode).append(" bridge=").append(bridge)
-            .append(" slots=").append(slots).append(" x ").append(slotSize).append(" B")
+            .append(" slots=").append(slots).append(slotSize > 0 ? " x " + slotSize + " B" : "")
             .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree)
             .append(" carved=").append(carvedSlots).append('\n');
         for (int cpu = 0; cpu < free.length; cpu++) {

@@ -23,18 +23,27 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link SlabAllocator} has, whatever its mode. Each
- * subclass names its mode; the tests assert the allocator really runs in it.
+ * The behaviour every {@link SlabAllocator} has, whatever its mode, with
+ * debug mode on or off. Each subclass names its mode and debug setting; the
+ * tests assert the allocator really runs with them.
  */
 abstract class SlabAllocatorContract {
     protected final Bridge bridge = Bridges.get();
     private final List<SlabAllocator> opened = new ArrayList<>();
+    /** Leak reports of debug-mode allocators closed by a test (slots held by racing threads, say). */
+    protected final List<LeakReport> leakReports = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The mode under test. */
     abstract Mode mode();
 
+    /** Whether debug mode is on; off unless a subclass says otherwise. */
+    boolean debug() {
+        return false;
+    }
+
     SlabAllocator open(SlabConfig.Builder builder) {
-        SlabAllocator allocator = SlabAllocator.create(builder.mode(mode()).build());
+        SlabAllocator allocator = SlabAllocator.create(builder.mode(mode()).debug(debug())
+            .leakHandler(leakReports::add).build());
         opened.add(allocator);
         return allocator;
     }
@@ -53,6 +62,7 @@ abstract class SlabAllocatorContract {
     void shouldRunInTheRequestedMode() {
         SlabAllocator allocator = open(64, 16);
         assertEquals(mode(), allocator.mode());
+        assertEquals(debug(), allocator.isDebug());
         assertEquals(mode(), allocator.stats().mode());
         assertEquals(bridge.name(), allocator.bridgeName());
     }
@@ -294,6 +304,11 @@ abstract class SlabAllocatorContract {
         allocator.free(all, slots);
         allocator.drain();
         long released = allocator.trim();
+        if (allocator.isDebug()) {
+            assertEquals(0, released, "debug mode keeps the poison of free slots: nothing is trimmed");
+            assertEquals(residentFull, bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
+            return;
+        }
         long residentAfter = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
         assertTrue(residentAfter <= allocator.regionBytes() / 10,
             "trim gave the pages back: resident " + residentFull + " -> " + residentAfter);

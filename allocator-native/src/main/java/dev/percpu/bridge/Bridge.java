@@ -178,6 +178,22 @@ public interface Bridge {
     /** Unmaps a region made by {@link #mapRegion(long)}. */
     void unmapRegion(long address, long bytes);
 
+    /**
+     * Stores {@code pattern} into every 8-byte word of {@code [address, address + bytes)}
+     * (debug mode's poison). {@code address} 8-byte aligned, {@code bytes} a multiple of 8.
+     *
+     * @throws IllegalArgumentException when {@code bytes} is negative or not a multiple of 8
+     */
+    void fillWords(long address, long bytes, long pattern);
+
+    /**
+     * The offset in bytes of the first 8-byte word of {@code [address, address + bytes)}
+     * that is not {@code pattern}, or {@code -1} when all are (debug mode's poison check).
+     *
+     * @throws IllegalArgumentException when {@code bytes} is negative or not a multiple of 8
+     */
+    long findWordNot(long address, long bytes, long pattern);
+
     /** The calling thread's mm_cid (dense concurrency id, Linux 6.3+), or -1 where unavailable. */
     int mmCid();
 

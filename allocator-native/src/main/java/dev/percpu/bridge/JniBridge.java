@@ -197,6 +197,24 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public void fillWords(long address, long bytes, long pattern) {
+        checkWords(bytes);
+        nFillWords(address, bytes, pattern);
+    }
+
+    @Override
+    public long findWordNot(long address, long bytes, long pattern) {
+        checkWords(bytes);
+        return nFindWordNot(address, bytes, pattern);
+    }
+
+    private static void checkWords(long bytes) {
+        if (bytes < 0 || bytes % 8 != 0) {
+            throw new IllegalArgumentException("length must be a non-negative multiple of 8, was " + bytes);
+        }
+    }
+
+    @Override
     public int mmCid() {
         return nMmCid();
     }
@@ -294,6 +312,10 @@ public final class JniBridge implements Bridge {
     private static native long nMapRegion(long bytes);
 
     private static native void nUnmapRegion(long address, long bytes);
+
+    private static native void nFillWords(long address, long bytes, long pattern);
+
+    private static native long nFindWordNot(long address, long bytes, long pattern);
 
     private static native ByteBuffer nView(long address, long length);
 

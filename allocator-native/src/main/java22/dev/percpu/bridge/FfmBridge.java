@@ -364,4 +364,14 @@ public final class FfmBridge implements Bridge {
     public ByteBuffer view(long address, long length) {
         return slow.view(address, length);
     }
+
+    @Override
+    public void fillWords(long address, long bytes, long pattern) {
+        slow.fillWords(address, bytes, pattern);
+    }
+
+    @Override
+    public long findWordNot(long address, long bytes, long pattern) {
+        return slow.findWordNot(address, bytes, pattern);
+    }
 }

@@ -17,6 +17,8 @@ public final class BridgeProbe {
         int status = bridge.rseqStatus();
         System.out.println("rseqStatus=" + status);
         long block = bridge.createBlock(bridge.possibleCpus(), 8);
+        // Pinned, so that push and pop use the same CPU's stack even when several JVMs compete.
+        bridge.pinCurrentThread(bridge.currentCpu());
         try {
             int pushed = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPush(block, 5) : bridge.push(block, 5);
             int popped = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPop(block) : bridge.pop(block);

@@ -1,0 +1,215 @@
+package dev.percpu;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Immutable configuration of a {@link SizeClassAllocator}, made by {@link #builder()}.
+ *
+ * <table>
+ *   <caption>Settings and limits</caption>
+ *   <tr><th>setting</th><th>default</th><th>limits</th></tr>
+ *   <tr><td>class sizes</td><td>{@link #defaultClassSizes()}: 39 classes, 16 B to 64 KiB</td>
+ *       <td>1 to {@value #MAX_CLASSES} strictly increasing sizes, multiples of 16, at most
+ *       {@value #MAX_CLASS_SIZE}; sizes of {@value #PAGE_SIZE} and more multiples of {@value #PAGE_SIZE}</td></tr>
+ *   <tr><td>capacity per class</td><td>{@value #DEFAULT_CAPACITY_BYTES_PER_CLASS} bytes</td>
+ *       <td>at least the largest class size, at most {@value #MAX_CAPACITY_BYTES_PER_CLASS} bytes; each
+ *       class gets {@code capacity / size} slots (at most {@value SlabConfig#MAX_SLOTS})</td></tr>
+ *   <tr><td>per-CPU cache per class</td><td>{@value #DEFAULT_PER_CPU_CACHE_BYTES} bytes</td>
+ *       <td>a class's per-CPU capacity is {@code cache / size} slots, clamped to [4, 512]</td></tr>
+ *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SlabConfig}</td>
+ *       <td>applied to every class</td></tr>
+ * </table>
+ *
+ * <p>A request outside the limits fails in {@link Builder#build()} with an
+ * {@link IllegalArgumentException} that names the setting.
+ */
+public final class SizeClassConfig {
+    private static final int[] DEFAULT_CLASS_SIZES = {
+        16, 32, 48, 64, 80, 96, 112, 128,
+        160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
+        1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+        8192, 12288, 16384, 20480, 24576, 28672, 32768, 40960, 49152, 57344, 65536,
+    };
+    /** Most classes in one allocator. */
+    public static final int MAX_CLASSES = 64;
+    /** Largest class size (1 MiB); larger requests are rejected. */
+    public static final int MAX_CLASS_SIZE = 1 << 20;
+    /** Classes of at least this size are multiples of it, so their slots are page aligned. */
+    public static final int PAGE_SIZE = 4096;
+    /** Default bytes of slots per class (64 MiB of address space, committed as used). */
+    public static final long DEFAULT_CAPACITY_BYTES_PER_CLASS = 64L << 20;
+    /** Most bytes per class (16 GiB): 64 classes then reserve at most 1 TiB of address space. */
+    public static final long MAX_CAPACITY_BYTES_PER_CLASS = 16L << 30;
+    /** Default bytes one CPU caches per class. */
+    public static final int DEFAULT_PER_CPU_CACHE_BYTES = 256 << 10;
+
+    private final int[] classSizes;
+    private final long capacityBytesPerClass;
+    private final int perCpuCacheBytes;
+    private final Mode mode;
+    private final Boolean debug;
+    private final Integer debugStackTraces;
+    private final Consumer<LeakReport> leakHandler;
+
+    private SizeClassConfig(Builder b) {
+        this.classSizes = b.classSizes.clone();
+        this.capacityBytesPerClass = b.capacityBytesPerClass;
+        this.perCpuCacheBytes = b.perCpuCacheBytes;
+        this.mode = b.mode;
+        this.debug = b.debug;
+        this.debugStackTraces = b.debugStackTraces;
+        this.leakHandler = b.leakHandler;
+    }
+
+    /**
+     * The default table (a copy): steps of 16 B up to 128 B, four steps per
+     * doubling up to 4 KiB (at most 25% internal waste), then multiples of
+     * 4 KiB up to 64 KiB.
+     */
+    public static int[] defaultClassSizes() {
+        return DEFAULT_CLASS_SIZES.clone();
+    }
+
+    /** A builder with the defaults above. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The class sizes, ascending (a copy). */
+    public int[] classSizes() {
+        return classSizes.clone();
+    }
+
+    /** Bytes of slots per class. */
+    public long capacityBytesPerClass() {
+        return capacityBytesPerClass;
+    }
+
+    /** Bytes one CPU caches per class. */
+    public int perCpuCacheBytes() {
+        return perCpuCacheBytes;
+    }
+
+    /** The slab configuration of class {@code i}: mode, debug settings and leak handler as set here. */
+    SlabConfig classConfig(int i) {
+        int size = classSizes[i];
+        long slots = Math.min(capacityBytesPerClass / size, SlabConfig.MAX_SLOTS);
+        int perCpu = Math.max(4, Math.min(512, perCpuCacheBytes / size));
+        SlabConfig.Builder b = SlabConfig.builder().slotSize(size).capacitySlots(slots).perCpuCapacity(perCpu);
+        if (mode != null) {
+            b.mode(mode);
+        }
+        if (debug != null) {
+            b.debug(debug);
+        }
+        if (debugStackTraces != null) {
+            b.debugStackTraces(debugStackTraces);
+        }
+        if (leakHandler != null) {
+            b.leakHandler(leakHandler);
+        }
+        return b.build();
+    }
+
+    @Override
+    public String toString() {
+        return "SizeClassConfig[classes=" + Arrays.toString(classSizes) + ", capacityBytesPerClass="
+            + capacityBytesPerClass + ", perCpuCacheBytes=" + perCpuCacheBytes + "]";
+    }
+
+    /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
+    public static final class Builder {
+        private int[] classSizes = DEFAULT_CLASS_SIZES;
+        private long capacityBytesPerClass = DEFAULT_CAPACITY_BYTES_PER_CLASS;
+        private int perCpuCacheBytes = DEFAULT_PER_CPU_CACHE_BYTES;
+        private Mode mode;
+        private Boolean debug;
+        private Integer debugStackTraces;
+        private Consumer<LeakReport> leakHandler;
+
+        private Builder() {
+        }
+
+        /** The class sizes, strictly increasing. */
+        public Builder classSizes(int... sizes) {
+            this.classSizes = sizes.clone();
+            return this;
+        }
+
+        /** Bytes of slots per class (the same for every class). */
+        public Builder capacityBytesPerClass(long bytes) {
+            this.capacityBytesPerClass = bytes;
+            return this;
+        }
+
+        /** Bytes one CPU caches per class. */
+        public Builder perCpuCacheBytes(int bytes) {
+            this.perCpuCacheBytes = bytes;
+            return this;
+        }
+
+        /** See {@link SlabConfig.Builder#mode(Mode)}. */
+        public Builder mode(Mode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** See {@link SlabConfig.Builder#debug(boolean)}; applies to every class. */
+        public Builder debug(boolean on) {
+            this.debug = on;
+            return this;
+        }
+
+        /** See {@link SlabConfig.Builder#debugStackTraces(int)}. */
+        public Builder debugStackTraces(int everyNth) {
+            this.debugStackTraces = everyNth;
+            return this;
+        }
+
+        /** See {@link SlabConfig.Builder#leakHandler(Consumer)}; called once per class that leaks. */
+        public Builder leakHandler(Consumer<LeakReport> handler) {
+            this.leakHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Checks every setting and makes the config.
+         *
+         * @throws IllegalArgumentException naming the first setting out of its limits
+         */
+        public SizeClassConfig build() {
+            if (classSizes.length < 1 || classSizes.length > MAX_CLASSES) {
+                throw new IllegalArgumentException("classSizes: " + classSizes.length + " classes, must be 1 to "
+                    + MAX_CLASSES);
+            }
+            for (int i = 0; i < classSizes.length; i++) {
+                int size = classSizes[i];
+                if (size < SlabConfig.MIN_SLOT_SIZE || size > MAX_CLASS_SIZE || size % SlabConfig.SLOT_ALIGNMENT != 0) {
+                    throw new IllegalArgumentException("classSizes: " + size + " must be a multiple of "
+                        + SlabConfig.SLOT_ALIGNMENT + " in [" + SlabConfig.MIN_SLOT_SIZE + ", " + MAX_CLASS_SIZE + "]");
+                }
+                if (size >= PAGE_SIZE && size % PAGE_SIZE != 0) {
+                    throw new IllegalArgumentException("classSizes: " + size + " is at least " + PAGE_SIZE
+                        + " and must then be a multiple of it (page-aligned slots)");
+                }
+                if (i > 0 && size <= classSizes[i - 1]) {
+                    throw new IllegalArgumentException("classSizes must be strictly increasing: " + classSizes[i - 1]
+                        + " then " + size);
+                }
+            }
+            int largest = classSizes[classSizes.length - 1];
+            if (capacityBytesPerClass < largest || capacityBytesPerClass > MAX_CAPACITY_BYTES_PER_CLASS) {
+                throw new IllegalArgumentException("capacityBytesPerClass " + capacityBytesPerClass + " must be in ["
+                    + largest + " (the largest class), " + MAX_CAPACITY_BYTES_PER_CLASS + "]");
+            }
+            if (perCpuCacheBytes < 0) {
+                throw new IllegalArgumentException("perCpuCacheBytes " + perCpuCacheBytes + " must be >= 0");
+            }
+            SizeClassConfig config = new SizeClassConfig(this);
+            config.classConfig(0);
+            return config;
+        }
+    }
+}

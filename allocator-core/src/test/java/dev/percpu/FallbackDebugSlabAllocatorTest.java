@@ -1,0 +1,9 @@
+package dev.percpu;
+
+/** The whole allocator contract in {@link Mode#FALLBACK} with debug mode on. */
+class FallbackDebugSlabAllocatorTest extends FallbackSlabAllocatorTest {
+    @Override
+    boolean debug() {
+        return true;
+    }
+}

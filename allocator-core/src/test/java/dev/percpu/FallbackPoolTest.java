@@ -1,0 +1,9 @@
+package dev.percpu;
+
+/** The pool contract for every pool type in {@link Mode#FALLBACK}. */
+class FallbackPoolTest extends PoolContract {
+    @Override
+    Mode mode() {
+        return Mode.FALLBACK;
+    }
+}
