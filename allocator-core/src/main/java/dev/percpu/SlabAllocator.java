@@ -101,7 +101,12 @@ public final class SlabAllocator implements AutoCloseable {
         this.rebalancer = config.rebalancer().map(r -> {
             AgentRunner runner = new AgentRunner(r.newIdleStrategy(), Rebalancer::reportError, null,
                 new Rebalancer(this, r));
-            AgentRunner.startOnThread(runner);
+            // A daemon thread: an allocator that is never closed must not keep the JVM alive.
+            AgentRunner.startOnThread(runner, task -> {
+                Thread thread = new Thread(task, "percpu-rebalancer");
+                thread.setDaemon(true);
+                return thread;
+            });
             return runner;
         }).orElse(null);
     }
