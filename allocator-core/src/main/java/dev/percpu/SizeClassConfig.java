@@ -144,6 +144,11 @@ public final class SizeClassConfig {
             return this;
         }
 
+        /** Bytes of slots per class as a size with an optional k/m/g suffix ({@code "64m"}). */
+        public Builder capacityBytesPerClass(String size) {
+            return capacityBytesPerClass(Sizes.parse("capacityBytesPerClass", size));
+        }
+
         /** Bytes one CPU caches per class. */
         public Builder perCpuCacheBytes(int bytes) {
             this.perCpuCacheBytes = bytes;

@@ -224,6 +224,17 @@ public final class SlabConfig {
             return this;
         }
 
+        /** Total capacity as a size with an optional k/m/g suffix ({@code "256m"}), rounded down to whole slots. */
+        public Builder capacityBytes(String size) {
+            return capacityBytes(Sizes.parse("capacityBytes", size));
+        }
+
+        /** Bytes per slot as a size with an optional k/m/g suffix ({@code "4k"}). */
+        public Builder slotSize(String size) {
+            long bytes = Sizes.parse("slotSize", size);
+            return slotSize((int) Math.min(bytes, Integer.MAX_VALUE));
+        }
+
         /** Slots one CPU's stack may cache. */
         public Builder perCpuCapacity(int count) {
             this.perCpuCapacity = count;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -146,5 +147,22 @@ class ApiGuideTest {
         String out = err.toString();
         assertEquals(true, out.startsWith("double free"), out);
         assertEquals(true, out.contains("1 slot still allocated") && out.contains("allocated at:"), out);
+    }
+
+    @Test
+    void sizesAndCounters() {
+        long inUse;
+        // snippet
+        CountersManager manager = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+        try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize("4k").capacityBytes("1m").build());
+             PoolCounters counters = PoolCounters.register(manager, "buffers", slabs::stats)) {
+            long address = slabs.allocate();
+            counters.update();                                   // "percpu buffers: inUse" is now 1
+            slabs.free(address);
+            // end
+            inUse = counters.counter("inUse").get();
+        }
+        assertEquals(1, inUse);
     }
 }

@@ -1,0 +1,124 @@
+package dev.percpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+/**
+ * Exports a pool's {@link SlabStats} as Agrona counters, so that tools that
+ * read a {@link CountersManager}'s buffers (for example a counters file
+ * mapped by another process, as Aeron's tools do) can watch a live pool.
+ *
+ * <p>{@link #register} allocates one counter per figure, labelled
+ * {@code "percpu <pool>: <figure>"} with type id {@value #TYPE_ID}.
+ * {@link #update()} takes one {@code stats()} snapshot (which takes the
+ * pool's depot lock, so call it from a housekeeping thread every so often,
+ * not from a hot path) and stores every figure with release semantics.
+ * {@link #close()} frees the counters. {@code update} and {@code close} must
+ * not run concurrently with each other; the counters themselves may be read
+ * by any thread or process at any time.
+ *
+ * <p>Agrona 2.x buffers need {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED}
+ * at run time; that applies to the {@link CountersManager} the caller builds.
+ */
+public final class PoolCounters implements AutoCloseable {
+    /** Agrona counter type id of every percpu counter. */
+    public static final int TYPE_ID = 9100;
+
+    private static final List<Figure> FIGURES = List.of(
+        new Figure("inUse", SlabStats::inUse),
+        new Figure("depotFree", SlabStats::depotFree),
+        new Figure("freeOnCpus", SlabStats::freeOnCpus),
+        new Figure("refills", SlabStats::refills),
+        new Figure("flushes", SlabStats::flushes),
+        new Figure("slowPathEntries", SlabStats::slowPathEntries),
+        new Figure("steals", SlabStats::steals),
+        new Figure("drainedSlots", SlabStats::drainedSlots),
+        new Figure("rebalanceRounds", SlabStats::rebalanceRounds),
+        new Figure("capacityMoves", SlabStats::capacityMoves),
+        new Figure("trimmedBytes", SlabStats::trimmedBytes),
+        new Figure("remoteFences", SlabStats::remoteFences));
+
+    private final Supplier<SlabStats> stats;
+    private final List<AtomicCounter> counters;
+
+    private PoolCounters(Supplier<SlabStats> stats, List<AtomicCounter> counters) {
+        this.stats = stats;
+        this.counters = counters;
+    }
+
+    /**
+     * Allocates the counters of one pool in {@code manager}.
+     *
+     * @param pool  a short name for the labels
+     * @param stats the pool's {@code stats} method, e.g. {@code allocator::stats}
+     * @throws IllegalStateException when the manager has no room left (counters allocated so far are freed)
+     */
+    public static PoolCounters register(CountersManager manager, String pool, Supplier<SlabStats> stats) {
+        Objects.requireNonNull(manager, "manager");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(stats, "stats");
+        List<AtomicCounter> counters = new ArrayList<>(FIGURES.size());
+        try {
+            for (Figure figure : FIGURES) {
+                counters.add(manager.newCounter("percpu " + pool + ": " + figure.name, TYPE_ID));
+            }
+        } catch (RuntimeException e) {
+            counters.forEach(AtomicCounter::close);
+            throw e;
+        }
+        return new PoolCounters(stats, counters);
+    }
+
+    /** Names of the exported figures, in counter order. */
+    public static List<String> figureNames() {
+        return FIGURES.stream().map(f -> f.name).toList();
+    }
+
+    /**
+     * Copies one snapshot into the counters.
+     *
+     * @throws IllegalStateException after the pool or these counters were closed
+     */
+    public void update() {
+        SlabStats snapshot = stats.get();
+        for (int i = 0; i < FIGURES.size(); i++) {
+            AtomicCounter counter = counters.get(i);
+            if (counter.isClosed()) {
+                throw new IllegalStateException("these PoolCounters are closed");
+            }
+            counter.setRelease(FIGURES.get(i).value.applyAsLong(snapshot));
+        }
+    }
+
+    /** The counter of one figure (for tests and in-process readers). */
+    public AtomicCounter counter(String figure) {
+        for (int i = 0; i < FIGURES.size(); i++) {
+            if (FIGURES.get(i).name.equals(figure)) {
+                return counters.get(i);
+            }
+        }
+        throw new IllegalArgumentException("no figure " + figure + "; known: " + figureNames());
+    }
+
+    /** Frees the counters in their manager. Idempotent. */
+    @Override
+    public void close() {
+        counters.forEach(AtomicCounter::close);
+    }
+
+    /** One exported figure: its label suffix and how to read it from a snapshot. */
+    private static final class Figure {
+        final String name;
+        final ToLongFunction<SlabStats> value;
+
+        Figure(String name, ToLongFunction<SlabStats> value) {
+            this.name = name;
+            this.value = value;
+        }
+    }
+}
