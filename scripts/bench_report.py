@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Renders a scripts/bench.sh results directory: summary.md and, with --plots, PNGs.
+
+Usage: scripts/bench_report.py target/bench/<run> [--plots]
+
+Reads <run>/floor.jsonl (scripts/floor_bench.c, one JSON object a line),
+<run>/jmh-<jdk>-<bridge>.json (JMH -rf json with -prof gc) and <run>/machine.txt.
+For every JMH row: "ns" is the median of all measurement iterations
+(primaryMetric.rawData), "x C" is that median over the C floor "c rseq pop+push"
+(for BatchBench, which is per slot, over "c rseq batch 32, per slot"), "B/op"
+is gc.alloc.rate.norm. Row names come from scripts/bench_table.py's LABELS.
+Writes <run>/summary.md (also printed) and, with --plots, <run>/ns-<N>thread.png
+(log scale, one bar per allocator and JDK/bridge).
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_table import LABELS, label  # noqa: E402
+
+EXTRA_LABELS = [("BatchBench", {}, "percpu SlabAllocator batch of 32, RSEQ (per slot)")]
+LABELS.extend(EXTRA_LABELS)
+# The bridge row measures whichever bridge the column's JVM used, not only JNI.
+LABELS[:] = [(c, p, "bridge pop + push, no allocator (bridge floor)" if c == "BridgeFloorBench" else t)
+             for c, p, t in LABELS]
+FLOOR = "c rseq pop+push"
+BATCH_FLOOR = "c rseq batch 32, per slot"
+CONFIG_ORDER = ["jdk17-jni", "jdk25-jni", "jdk25-ffm"]
+CONFIG_TEXT = {"jdk17-jni": "JDK 17 JNI", "jdk25-jni": "JDK 25 JNI", "jdk25-ffm": "JDK 25 FFM"}
+PERCPU = "percpu SlabAllocator, RSEQ"
+ADAPTIVE = "Netty Adaptive, plain threads"
+BATCH = EXTRA_LABELS[0][2]
+
+
+def number(x):
+    return f"{x:.2f}" if x < 10 else (f"{x:.1f}" if x < 1000 else f"{x:,.0f}")
+
+
+def load(run):
+    floor = {}
+    path = os.path.join(run, "floor.jsonl")
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line.startswith("{"):
+                o = json.loads(line)
+                floor[o["name"]] = o["median_ns"]
+    configs = {}
+    for path in sorted(glob.glob(os.path.join(run, "jmh-*.json"))):
+        name = os.path.basename(path)[4:-5]
+        try:
+            results = json.load(open(path))
+        except (ValueError, OSError):
+            continue
+        table = {}
+        for r in results:
+            group = r["benchmark"].split(".")[-1] == "handover"
+            raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
+            norm = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+            if group and norm is not None:
+                norm *= r["threads"]
+            key = ("handover" if group else r["threads"], label(r))
+            table[key] = (statistics.median(raw), norm)
+        configs[name] = table
+    return floor, configs
+
+
+def ordered(names):
+    order = [text for _, _, text in LABELS]
+    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def render(run, floor, configs):
+    out = []
+    machine = os.path.join(run, "machine.txt")
+    if os.path.exists(machine):
+        out += ["```", open(machine).read().rstrip(), "```", ""]
+    out += ["C floor (scripts/floor_bench.c, one pinned thread, median ns)", "",
+            "| C path | ns |", "|---|---:|"]
+    out += [f"| {k} | {v:.2f} |" for k, v in floor.items()]
+    names = [c for c in CONFIG_ORDER if c in configs] + sorted(c for c in configs if c not in CONFIG_ORDER)
+    base = floor.get(FLOOR)
+    keys = {k for c in names for k in configs[c]}
+    for threads in sorted({k[0] for k in keys}, key=lambda t: (t == "handover", str(t))):
+        rows = ordered({k[1] for k in keys if k[0] == threads})
+        if threads == "handover":
+            title = "Producer/consumer handover, 2 threads (ns per buffer handed over; B/op is per buffer)"
+        else:
+            title = f"{threads} thread{'s' if threads > 1 else ''} (ns per allocate + free pair, per thread; batch row per slot)"
+        head = "| path | " + " | ".join(f"{CONFIG_TEXT.get(c, c)} ns | x C | B/op" for c in names) + " |"
+        out += ["", title, "", head, "|---|" + "---:|---:|---:|" * len(names)]
+        for row in rows:
+            cells = []
+            ref = floor.get(BATCH_FLOOR) if row == BATCH else base
+            for c in names:
+                v = configs[c].get((threads, row))
+                if v is None:
+                    cells += ["-", "-", "-"]
+                    continue
+                median, norm = v
+                cells += [number(median), f"{median / ref:.1f}" if ref else "-",
+                          "-" if norm is None else ("≈ 0" if norm < 0.01 else f"{norm:.0f}")]
+            out.append(f"| {row} | " + " | ".join(cells) + " |")
+    out += ["", "x C: median / C floor \"c rseq pop+push\" (batch row: / \"c rseq batch 32, per slot\").", ""]
+    out += targets(floor, configs)
+    return "\n".join(out) + "\n"
+
+
+def get(configs, config, threads, row):
+    v = configs.get(config, {}).get((threads, row))
+    return None if v is None else v[0]
+
+
+def targets(floor, configs):
+    lines = ["Targets (goals, not tests)", "", "| goal | measured | met |", "|---|---|---|"]
+
+    def add(goal, value, ok):
+        lines.append(f"| {goal} | {value} | {'-' if ok is None else ('yes' if ok else '**no**')} |")
+
+    base = floor.get(FLOOR)
+    ffm = get(configs, "jdk25-ffm", 1, PERCPU)
+    add("JDK 25 FFM allocate+free pair <= 2x C floor",
+        f"{ffm:.1f} ns / {base:.2f} ns = {ffm / base:.1f}x" if ffm and base else "not run", ffm / base <= 2 if ffm and base else None)
+    for config, goal in (("jdk25-ffm", 8.0), ("jdk17-jni", 2.5), ("jdk25-jni", None)):
+        for t in (1, 2):
+            p, n = get(configs, config, t, PERCPU), get(configs, config, t, ADAPTIVE)
+            if goal is None and t == 2:
+                continue
+            text = f"{CONFIG_TEXT[config]} >= {goal}x faster than Netty Adaptive ({t} thr)" if goal else \
+                f"{CONFIG_TEXT[config]} vs Netty Adaptive ({t} thr, no goal)"
+            add(text, f"{n:.1f} / {p:.1f} = {n / p:.1f}x" if p and n else "not run",
+                (n / p >= goal) if (p and n and goal) else None)
+    b = get(configs, "jdk25-ffm", 1, BATCH)
+    add("JDK 25 FFM batch of 32 <= 1 ns per slot", f"{b:.2f} ns" if b else "not run", b <= 1 if b else None)
+    for config in CONFIG_ORDER:
+        t1, t2 = get(configs, config, 1, PERCPU), get(configs, config, 2, PERCPU)
+        add(f"{CONFIG_TEXT[config]}: 2 threads >= 1.9x one thread (throughput)",
+            f"2 x {t1:.1f} / {t2:.1f} = {2 * t1 / t2:.2f}x" if t1 and t2 else "not run",
+            2 * t1 / t2 >= 1.9 if t1 and t2 else None)
+    return lines
+
+
+def plots(run, floor, configs):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [c for c in CONFIG_ORDER if c in configs]
+    written = []
+    for threads in (1, 2):
+        rows = ordered({k[1] for c in names for k in configs[c] if k[0] == threads})
+        if not rows:
+            continue
+        fig, ax = plt.subplots(figsize=(11, 0.45 * len(rows) + 2))
+        height = 0.8 / max(1, len(names))
+        for i, c in enumerate(names):
+            ys = [j + i * height for j in range(len(rows))]
+            xs = [get(configs, c, threads, r) or 0 for r in rows]
+            bars = ax.barh(ys, xs, height=height, label=CONFIG_TEXT.get(c, c))
+            for bar, x in zip(bars, xs):
+                if x:
+                    ax.text(x * 1.05, bar.get_y() + bar.get_height() / 2, number(x), va="center", fontsize=7)
+        for name, style in ((FLOOR, "--"), (BATCH_FLOOR, ":")):
+            if name in floor:
+                ax.axvline(floor[name], color="black", linestyle=style, linewidth=1, label=f"C: {name} ({floor[name]:.2f} ns)")
+        ax.set_xscale("log")
+        ax.set_yticks([j + height * (len(names) - 1) / 2 for j in range(len(rows))])
+        ax.set_yticklabels(rows, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("ns per allocate + free pair, per thread (median; log scale)")
+        ax.set_title(f"percpu benchmark suite, {threads} thread{'s' if threads > 1 else ''}")
+        ax.set_xlim(right=ax.get_xlim()[1] * 3)
+        ax.legend(fontsize=8, loc="upper right")
+        fig.tight_layout()
+        path = os.path.join(run, f"ns-{threads}thread.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def main(argv):
+    run = argv[1]
+    floor, configs = load(run)
+    text = render(run, floor, configs)
+    open(os.path.join(run, "summary.md"), "w").write(text)
+    print(text)
+    if "--plots" in argv:
+        for path in plots(run, floor, configs):
+            print("plot:", path)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
