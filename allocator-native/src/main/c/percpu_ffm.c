@@ -3,7 +3,8 @@
  * dev.percpu.bridge.FfmBridge), one per fast operation. They take no
  * JNIEnv, never block and never call back into the JVM, which is what
  * Linker.Option.critical requires; batch calls receive heap arrays
- * directly (critical with heap access). Slow and blocking operations
+ * directly (critical with heap access) with the offset as an argument, so
+ * Java does not have to slice the array's segment. Slow and blocking operations
  * (mapping, remote access, close) stay on JNI.
  */
 #define _GNU_SOURCE
@@ -25,14 +26,14 @@ PERCPU_FFM_EXPORT int32_t percpu_ffm_push(void *block, int32_t index)
     return percpu_push(block, (uint32_t) index);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_batch(void *block, uint32_t *dst, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_batch(void *block, uint32_t *dst, int32_t offset, int32_t n)
 {
-    return percpu_pop_batch(block, dst, (uint32_t) n);
+    return percpu_pop_batch(block, dst + offset, (uint32_t) n);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_push_batch(void *block, const uint32_t *src, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_push_batch(void *block, const uint32_t *src, int32_t offset, int32_t n)
 {
-    return percpu_push_batch(block, src, (uint32_t) n);
+    return percpu_push_batch(block, src + offset, (uint32_t) n);
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop(void *block)
@@ -45,14 +46,14 @@ PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_push(void *block, int32_t index)
     return percpu_fb_push(block, (uint32_t) index);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop_batch(void *block, uint32_t *dst, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop_batch(void *block, uint32_t *dst, int32_t offset, int32_t n)
 {
-    return percpu_fb_pop_batch(block, dst, (uint32_t) n);
+    return percpu_fb_pop_batch(block, dst + offset, (uint32_t) n);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_push_batch(void *block, const uint32_t *src, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_push_batch(void *block, const uint32_t *src, int32_t offset, int32_t n)
 {
-    return percpu_fb_push_batch(block, src, (uint32_t) n);
+    return percpu_fb_push_batch(block, src + offset, (uint32_t) n);
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_current_cpu(void)

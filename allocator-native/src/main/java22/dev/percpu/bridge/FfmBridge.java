@@ -37,6 +37,7 @@ public final class FfmBridge implements Bridge {
     private static final Linker.Option CRITICAL_HEAP = Linker.Option.critical(true);
 
     private final JniBridge slow;
+    private final ThreadLocal<LastSegment> lastSegment = ThreadLocal.withInitial(LastSegment::new);
     private final MethodHandle pop;
     private final MethodHandle push;
     private final MethodHandle popBatch;
@@ -60,7 +61,7 @@ public final class FfmBridge implements Bridge {
         SymbolLookup lookup = SymbolLookup.loaderLookup();
         FunctionDescriptor intOfLong = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
         FunctionDescriptor intOfLongInt = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT);
-        FunctionDescriptor batch = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT);
+        FunctionDescriptor batch = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT);
         this.pop = handle(lookup, "percpu_ffm_pop", intOfLong, CRITICAL);
         this.push = handle(lookup, "percpu_ffm_push", intOfLongInt, CRITICAL);
         this.popBatch = handle(lookup, "percpu_ffm_pop_batch", batch, CRITICAL_HEAP);
@@ -97,6 +98,26 @@ public final class FfmBridge implements Bridge {
         return LINKER.downcallHandle(symbol, descriptor, option);
     }
 
+    /**
+     * The heap segment of {@code array}, cached per thread for the last array
+     * it passed: the pools pass the same scratch array on every batch call,
+     * so this keeps batch calls from allocating a segment each time.
+     */
+    private MemorySegment segmentOf(int[] array) {
+        LastSegment last = lastSegment.get();
+        if (last.array != array) {
+            last.array = array;
+            last.segment = MemorySegment.ofArray(array);
+        }
+        return last.segment;
+    }
+
+    /** A thread's most recent batch array and its segment. */
+    private static final class LastSegment {
+        int[] array;
+        MemorySegment segment;
+    }
+
     private static IllegalStateException failed(Throwable t) {
         return new IllegalStateException("FFM downcall failed", t);
     }
@@ -128,7 +149,7 @@ public final class FfmBridge implements Bridge {
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            return n == 0 ? 0 : (int) popBatch.invokeExact(block, MemorySegment.ofArray(dst).asSlice(4L * offset), n);
+            return n == 0 ? 0 : (int) popBatch.invokeExact(block, segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -138,7 +159,7 @@ public final class FfmBridge implements Bridge {
     public int pushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
-            return n == 0 ? 0 : (int) pushBatch.invokeExact(block, MemorySegment.ofArray(src).asSlice(4L * offset), n);
+            return n == 0 ? 0 : (int) pushBatch.invokeExact(block, segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -167,7 +188,7 @@ public final class FfmBridge implements Bridge {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
             return n == 0 ? 0
-                : (int) fallbackPopBatch.invokeExact(block, MemorySegment.ofArray(dst).asSlice(4L * offset), n);
+                : (int) fallbackPopBatch.invokeExact(block, segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -178,7 +199,7 @@ public final class FfmBridge implements Bridge {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
             return n == 0 ? 0
-                : (int) fallbackPushBatch.invokeExact(block, MemorySegment.ofArray(src).asSlice(4L * offset), n);
+                : (int) fallbackPushBatch.invokeExact(block, segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
