@@ -273,7 +273,7 @@ public final class SlabAllocator implements AutoCloseable {
         for (int done = 0; done < n; ) {
             int want = Math.min(n - done, CHUNK);
             for (int i = 0; i < want; i++) {
-                indices[i] = indexOf(src[done + i]);
+                indices[i] = indexOfChecked(src[done + i]);
             }
             stacks.pushBatch(indices, want);
             done += want;
@@ -422,6 +422,12 @@ public final class SlabAllocator implements AutoCloseable {
 
     private long address(int index) {
         return region + (slotShift >= 0 ? (long) index << slotShift : (long) index * slotSize);
+    }
+
+    /** The index of an address that {@link #indexOf(long)} already accepted: arithmetic only. */
+    private int indexOfChecked(long address) {
+        long offset = address - region;
+        return (int) (slotShift >= 0 ? offset >>> slotShift : offset / slotSize);
     }
 
     private int indexOf(long address) {

@@ -249,7 +249,7 @@ public final class SlabConfig {
 
         /** Runs a background rebalancer with these settings (none by default). */
         public Builder rebalancer(RebalancerConfig rebalancer) {
-            this.rebalancer = java.util.Objects.requireNonNull(rebalancer, "rebalancer");
+            this.rebalancer = Objects.requireNonNull(rebalancer, "rebalancer");
             return this;
         }
 
