@@ -36,64 +36,62 @@ public final class FfmBridge implements Bridge {
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
     private static final Linker.Option CRITICAL_HEAP = Linker.Option.critical(true);
 
-    private final JniBridge slow;
-    private final ThreadLocal<LastSegment> lastSegment = ThreadLocal.withInitial(LastSegment::new);
-    private final MethodHandle pop;
-    private final MethodHandle push;
-    private final MethodHandle popBatch;
-    private final MethodHandle pushBatch;
-    private final MethodHandle fallbackPop;
-    private final MethodHandle fallbackPush;
-    private final MethodHandle fallbackPopBatch;
-    private final MethodHandle fallbackPushBatch;
-    private final MethodHandle currentCpu;
-    private final MethodHandle mmCid;
-    private final MethodHandle rseqStatus;
-    private final MethodHandle threadAborts;
-    private final MethodHandle opAdd;
-    private final MethodHandle opCompareStore;
-    private final MethodHandle opCompareCopy;
-    private final MethodHandle eventBegin;
-    private final MethodHandle eventCommit;
+    /*
+     * The handles are static finals on purpose: C2 inlines a downcall only
+     * when the MethodHandle is a constant. As instance fields (the first
+     * version) every call went through the handle's generic invoker, and the
+     * pop + push pair cost 9-10 ns instead of about 5 (BridgeFloorBench).
+     * The class initializer loads the library first (JniBridge.create), so
+     * the loader lookup finds the symbols.
+     */
+    private static final JniBridge SLOW = JniBridge.create();
+    private static final SymbolLookup LOOKUP = SymbolLookup.loaderLookup();
+    private static final FunctionDescriptor INT_OF_LONG = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
+    private static final FunctionDescriptor INT_OF_LONG_INT = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final FunctionDescriptor BATCH = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT,
+        JAVA_INT);
+    private static final MethodHandle POP = handle("percpu_ffm_pop", INT_OF_LONG, CRITICAL);
+    private static final MethodHandle PUSH = handle("percpu_ffm_push", INT_OF_LONG_INT, CRITICAL);
+    private static final MethodHandle POP_BATCH = handle("percpu_ffm_pop_batch", BATCH, CRITICAL_HEAP);
+    private static final MethodHandle PUSH_BATCH = handle("percpu_ffm_push_batch", BATCH, CRITICAL_HEAP);
+    private static final MethodHandle FALLBACK_POP = handle("percpu_ffm_fb_pop", INT_OF_LONG, CRITICAL);
+    private static final MethodHandle FALLBACK_PUSH = handle("percpu_ffm_fb_push", INT_OF_LONG_INT, CRITICAL);
+    private static final MethodHandle FALLBACK_POP_BATCH = handle("percpu_ffm_fb_pop_batch", BATCH, CRITICAL_HEAP);
+    private static final MethodHandle FALLBACK_PUSH_BATCH = handle("percpu_ffm_fb_push_batch", BATCH,
+        CRITICAL_HEAP);
+    private static final MethodHandle CURRENT_CPU = handle("percpu_ffm_current_cpu", FunctionDescriptor.of(JAVA_INT),
+        CRITICAL);
+    private static final MethodHandle MM_CID = handle("percpu_ffm_mm_cid", FunctionDescriptor.of(JAVA_INT), CRITICAL);
+    private static final MethodHandle RSEQ_STATUS = handle("percpu_ffm_rseq_status",
+        FunctionDescriptor.of(JAVA_INT), CRITICAL);
+    private static final MethodHandle THREAD_ABORTS = handle("percpu_ffm_thread_aborts",
+        FunctionDescriptor.of(JAVA_LONG), CRITICAL);
+    private static final MethodHandle OP_ADD = handle("percpu_ffm_op_add",
+        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
+    private static final MethodHandle OP_COMPARE_STORE = handle("percpu_ffm_op_cmp_store", FunctionDescriptor.of(
+        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG),
+        CRITICAL);
+    private static final MethodHandle OP_COMPARE_COPY = handle("percpu_ffm_op_cmp_copy", FunctionDescriptor.of(
+        JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS,
+        JAVA_INT), CRITICAL_HEAP);
+    private static final MethodHandle EVENT_BEGIN = handle("percpu_ffm_ec_begin",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
+    private static final MethodHandle EVENT_COMMIT = handle("percpu_ffm_ec_commit", FunctionDescriptor.of(JAVA_INT,
+        JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
 
-    private FfmBridge(JniBridge slow) {
-        this.slow = slow;
-        SymbolLookup lookup = SymbolLookup.loaderLookup();
-        FunctionDescriptor intOfLong = FunctionDescriptor.of(JAVA_INT, JAVA_LONG);
-        FunctionDescriptor intOfLongInt = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT);
-        FunctionDescriptor batch = FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT);
-        this.pop = handle(lookup, "percpu_ffm_pop", intOfLong, CRITICAL);
-        this.push = handle(lookup, "percpu_ffm_push", intOfLongInt, CRITICAL);
-        this.popBatch = handle(lookup, "percpu_ffm_pop_batch", batch, CRITICAL_HEAP);
-        this.pushBatch = handle(lookup, "percpu_ffm_push_batch", batch, CRITICAL_HEAP);
-        this.fallbackPop = handle(lookup, "percpu_ffm_fb_pop", intOfLong, CRITICAL);
-        this.fallbackPush = handle(lookup, "percpu_ffm_fb_push", intOfLongInt, CRITICAL);
-        this.fallbackPopBatch = handle(lookup, "percpu_ffm_fb_pop_batch", batch, CRITICAL_HEAP);
-        this.fallbackPushBatch = handle(lookup, "percpu_ffm_fb_push_batch", batch, CRITICAL_HEAP);
-        this.currentCpu = handle(lookup, "percpu_ffm_current_cpu", FunctionDescriptor.of(JAVA_INT), CRITICAL);
-        this.mmCid = handle(lookup, "percpu_ffm_mm_cid", FunctionDescriptor.of(JAVA_INT), CRITICAL);
-        this.rseqStatus = handle(lookup, "percpu_ffm_rseq_status", FunctionDescriptor.of(JAVA_INT), CRITICAL);
-        this.threadAborts = handle(lookup, "percpu_ffm_thread_aborts", FunctionDescriptor.of(JAVA_LONG), CRITICAL);
-        this.opAdd = handle(lookup, "percpu_ffm_op_add",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
-        this.opCompareStore = handle(lookup, "percpu_ffm_op_cmp_store", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
-        this.opCompareCopy = handle(lookup, "percpu_ffm_op_cmp_copy", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP);
-        this.eventBegin = handle(lookup, "percpu_ffm_ec_begin",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL);
-        this.eventCommit = handle(lookup, "percpu_ffm_ec_commit", FunctionDescriptor.of(JAVA_INT, JAVA_LONG,
-            JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
+    private final JniBridge slow = SLOW;
+    private final ThreadLocal<LastSegment> lastSegment = ThreadLocal.withInitial(LastSegment::new);
+
+    private FfmBridge() {
     }
 
     /** Loads the library (through the JNI bridge's loader) and binds every entry point. */
     public static FfmBridge create() {
-        return new FfmBridge(JniBridge.create());
+        return new FfmBridge();
     }
 
-    private static MethodHandle handle(SymbolLookup lookup, String name, FunctionDescriptor descriptor,
-                                       Linker.Option option) {
-        MemorySegment symbol = lookup.find(name)
+    private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option option) {
+        MemorySegment symbol = LOOKUP.find(name)
             .orElseThrow(() -> new UnsatisfiedLinkError(name + " is missing from libpercpu.so"));
         return LINKER.downcallHandle(symbol, descriptor, option);
     }
@@ -130,7 +128,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int pop(long block) {
         try {
-            return (int) pop.invokeExact(block);
+            return (int) POP.invokeExact(block);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -139,7 +137,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int push(long block, int index) {
         try {
-            return (int) push.invokeExact(block, index);
+            return (int) PUSH.invokeExact(block, index);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -149,7 +147,7 @@ public final class FfmBridge implements Bridge {
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            return n == 0 ? 0 : (int) popBatch.invokeExact(block, segmentOf(dst), offset, n);
+            return n == 0 ? 0 : (int) POP_BATCH.invokeExact(block, segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -159,7 +157,7 @@ public final class FfmBridge implements Bridge {
     public int pushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
-            return n == 0 ? 0 : (int) pushBatch.invokeExact(block, segmentOf(src), offset, n);
+            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -168,7 +166,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int fallbackPop(long block) {
         try {
-            return (int) fallbackPop.invokeExact(block);
+            return (int) FALLBACK_POP.invokeExact(block);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -177,7 +175,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int fallbackPush(long block, int index) {
         try {
-            return (int) fallbackPush.invokeExact(block, index);
+            return (int) FALLBACK_PUSH.invokeExact(block, index);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -188,7 +186,7 @@ public final class FfmBridge implements Bridge {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
             return n == 0 ? 0
-                : (int) fallbackPopBatch.invokeExact(block, segmentOf(dst), offset, n);
+                : (int) FALLBACK_POP_BATCH.invokeExact(block, segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -199,7 +197,7 @@ public final class FfmBridge implements Bridge {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
             return n == 0 ? 0
-                : (int) fallbackPushBatch.invokeExact(block, segmentOf(src), offset, n);
+                : (int) FALLBACK_PUSH_BATCH.invokeExact(block, segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -208,7 +206,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int currentCpu() {
         try {
-            return (int) currentCpu.invokeExact();
+            return (int) CURRENT_CPU.invokeExact();
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -217,7 +215,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int mmCid() {
         try {
-            return (int) mmCid.invokeExact();
+            return (int) MM_CID.invokeExact();
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -226,7 +224,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int rseqStatus() {
         try {
-            return (int) rseqStatus.invokeExact();
+            return (int) RSEQ_STATUS.invokeExact();
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -235,7 +233,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public long threadAborts() {
         try {
-            return (long) threadAborts.invokeExact();
+            return (long) THREAD_ABORTS.invokeExact();
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -244,7 +242,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int opAdd(long base, long rowBytes, int ncpu, long locks, int offset, long delta) {
         try {
-            return (int) opAdd.invokeExact(base, rowBytes, ncpu, locks, offset, delta);
+            return (int) OP_ADD.invokeExact(base, rowBytes, ncpu, locks, offset, delta);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -254,7 +252,7 @@ public final class FfmBridge implements Bridge {
     public int opCompareStore(long base, long rowBytes, int ncpu, long locks, int offset, long expect, long update,
                               int offset2, long value2) {
         try {
-            return (int) opCompareStore.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, offset2,
+            return (int) OP_COMPARE_STORE.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, offset2,
                 value2);
         } catch (Throwable t) {
             throw failed(t);
@@ -266,7 +264,7 @@ public final class FfmBridge implements Bridge {
                              int copyOffset, byte[] src, int srcOffset, int length) {
         Objects.checkFromIndexSize(srcOffset, length, src.length);
         try {
-            return (int) opCompareCopy.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, copyOffset,
+            return (int) OP_COMPARE_COPY.invokeExact(base, rowBytes, ncpu, locks, offset, expect, update, copyOffset,
                 MemorySegment.ofArray(src).asSlice(srcOffset), length);
         } catch (Throwable t) {
             throw failed(t);
@@ -276,7 +274,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public long eventBegin(long counters, long rowBytes, int ncpu, long locks) {
         try {
-            return (long) eventBegin.invokeExact(counters, rowBytes, ncpu, locks);
+            return (long) EVENT_BEGIN.invokeExact(counters, rowBytes, ncpu, locks);
         } catch (Throwable t) {
             throw failed(t);
         }
@@ -285,7 +283,7 @@ public final class FfmBridge implements Bridge {
     @Override
     public int eventCommit(long counters, long rowBytes, int ncpu, long locks, long ticket, long target, long value) {
         try {
-            return (int) eventCommit.invokeExact(counters, rowBytes, ncpu, locks, ticket, target, value);
+            return (int) EVENT_COMMIT.invokeExact(counters, rowBytes, ncpu, locks, ticket, target, value);
         } catch (Throwable t) {
             throw failed(t);
         }
