@@ -57,7 +57,7 @@ echo "== results in $OUT"
 } > "$OUT/machine.txt"
 
 echo "== C floor"
-gcc -O2 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o target/floor_bench -lpthread
+gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o target/floor_bench -lpthread
 target/floor_bench "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
 
 echo "== build"

@@ -6,13 +6,14 @@
  * floor). Batches of 8, 32 and 128 are timed per slot.
  *
  * Built and run by scripts/bench.sh:
- *   gcc -O2 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o floor_bench -lpthread
+ *   gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o floor_bench -lpthread
  *   ./floor_bench [rounds]
  * Prints one JSON object per line: {"name": ..., "median_ns": ..., "samples": [...]}.
  */
 #define _GNU_SOURCE
 #include "../allocator-native/src/main/c/percpu_rseq.c"
 #include "../allocator-native/src/main/c/percpu_block.c"
+#include "percpu_address_batch.h"
 #include "percpu_stack_ops.h"
 
 #include <stdlib.h>
@@ -121,6 +122,24 @@ int main(int argc, char **argv)
         }
         char name[64];
         snprintf(name, sizeof name, "c rseq batch %u, per slot", n);
+        report(name, samples, rounds);
+    }
+    /* The address batches SlabAllocator's allocate(long[], n) / free(long[], n) call (4 KiB slots). */
+    uint64_t addresses[128];
+    const uint64_t region = 1ULL << 40;
+    for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        uint32_t n = sizes[s];
+        for (int r = 0; r < rounds; r++) {
+            long pairs = ITERATIONS / n;
+            double t0 = now_ns();
+            for (long i = 0; i < pairs; i++) {
+                int k = percpu_pop_addresses(block, 0, addresses, n, region, 12);
+                percpu_push_addresses(block, 0, addresses, (uint32_t) k, region, 12, 65536ULL << 12);
+            }
+            samples[r] = (now_ns() - t0) / (pairs * (double) n);
+        }
+        char name[64];
+        snprintf(name, sizeof name, "c rseq address batch %u, per slot", n);
         report(name, samples, rounds);
     }
     sink = plain_top;

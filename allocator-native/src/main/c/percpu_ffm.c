@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 
+#include "percpu_address_batch.h"
 #include "percpu_primitives.h"
 #include "percpu_rseq.h"
 #include "percpu_stack_ops.h"
@@ -34,6 +35,20 @@ PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_batch(void *block, uint32_t *dst, int32
 PERCPU_FFM_EXPORT int32_t percpu_ffm_push_batch(void *block, const uint32_t *src, int32_t offset, int32_t n)
 {
     return percpu_push_batch(block, src + offset, (uint32_t) n);
+}
+
+PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_addresses(void *block, int32_t fallback, uint64_t *dst, int32_t offset,
+                                                   int32_t n, int64_t region, int32_t shift)
+{
+    return percpu_pop_addresses(block, fallback, dst + offset, (uint32_t) n, (uint64_t) region, (uint32_t) shift);
+}
+
+PERCPU_FFM_EXPORT int32_t percpu_ffm_push_addresses(void *block, int32_t fallback, const uint64_t *src,
+                                                    int32_t offset, int32_t n, int64_t region, int32_t shift,
+                                                    int64_t limit)
+{
+    return percpu_push_addresses(block, fallback, src + offset, (uint32_t) n, (uint64_t) region, (uint32_t) shift,
+                                 (uint64_t) limit);
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop(void *block)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dev_percpu_bridge_JniBridge.h"
+#include "percpu_address_batch.h"
 #include "percpu_layout.h"
 #include "percpu_memory.h"
 #include "percpu_primitives.h"
@@ -136,6 +137,34 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushBatch(JNIEnv *env, 
     if (pinned == NULL)
         return 0;
     int r = percpu_push_batch(BLOCK(block), (const uint32_t *) pinned + offset, (uint32_t) n);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopAddresses(JNIEnv *env, jclass cls, jlong block,
+                                                                    jboolean fallback, jlongArray dst, jint offset,
+                                                                    jint n, jlong region, jint shift)
+{
+    (void) cls;
+    jlong *pinned = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_pop_addresses(BLOCK(block), fallback, (uint64_t *) pinned + offset, (uint32_t) n,
+                                 (uint64_t) region, (uint32_t) shift);
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, pinned, 0);
+    return r;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushAddresses(JNIEnv *env, jclass cls, jlong block,
+                                                                     jboolean fallback, jlongArray src, jint offset,
+                                                                     jint n, jlong region, jint shift, jlong limit)
+{
+    (void) cls;
+    jlong *pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (pinned == NULL)
+        return 0;
+    int r = percpu_push_addresses(BLOCK(block), fallback, (const uint64_t *) pinned + offset, (uint32_t) n,
+                                  (uint64_t) region, (uint32_t) shift, (uint64_t) limit);
     (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
     return r;
 }

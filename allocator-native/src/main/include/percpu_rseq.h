@@ -58,6 +58,7 @@ _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes")
 #define PERCPU_STOPPED (-5)        /* a remote thread owns this CPU's stack */
 #define PERCPU_BUSY (-6)           /* fallback: the CPU's lock stayed taken */
 #define PERCPU_BAD_CPU (-7)        /* the kernel's cpu id is beyond the block */
+#define PERCPU_BAD_ADDRESS (-8)    /* push_addresses: an address failed the slot checks, nothing pushed */
 
 /* Which registration the calling thread uses (percpu_rseq_status). */
 #define PERCPU_RSEQ_GLIBC 1

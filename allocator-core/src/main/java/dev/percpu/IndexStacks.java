@@ -220,7 +220,7 @@ final class IndexStacks {
     }
 
     /** Pop after the CPU stack could not serve: refill, depot, steal. Returns an index or -1. */
-    private int popSlow(int code) {
+    int popSlow(int code) {
         synchronized (depot) {
             ensureOpen();
             depot.lockAcquisitions++;
@@ -295,7 +295,7 @@ final class IndexStacks {
         return 0;
     }
 
-    private void pushSlow(int index, int code) {
+    void pushSlow(int index, int code) {
         synchronized (depot) {
             ensureOpen();
             depot.lockAcquisitions++;

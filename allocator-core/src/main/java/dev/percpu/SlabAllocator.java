@@ -65,6 +65,8 @@ public final class SlabAllocator implements AutoCloseable {
     private final IndexStacks stacks;
     private final int slotSize;
     private final int slotShift;
+    /** {@code slotSize - 1}: the offset bits below a slot start (used when the size is a power of two). */
+    private final long slotMask;
     private final int slots;
     private final long region;
     private final long regionBytes;
@@ -73,18 +75,24 @@ public final class SlabAllocator implements AutoCloseable {
     private final boolean debug;
     private final SlotDebugger debugger;
     private final AgentRunner rebalancer;
+    /** The per-CPU stacks' block and mode, copied from {@link #stacks} for the inlined fast path. */
+    private final long block;
+    private final boolean fallback;
 
     private SlabAllocator(SlabConfig config, Bridge bridge, long borrowedRegion) {
         this.config = config;
         this.bridge = bridge;
         this.slotSize = config.slotSize();
         this.slotShift = Integer.bitCount(slotSize) == 1 ? Integer.numberOfTrailingZeros(slotSize) : -1;
+        this.slotMask = slotSize - 1L;
         this.slots = config.slots();
         this.regionBytes = config.regionBytes();
         this.debug = config.debug();
         this.debugger = debug ? new SlotDebugger(bridge, slots, slotSize, config.debugStackTraces()) : null;
         this.stacks = new IndexStacks(bridge, "SlabAllocator", config.mode(), slots, config.perCpuCapacity(),
             config.maxPerCpuCapacity(), config.batchSize());
+        this.block = stacks.block();
+        this.fallback = stacks.fallback();
         this.ownsRegion = borrowedRegion == 0;
         if (ownsRegion) {
             long mapped;
@@ -179,7 +187,9 @@ public final class SlabAllocator implements AutoCloseable {
      *     about to be handed out was written after it was freed (the message names its address)
      */
     public long tryAllocate() {
-        int index = stacks.pop();
+        // IndexStacks.pop() written out here: the allocator's hottest path saves the load of stacks.
+        int r = fallback ? bridge.fallbackPop(block) : bridge.pop(block);
+        int index = r >= 0 ? r : stacks.popSlow(r);
         if (index < 0) {
             return 0L;
         }
@@ -205,8 +215,10 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /**
-     * Allocates up to {@code n} slots into {@code dst[0 .. n)}, one native
-     * call per {@value #CHUNK} slots (one call per slot in debug mode).
+     * Allocates up to {@code n} slots into {@code dst[0 .. n)}: one native
+     * call when the slot size is a power of two (the C side writes the
+     * addresses, one rseq section per 64 slots), else one call per
+     * {@value #CHUNK} slots; one call per slot in debug mode.
      * Returns how many were allocated: fewer than {@code n} only when the
      * pool ran out.
      *
@@ -219,14 +231,25 @@ public final class SlabAllocator implements AutoCloseable {
         if (debug) {
             return allocateOneByOne(dst, n);
         }
+        int done = 0;
+        if (slotShift >= 0) {
+            // One native call: C pops and writes addresses straight into dst (percpu_address_batch.h).
+            done = Math.max(bridge.popAddresses(block, fallback, dst, 0, n, region, slotShift), 0);
+            if (done == n) {
+                return n;
+            }
+        }
+        return done + allocateByIndex(dst, done, n - done);
+    }
+
+    /** Pops indices into a scratch array and converts them in Java; reaches the slow paths. */
+    private int allocateByIndex(long[] dst, int at, int n) {
         int[] indices = CHUNK_SCRATCH.get();
         int done = 0;
         while (done < n) {
             int want = Math.min(n - done, CHUNK);
             int got = stacks.popBatch(indices, want);
-            for (int i = 0; i < got; i++) {
-                dst[done + i] = address(indices[i]);
-            }
+            toAddresses(indices, got, dst, at + done);
             done += got;
             if (got < want) {
                 break;
@@ -249,7 +272,10 @@ public final class SlabAllocator implements AutoCloseable {
             debugger.freeing(index, address);
             poisonOrUnfree(index, address);
         }
-        stacks.push(index);
+        int r = fallback ? bridge.fallbackPush(block, index) : bridge.push(block, index);
+        if (r != 0) {
+            stacks.pushSlow(index, r);
+        }
     }
 
     /**
@@ -263,17 +289,33 @@ public final class SlabAllocator implements AutoCloseable {
      */
     public void free(long[] src, int n) {
         Objects.checkFromIndexSize(0, n, src.length);
-        for (int i = 0; i < n; i++) {
-            indexOf(src[i]);
+        if (!debug && slotShift >= 0) {
+            // One native call: C checks every address, then pushes their indices (percpu_address_batch.h).
+            int r = bridge.pushAddresses(block, fallback, src, 0, n, region, slotShift,
+                (long) stacks.carved() << slotShift);
+            if (r >= 0) {
+                freeByIndex(src, r, n - r);
+                return;
+            }
+            // An error code (BAD_ADDRESS included) pushed nothing: the checked path below decides.
         }
+        checkAll(src, n);
         if (debug) {
             markFreed(src, n);
+        }
+        freeByIndex(src, 0, n);
+    }
+
+    /** Pushes {@code src[at .. at + n)}, addresses already checked, through a scratch index array. */
+    private void freeByIndex(long[] src, int at, int n) {
+        if (n == 0) {
+            return;
         }
         int[] indices = CHUNK_SCRATCH.get();
         for (int done = 0; done < n; ) {
             int want = Math.min(n - done, CHUNK);
             for (int i = 0; i < want; i++) {
-                indices[i] = indexOfChecked(src[done + i]);
+                indices[i] = indexOfChecked(src[at + done + i]);
             }
             stacks.pushBatch(indices, want);
             done += want;
@@ -420,6 +462,43 @@ public final class SlabAllocator implements AutoCloseable {
         return stacks;
     }
 
+    /** {@code dst[at + i] = address(indices[i])} for {@code i < n}, the shift chosen once per call. */
+    private void toAddresses(int[] indices, int n, long[] dst, int at) {
+        if (slotShift >= 0) {
+            for (int i = 0; i < n; i++) {
+                dst[at + i] = region + ((long) indices[i] << slotShift);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[at + i] = region + (long) indices[i] * slotSize;
+            }
+        }
+    }
+
+    /**
+     * {@link #indexOf(long)}'s checks over {@code src[0 .. n)}. With a
+     * power-of-two slot size the loop has no branch: it ORs together every
+     * offset's low bits and, in the sign bit, whether the offset lies outside
+     * {@code [0, carved bytes)}; only a non-zero result walks the array again
+     * to name the first bad address.
+     */
+    private void checkAll(long[] src, int n) {
+        if (slotShift >= 0) {
+            long limit = ((long) stacks.carved() << slotShift) - 1;
+            long bad = 0;
+            for (int i = 0; i < n; i++) {
+                long offset = src[i] - region;
+                bad |= (offset & slotMask) | ((offset | (limit - offset)) & Long.MIN_VALUE);
+            }
+            if (bad == 0) {
+                return;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            indexOf(src[i]);
+        }
+    }
+
     private long address(int index) {
         return region + (slotShift >= 0 ? (long) index << slotShift : (long) index * slotSize);
     }
@@ -430,23 +509,42 @@ public final class SlabAllocator implements AutoCloseable {
         return (int) (slotShift >= 0 ? offset >>> slotShift : offset / slotSize);
     }
 
+    /**
+     * The index of a slot address this allocator handed out, or
+     * {@link IllegalArgumentException}. With a power-of-two slot size (the
+     * fast path) one mask and one unsigned compare against the carved bytes
+     * cover all three rules; {@link #rejection(long)} then says which failed.
+     */
     private int indexOf(long address) {
         long offset = address - region;
+        if (slotShift >= 0) {
+            if ((offset & slotMask) == 0 && Long.compareUnsigned(offset, (long) stacks.carved() << slotShift) < 0) {
+                return (int) (offset >>> slotShift);
+            }
+            throw rejection(address);
+        }
+        long index = offset / slotSize;
+        if (Long.compareUnsigned(offset, regionBytes) >= 0 || index * slotSize != offset || index >= stacks.carved()) {
+            throw rejection(address);
+        }
+        return (int) index;
+    }
+
+    /** Why {@link #indexOf(long)} rejects {@code address}. */
+    private IllegalArgumentException rejection(long address) {
+        long offset = address - region;
         if (Long.compareUnsigned(offset, regionBytes) >= 0) {
-            throw new IllegalArgumentException(String.format(
+            return new IllegalArgumentException(String.format(
                 "address 0x%x is not in this allocator's region [0x%x, 0x%x)", address, region, region + regionBytes));
         }
-        long index = slotShift >= 0 ? offset >>> slotShift : offset / slotSize;
+        long index = offset / slotSize;
         if (index * slotSize != offset) {
-            throw new IllegalArgumentException(String.format(
+            return new IllegalArgumentException(String.format(
                 "address 0x%x is %d bytes into slot %d: not a slot start (slot size %d)",
                 address, offset - index * slotSize, index, slotSize));
         }
-        if (index >= stacks.carved()) {
-            throw new IllegalArgumentException(String.format(
-                "address 0x%x is slot %d, which was never allocated", address, index));
-        }
-        return (int) index;
+        return new IllegalArgumentException(String.format(
+            "address 0x%x is slot %d, which was never allocated", address, index));
     }
 
     /** Debug mode: state and poison check of a slot just popped; on corruption puts it back and throws. */

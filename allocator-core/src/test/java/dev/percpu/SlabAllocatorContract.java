@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The behaviour every {@link SlabAllocator} has, whatever its mode, with
@@ -187,6 +189,35 @@ abstract class SlabAllocatorContract {
         long[] all = new long[100];
         assertEquals(100, allocator.allocate(all, 100), "every slot still reachable");
         assertEquals(100, java.util.Arrays.stream(all).distinct().count());
+    }
+
+    /**
+     * Batches longer than one native chunk (64 slots) with the bad address
+     * late in the batch, for a power-of-two slot size (checked in C) and a
+     * size that is not (checked in Java): nothing of the batch is freed.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {64, 48})
+    void shouldCheckEveryAddressOfALongBatchBeforeFreeingAny(int slotSize) {
+        SlabAllocator allocator = open(slotSize, 300);
+        long[] slots = new long[200];
+        assertEquals(200, allocator.allocate(slots, 200));
+        long neverAllocated = allocator.regionAddress() + (long) slotSize * 299;
+        for (long bad : new long[] {slots[150] + 8, neverAllocated, allocator.regionAddress() - slotSize, 0}) {
+            long[] batch = slots.clone();
+            batch[150] = bad;
+            assertThrows(IllegalArgumentException.class, () -> allocator.free(batch, 200),
+                () -> "a batch holding 0x" + Long.toHexString(bad) + " must be rejected");
+            assertEquals(200, allocator.stats().inUse(), "a rejected batch frees nothing");
+        }
+        allocator.free(slots, 200);
+        assertEquals(0, allocator.stats().inUse());
+        long[] again = new long[300];
+        assertEquals(300, allocator.allocate(again, 300), "every slot still reachable");
+        assertEquals(300, java.util.Arrays.stream(again).distinct().count());
+        for (long address : again) {
+            assertEquals(0, (address - allocator.regionAddress()) % slotSize, "slot starts only");
+        }
     }
 
     @Test

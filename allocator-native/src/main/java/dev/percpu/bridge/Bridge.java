@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Result codes (non-negative values are indices or counts):
  * {@link #EMPTY}, {@link #FULL}, {@link #NO_RSEQ}, {@link #RESTART_LIMIT},
- * {@link #STOPPED}, {@link #BUSY}, {@link #BAD_CPU}.
+ * {@link #STOPPED}, {@link #BUSY}, {@link #BAD_CPU}, {@link #BAD_ADDRESS}.
  */
 public interface Bridge {
     /** Pop: the current CPU's stack holds nothing. */
@@ -32,6 +32,8 @@ public interface Bridge {
     int BUSY = -6;
     /** The kernel reported a CPU id beyond the block (CPU hot-added): use the shared slow path. */
     int BAD_CPU = -7;
+    /** {@link #pushAddresses}: an address failed the slot checks; nothing was pushed. */
+    int BAD_ADDRESS = -8;
 
     /** {@link #rseqStatus()}: no working registration for the calling thread. */
     int RSEQ_UNAVAILABLE = 0;
@@ -154,6 +156,24 @@ public interface Bridge {
 
     /** rseq push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
     int pushBatch(long block, int[] src, int offset, int n);
+
+    /**
+     * Pop of up to {@code n} slots into {@code dst[offset ..]} as addresses
+     * {@code region + (index << shift)}, in chunks of 64 per section
+     * ({@code fallback}: under the CPU's try-lock instead). Returns the count
+     * (0 when empty; a short count when the stack ran short) or an error code.
+     */
+    int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift);
+
+    /**
+     * Checks {@code src[offset .. offset + n)} (each address in
+     * {@code [region, region + limit)} on a multiple of {@code 1 << shift})
+     * and pushes their indices. Returns the count pushed (short when the
+     * stack filled up), {@link #BAD_ADDRESS} with nothing pushed, or an error
+     * code.
+     */
+    int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
+                      long limit);
 
     /** Fallback-mode pop (per-CPU try-lock): an index, {@link #EMPTY} or an error code. */
     int fallbackPop(long block);

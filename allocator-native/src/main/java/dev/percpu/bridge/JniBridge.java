@@ -162,6 +162,19 @@ public final class JniBridge implements Bridge {
     }
 
     @Override
+    public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nPopAddresses(block, fallback, dst, offset, n, region, shift);
+    }
+
+    @Override
+    public int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
+                             long limit) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nPushAddresses(block, fallback, src, offset, n, region, shift, limit);
+    }
+
+    @Override
     public int fallbackPop(long block) {
         return nFallbackPop(block);
     }
@@ -300,6 +313,12 @@ public final class JniBridge implements Bridge {
     private static native int nPopBatch(long block, int[] dst, int offset, int n);
 
     private static native int nPushBatch(long block, int[] src, int offset, int n);
+
+    private static native int nPopAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region,
+                                            int shift);
+
+    private static native int nPushAddresses(long block, boolean fallback, long[] src, int offset, int n,
+                                             long region, int shift, long limit);
 
     private static native int nFallbackPop(long block);
 

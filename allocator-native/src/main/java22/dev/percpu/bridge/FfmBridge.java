@@ -54,6 +54,10 @@ public final class FfmBridge implements Bridge {
     private static final MethodHandle PUSH = handle("percpu_ffm_push", INT_OF_LONG_INT, CRITICAL);
     private static final MethodHandle POP_BATCH = handle("percpu_ffm_pop_batch", BATCH, CRITICAL_HEAP);
     private static final MethodHandle PUSH_BATCH = handle("percpu_ffm_push_batch", BATCH, CRITICAL_HEAP);
+    private static final MethodHandle POP_ADDRESSES = handle("percpu_ffm_pop_addresses", FunctionDescriptor.of(
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), CRITICAL_HEAP);
+    private static final MethodHandle PUSH_ADDRESSES = handle("percpu_ffm_push_addresses", FunctionDescriptor.of(
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), CRITICAL_HEAP);
     private static final MethodHandle FALLBACK_POP = handle("percpu_ffm_fb_pop", INT_OF_LONG, CRITICAL);
     private static final MethodHandle FALLBACK_PUSH = handle("percpu_ffm_fb_push", INT_OF_LONG_INT, CRITICAL);
     private static final MethodHandle FALLBACK_POP_BATCH = handle("percpu_ffm_fb_pop_batch", BATCH, CRITICAL_HEAP);
@@ -110,9 +114,19 @@ public final class FfmBridge implements Bridge {
         return last.segment;
     }
 
-    /** A thread's most recent batch array and its segment. */
+    /** {@link #segmentOf(int[])} for {@code long[]}. */
+    private MemorySegment segmentOf(long[] array) {
+        LastSegment last = lastSegment.get();
+        if (last.array != array) {
+            last.array = array;
+            last.segment = MemorySegment.ofArray(array);
+        }
+        return last.segment;
+    }
+
+    /** A thread's most recent batch array ({@code int[]} or {@code long[]}) and its segment. */
     private static final class LastSegment {
-        int[] array;
+        Object array;
         MemorySegment segment;
     }
 
@@ -158,6 +172,29 @@ public final class FfmBridge implements Bridge {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
             return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, segmentOf(src), offset, n);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        try {
+            return n == 0 ? 0
+                : (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, segmentOf(dst), offset, n, region, shift);
+        } catch (Throwable t) {
+            throw failed(t);
+        }
+    }
+
+    @Override
+    public int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
+                             long limit) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        try {
+            return n == 0 ? 0 : (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, segmentOf(src), offset, n,
+                region, shift, limit);
         } catch (Throwable t) {
             throw failed(t);
         }

@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class BridgeFloorBench {
     private static final int STRIDE = 512;
+    private static final int BATCH = 32;
 
     private final Bridge bridge = Bridges.get();
     private long block;
@@ -73,6 +75,21 @@ public class BridgeFloorBench {
     @Threads(2)
     public int twoThreads() {
         return pair();
+    }
+
+    /** One thread's batch array. */
+    @State(Scope.Thread)
+    public static class Batch {
+        final int[] indices = new int[BATCH];
+    }
+
+    /** A popBatch + pushBatch of {@value #BATCH} indices; the score is per index. */
+    @Benchmark
+    @Threads(1)
+    @OperationsPerInvocation(BATCH)
+    public int batchOneThread(Batch batch) {
+        int got = bridge.popBatch(block, batch.indices, 0, BATCH);
+        return got > 0 ? bridge.pushBatch(block, batch.indices, 0, got) : got;
     }
 
     private int pair() {
