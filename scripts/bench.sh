@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # bench.sh - run percpu's benchmark suite and render it.
 #
-#   scripts/bench.sh quick   # a few minutes: a subset, -f 1 -wi 2 -w 1s -i 3 -r 1s
-#   scripts/bench.sh full    # every JMH benchmark, -f 2 -wi 5 -w 1s -i 10 -r 1s (about an hour per JVM)
+#   scripts/bench.sh quick   # a subset, -f 1 -wi 2 -w 1s -i 3 -r 1s (about 4 min per JVM, 12 min for three)
+#   scripts/bench.sh full    # every JMH benchmark, -f 1 -wi 3 -w 1s -i 5 -r 1s (about 40 min per JVM, 2 h for three)
+#
+# quick runs the pair benchmarks of percpu, the bridge floor, BatchBench, Netty
+# (Adaptive, Pooled with cache=allThreads) and Unsafe, plus a slice of the
+# issue #7 families: every Matrix*Bench with size=4096 as batch1OneThread,
+# batch1SixteenThreads and batch32OneThread, and RingBench.oneThread with
+# size=4096 for every allocator. (-p size=4096 also restricts RingBench; -p
+# cache=allThreads restricts NettyPooledBench and MatrixNettyPooledBench.)
+# full runs every benchmark with every parameter. Before the JMH runs the
+# script counts the runs (JMH -lp, with the -p options) and prints an
+# estimate of the duration.
 #
 # Steps, all from the repository root:
-#  1. compiles scripts/floor_bench.c and runs it (the C floor: percpu's rseq
-#     sections called straight from C, JSON lines) -> floor.jsonl
-#  2. builds the examples jar once, with JDK 25 where
+#  1. builds the examples jar once, with JDK 25 where
 #     /usr/lib/jvm/temurin-25-jdk-amd64 exists (so the multi-release jar holds
 #     the FFM bridge; JDK 17 ignores the versioned classes), else with the
-#     default JDK
+#     default JDK; counts the runs and prints the estimate
+#  2. compiles scripts/floor_bench.c and runs it (the C floor: percpu's rseq
+#     sections called straight from C, JSON lines) -> floor.jsonl
 #  3. runs JMH with -prof gc -rf json on the default JDK (JNI bridge), and on
 #     JDK 25 twice (-Dpercpu.bridge=jni and -Dpercpu.bridge=ffm)
 #     -> jmh-<jdk>-<bridge>.json
@@ -19,6 +29,12 @@
 # Results go to target/bench/<UTC date-time>/ (or $BENCH_OUT). Extra
 # arguments after the mode are passed to JMH (e.g. a different regex is not
 # supported; use -p, -t, -jvmArgsPrepend ...).
+#
+# JVM options go to the forks with -jvmArgs, not -jvmArgsAppend: a
+# command-line -jvmArgsAppend replaces the one in a class's @Fork, and
+# several classes (NettyEventLoopThreadBench, NettyRecyclerEventLoopBench,
+# MatrixNetty*Bench, RingBench) select their FastThreadLocalThread executor
+# there. So do not pass -jvmArgsAppend as an extra argument either.
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -33,15 +49,21 @@ BASE_ARGS="--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal
 
 case "$MODE" in
   quick)
-    REGEX='dev\.percpu\.examples\.bench\.(PercpuBench|BridgeFloorBench|BatchBench|NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
-    JMH_OPTS=(-f 1 -wi 2 -w 1s -i 3 -r 1s -p mode=RSEQ -p cache=allThreads)
+    REGEX='dev\.percpu\.examples\.bench\.((PercpuBench|BridgeFloorBench|BatchBench|NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
+    REGEX+='|Matrix[A-Za-z]*Bench\.(batch1OneThread|batch1SixteenThreads|batch32OneThread)$|RingBench\.oneThread$)'
+    FORKS=1 WI=2 I=3
+    PARAMS=(-p mode=RSEQ -p cache=allThreads -p size=4096)
     FLOOR_ROUNDS=5 ;;
   full)
     REGEX='dev\.percpu\.examples\.bench\..*Bench\.'
-    JMH_OPTS=(-f 2 -wi 5 -w 1s -i 10 -r 1s)
+    FORKS=1 WI=3 I=5
+    PARAMS=()
     FLOOR_ROUNDS=11 ;;
   *) echo "usage: $0 quick|full [extra JMH options]" >&2; exit 2 ;;
 esac
+# Warmup and measurement iterations are 1 s each.
+JMH_OPTS=(-f "$FORKS" -wi "$WI" -w 1s -i "$I" -r 1s "${PARAMS[@]}")
+EXTRA=("$@")
 
 echo "== results in $OUT"
 {
@@ -56,16 +78,31 @@ echo "== results in $OUT"
   echo "jmh options: ${JMH_OPTS[*]} $*"
 } > "$OUT/machine.txt"
 
-echo "== C floor"
-gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o target/floor_bench -lpthread
-target/floor_bench "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
-
 echo "== build"
 if [ -x "$JDK25/bin/java" ]; then
   JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" mvn -q -B -o package -DskipTests
+  JVMS=3
 else
   mvn -q -B -o package -DskipTests
+  JVMS=1
 fi
+
+# Runs (forks) per JVM: JMH lists the selected benchmarks with their parameter
+# values after -p; the runs are the product of the value counts. Each run takes
+# WI + I seconds plus about 1.5 s of JVM start, setup and teardown.
+RUNS=$(java -cp "$JAR" org.openjdk.jmh.Main "$REGEX" "${PARAMS[@]}" "${EXTRA[@]}" -lp 2>/dev/null | awk '
+  /^Benchmarks:/ { next }
+  /^[^ ]/ { total += n; n = 1 }
+  /^  param / { split($0, v, "{"); n *= gsub(/,/, ",", v[2]) + 1 }
+  END { print total + n }')
+SECONDS_PER_JVM=$(awk -v runs="$RUNS" -v f="$FORKS" -v wi="$WI" -v i="$I" 'BEGIN { printf "%d", runs * f * (wi + i + 1.5) }')
+echo "== estimate: $RUNS JMH runs x $FORKS fork(s) per JVM, about $((SECONDS_PER_JVM / 60)) min per JVM," \
+  "$((SECONDS_PER_JVM * JVMS / 60)) min for $JVMS JVM(s) (plus the C floor and the report)"
+echo "estimate: $RUNS runs per JVM, $((SECONDS_PER_JVM * JVMS / 60)) min for $JVMS JVM(s)" >> "$OUT/machine.txt"
+
+echo "== C floor"
+gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o target/floor_bench -lpthread
+target/floor_bench "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
 
 run_jmh() { # name java extra-jvm-args...
   local name="$1" java="$2"; shift 2
@@ -73,10 +110,9 @@ run_jmh() { # name java extra-jvm-args...
   echo "$name: $("$java" -version 2>&1 | sed -n 2p)" >> "$OUT/machine.txt"
   "$java" -cp "$JAR" org.openjdk.jmh.Main "$REGEX" "${JMH_OPTS[@]}" \
     -prof gc -rf json -rff "$OUT/jmh-$name.json" \
-    -jvmArgsAppend "$BASE_ARGS $*" "${EXTRA[@]}" 2>&1 | tee "$OUT/jmh-$name.log" \
+    -jvmArgs "$BASE_ARGS $*" "${EXTRA[@]}" 2>&1 | tee "$OUT/jmh-$name.log" \
     | grep -E '^(# Benchmark:|# Parameters|Benchmark  |[A-Za-z]*Bench\.)' || true
 }
-EXTRA=("$@")
 
 run_jmh jdk17-jni java -Dpercpu.bridge=jni
 if [ -x "$JDK25/bin/java" ]; then

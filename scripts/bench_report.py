@@ -9,12 +9,24 @@ For every JMH row: "ns" is the median of all measurement iterations
 (primaryMetric.rawData), "x C" is that median over the C floor "c rseq pop+push"
 (for BatchBench, which is per slot, over "c rseq batch 32, per slot"), "B/op"
 is gc.alloc.rate.norm. Row names come from scripts/bench_table.py's LABELS.
+
+The issue #7 families get tables of their own (and are left out of the tables
+above and of the plots):
+- Matrix*Bench (one class per allocator, methods batch<N><One|Two|Sixteen>Thread(s),
+  @Param size): one table per thread count and JDK/bridge; rows are
+  allocators, columns size x batch; a cell is the median ns per slot
+  (allocate + free of one slot, per thread), "(N.Nx)" its ratio to the percpu
+  row's cell, and ", N B" the heap bytes per slot (gc.alloc.rate.norm) when
+  at least 0.5.
+- RingBench (@Param allocator and size): one table per thread count; rows are
+  allocators, columns JDK/bridge x size; cells as above, per free + allocate.
 Writes <run>/summary.md (also printed) and, with --plots, <run>/ns-<N>thread.png
 (log scale, one bar per allocator and JDK/bridge).
 """
 import glob
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -33,10 +45,52 @@ CONFIG_TEXT = {"jdk17-jni": "JDK 17 JNI", "jdk25-jni": "JDK 25 JNI", "jdk25-ffm"
 PERCPU = "percpu SlabAllocator, RSEQ"
 ADAPTIVE = "Netty Adaptive, plain threads"
 BATCH = EXTRA_LABELS[0][2]
+MATRIX_LABELS = [
+    ("MatrixPercpuBench", {}, PERCPU),
+    ("MatrixNettyPooledBench", {"cache": "allThreads"}, "Netty Pooled, thread cache"),
+    ("MatrixNettyPooledBench", {"cache": "none"}, "Netty Pooled, no thread cache"),
+    ("MatrixNettyAdaptiveBench", {}, "Netty Adaptive"),
+    ("MatrixAllocateDirectBench", {}, "ByteBuffer.allocateDirect + invokeCleaner"),
+    ("MatrixUnsafeBench", {}, "Unsafe.allocateMemory + freeMemory"),
+]
+RING_LABELS = {
+    "percpu": PERCPU,
+    "nettyPooledCached": "Netty Pooled, thread cache",
+    "nettyPooled": "Netty Pooled, no thread cache",
+    "nettyAdaptive": "Netty Adaptive",
+    "allocateDirect": "ByteBuffer.allocateDirect + invokeCleaner",
+    "unsafe": "Unsafe.allocateMemory + freeMemory",
+}
+FAMILY_ORDER = [text for _, _, text in MATRIX_LABELS]
 
 
 def number(x):
     return f"{x:.2f}" if x < 10 else (f"{x:.1f}" if x < 1000 else f"{x:,.0f}")
+
+
+def size_text(size):
+    size = int(size)
+    return f"{size >> 10} KiB" if size >= 1024 and size % 1024 == 0 else f"{size} B"
+
+
+def family_label(cls, params):
+    """The row name of a Matrix*Bench or RingBench result."""
+    if cls == "RingBench":
+        return RING_LABELS.get(params.get("allocator"), f"RingBench ({params.get('allocator')})")
+    for name, want, text in MATRIX_LABELS:
+        if name == cls and all(params.get(k) == v for k, v in want.items()):
+            return text
+    extra = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "size")
+    return cls + (f" ({extra})" if extra else "")
+
+
+def generic_label(r):
+    """bench_table's label; a class missing from LABELS with several methods per thread count gets the method too."""
+    text = label(r)
+    if any(text == t for _, _, t in LABELS):
+        return text
+    method = re.sub(r"(One|Two|Sixteen)Threads?$", "", r["benchmark"].split(".")[-1])
+    return text if method in ("", "one", "two", "sixteen", "handover") else f"{text} {method}"
 
 
 def load(run):
@@ -49,6 +103,7 @@ def load(run):
                 o = json.loads(line)
                 floor[o["name"]] = o["median_ns"]
     configs = {}
+    families = {"matrix": {}, "ring": {}}
     for path in sorted(glob.glob(os.path.join(run, "jmh-*.json"))):
         name = os.path.basename(path)[4:-5]
         try:
@@ -57,15 +112,26 @@ def load(run):
             continue
         table = {}
         for r in results:
-            group = r["benchmark"].split(".")[-1] == "handover"
+            cls, method = r["benchmark"].split(".")[-2:]
+            group = method == "handover"
             raw = [x for fork in r["primaryMetric"]["rawData"] for x in fork]
             norm = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
+            params = r.get("params", {})
+            batch = re.match(r"batch(\d+)", method)
+            if cls.startswith("Matrix") and batch and "size" in params:
+                key = (r["threads"], family_label(cls, params), int(params["size"]), int(batch.group(1)))
+                families["matrix"].setdefault(name, {})[key] = (statistics.median(raw), norm)
+                continue
+            if cls == "RingBench" and "size" in params:
+                key = (r["threads"], family_label(cls, params), int(params["size"]))
+                families["ring"].setdefault(name, {})[key] = (statistics.median(raw), norm)
+                continue
             if group and norm is not None:
                 norm *= r["threads"]
-            key = ("handover" if group else r["threads"], label(r))
+            key = ("handover" if group else r["threads"], generic_label(r))
             table[key] = (statistics.median(raw), norm)
         configs[name] = table
-    return floor, configs
+    return floor, configs, families
 
 
 def ordered(names):
@@ -73,7 +139,80 @@ def ordered(names):
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
 
 
-def render(run, floor, configs):
+def config_names(configs):
+    return [c for c in CONFIG_ORDER if c in configs] + sorted(c for c in configs if c not in CONFIG_ORDER)
+
+
+def family_rows(names):
+    return sorted(names, key=lambda n: (FAMILY_ORDER.index(n) if n in FAMILY_ORDER else len(FAMILY_ORDER), n))
+
+
+def cell(value, base):
+    """median ns, its ratio to the percpu cell, and heap bytes when there are any."""
+    if value is None:
+        return "-"
+    median, norm = value
+    text = number(median)
+    if base:
+        ratio = median / base[0]
+        text += f" ({ratio:.1f}x)" if ratio < 100 else f" ({ratio:,.0f}x)"
+    if norm is not None and norm >= 0.5:
+        text += f", {norm:.0f} B"
+    return text
+
+
+def threads_text(threads):
+    return f"{threads} thread{'s' if threads != 1 else ''}"
+
+
+def render_matrix(matrix):
+    if not matrix:
+        return []
+    out = ["", "## Allocation matrix (Matrix*Bench)", "",
+           "ns per slot: one allocate + one free of a `size`-byte slot or buffer, per thread, median of the",
+           "iterations; a batch of N allocates N and then frees all N (percpu: `allocate(long[], n)` /",
+           "`free(long[], n)` for N >= 2, `allocate()` / `free(address)` for N = 1). (N.Nx): ratio to the",
+           "percpu cell; \", N B\": heap bytes per slot (gc.alloc.rate.norm), shown from 0.5 B. Netty rows ran",
+           "on FastThreadLocalThreads."]
+    for threads in sorted({k[0] for c in matrix.values() for k in c}):
+        columns = sorted({(k[2], k[3]) for c in matrix.values() for k in c if k[0] == threads})
+        for config in config_names(matrix):
+            table = matrix[config]
+            rows = family_rows({k[1] for k in table if k[0] == threads})
+            if not rows:
+                continue
+            out += ["", f"Matrix, {threads_text(threads)}, {CONFIG_TEXT.get(config, config)} (ns per slot)", "",
+                    "| allocator | " + " | ".join(f"{size_text(size)} x{batch}" for size, batch in columns) + " |",
+                    "|---|" + "---:|" * len(columns)]
+            for row in rows:
+                cells = [cell(table.get((threads, row, size, batch)), table.get((threads, PERCPU, size, batch)))
+                         for size, batch in columns]
+                out.append(f"| {row} | " + " | ".join(cells) + " |")
+    return out
+
+
+def render_ring(ring):
+    if not ring:
+        return []
+    out = ["", "## Ring of 8192 live buffers per thread (RingBench)", "",
+           "ns per operation: free the buffer at a random index of the thread's ring and allocate a new one",
+           "there, per thread, median of the iterations. (N.Nx): ratio to the percpu cell; \", N B\": heap bytes",
+           "per operation, shown from 0.5 B. All rows ran on FastThreadLocalThreads."]
+    names = config_names(ring)
+    for threads in sorted({k[0] for c in ring.values() for k in c}):
+        columns = [(config, size) for config in names
+                   for size in sorted({k[2] for k in ring[config] if k[0] == threads})]
+        rows = family_rows({k[1] for c in ring.values() for k in c if k[0] == threads})
+        out += ["", f"Ring, {threads_text(threads)} (ns per free + allocate)", "",
+                "| allocator | " + " | ".join(f"{CONFIG_TEXT.get(c, c)} {size_text(s)}" for c, s in columns) + " |",
+                "|---|" + "---:|" * len(columns)]
+        for row in rows:
+            cells = [cell(ring[c].get((threads, row, s)), ring[c].get((threads, PERCPU, s))) for c, s in columns]
+            out.append(f"| {row} | " + " | ".join(cells) + " |")
+    return out
+
+
+def render(run, floor, configs, families=None):
     out = []
     machine = os.path.join(run, "machine.txt")
     if os.path.exists(machine):
@@ -106,6 +245,9 @@ def render(run, floor, configs):
             out.append(f"| {row} | " + " | ".join(cells) + " |")
     out += ["", "x C: median / C floor \"c rseq pop+push\" (batch row: / \"c rseq batch 32, per slot\").", ""]
     out += targets(floor, configs)
+    if families:
+        out += render_matrix(families["matrix"])
+        out += render_ring(families["ring"])
     return "\n".join(out) + "\n"
 
 
@@ -183,8 +325,8 @@ def plots(run, floor, configs):
 
 def main(argv):
     run = argv[1]
-    floor, configs = load(run)
-    text = render(run, floor, configs)
+    floor, configs, families = load(run)
+    text = render(run, floor, configs, families)
     open(os.path.join(run, "summary.md"), "w").write(text)
     print(text)
     if "--plots" in argv:

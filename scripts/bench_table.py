@@ -14,6 +14,9 @@ AverageTime is the time per handed-over buffer, the ratio is to the percpu
 RSEQ row without rebalancer, and "B/buffer" is gc.alloc.rate.norm times the
 group's thread count (JMH divides by the operations of all threads, and each
 thread does one operation per buffer).
+
+The issue #7 families (Matrix*Bench, RingBench: several methods per thread
+count, @Param size) are left out; scripts/bench_report.py renders them.
 """
 import json
 import statistics
@@ -61,12 +64,24 @@ def label(result):
     return cls + (f" ({extra})" if extra else "")
 
 
+def family(result):
+    """Matrix*Bench and RingBench results, which have tables of their own in bench_report.py."""
+    cls = result["benchmark"].split(".")[-2]
+    return cls.startswith("Matrix") or cls == "RingBench"
+
+
 def number(x):
+    if not isinstance(x, (int, float)):
+        return str(x)  # JMH writes "NaN" as the error of a single iteration
     return f"{x:.1f}" if x < 1000 else f"{x:,.0f}"
 
 
 def main(path):
     results = json.load(open(path))
+    skipped = sum(1 for r in results if family(r))
+    results = [r for r in results if not family(r)]
+    if skipped:
+        print(f"({skipped} Matrix*Bench/RingBench results left out: scripts/bench_report.py renders them)")
     handovers = [r for r in results if r["benchmark"].split(".")[-1] == HANDOVER_GROUP]
     results = [r for r in results if r["benchmark"].split(".")[-1] != HANDOVER_GROUP]
     rows = {}
