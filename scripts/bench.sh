@@ -30,6 +30,10 @@
 # arguments after the mode are passed to JMH (e.g. a different regex is not
 # supported; use -p, -t, -jvmArgsPrepend ...).
 #
+# BENCH_JVMS selects the JVM/bridge configurations (default all three:
+# "jdk17-jni jdk25-jni jdk25-ffm"), e.g. BENCH_JVMS="jdk17-jni jdk25-ffm"
+# scripts/bench.sh full to halve a full run.
+#
 # JVM options go to the forks with -jvmArgs, not -jvmArgsAppend: a
 # command-line -jvmArgsAppend replaces the one in a class's @Fork, and
 # several classes (NettyEventLoopThreadBench, NettyRecyclerEventLoopBench,
@@ -78,14 +82,18 @@ echo "== results in $OUT"
   echo "jmh options: ${JMH_OPTS[*]} $*"
 } > "$OUT/machine.txt"
 
+JVM_SET=" ${BENCH_JVMS:-jdk17-jni jdk25-jni jdk25-ffm} "
+wanted() { [[ "$JVM_SET" == *" $1 "* ]]; }
+
 echo "== build"
 if [ -x "$JDK25/bin/java" ]; then
   JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" mvn -q -B -o package -DskipTests
-  JVMS=3
 else
   mvn -q -B -o package -DskipTests
-  JVMS=1
+  JVM_SET=" ${JVM_SET/ jdk25-jni / } "
+  JVM_SET="${JVM_SET/ jdk25-ffm / }"
 fi
+JVMS=$(wc -w <<< "$JVM_SET")
 
 # Runs (forks) per JVM: JMH lists the selected benchmarks with their parameter
 # values after -p; the runs are the product of the value counts. Each run takes
@@ -114,11 +122,17 @@ run_jmh() { # name java extra-jvm-args...
     | grep -E '^(# Benchmark:|# Parameters|Benchmark  |[A-Za-z]*Bench\.)' || true
 }
 
-run_jmh jdk17-jni java -Dpercpu.bridge=jni
+if wanted jdk17-jni; then
+  run_jmh jdk17-jni java -Dpercpu.bridge=jni
+fi
 if [ -x "$JDK25/bin/java" ]; then
   # Netty turns its Unsafe use off on JDK 24+ without this flag (JDK 17 rejects it).
-  run_jmh jdk25-jni "$JDK25/bin/java" --sun-misc-unsafe-memory-access=allow -Dpercpu.bridge=jni
-  run_jmh jdk25-ffm "$JDK25/bin/java" --sun-misc-unsafe-memory-access=allow -Dpercpu.bridge=ffm
+  if wanted jdk25-jni; then
+    run_jmh jdk25-jni "$JDK25/bin/java" --sun-misc-unsafe-memory-access=allow -Dpercpu.bridge=jni
+  fi
+  if wanted jdk25-ffm; then
+    run_jmh jdk25-ffm "$JDK25/bin/java" --sun-misc-unsafe-memory-access=allow -Dpercpu.bridge=ffm
+  fi
 else
   echo "== $JDK25 not found: JDK 25 runs (JNI and FFM) skipped"
 fi
