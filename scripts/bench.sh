@@ -24,6 +24,8 @@
 #  3. runs JMH with -prof gc -rf json on the default JDK (JNI bridge), and on
 #     JDK 25 twice (-Dpercpu.bridge=jni and -Dpercpu.bridge=ffm)
 #     -> jmh-<jdk>-<bridge>.json
+#     full mode also runs MemoryAfterThreads (memory held after 1..64
+#     threads, one child JVM per allocator and N, JDK 17) -> memory.md
 #  4. renders summary.md (scripts/bench_report.py) and, if matplotlib is
 #     importable, PNG plots (log scale)
 # Results go to target/bench/<UTC date-time>/ (or $BENCH_OUT). Extra
@@ -135,6 +137,11 @@ if [ -x "$JDK25/bin/java" ]; then
   fi
 else
   echo "== $JDK25 not found: JDK 25 runs (JNI and FFM) skipped"
+fi
+if [ "$MODE" = full ]; then
+  # Memory held after 1, 4, 16, 64 threads: a main class (one child JVM per allocator and N), not JMH.
+  echo "== MemoryAfterThreads"
+  java -cp "$JAR" dev.percpu.examples.bench.MemoryAfterThreads | grep "^|" | tee "$OUT/memory.md"
 fi
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 

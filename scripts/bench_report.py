@@ -248,6 +248,10 @@ def render(run, floor, configs, families=None):
     if families:
         out += render_matrix(families["matrix"])
         out += render_ring(families["ring"])
+    memory = os.path.join(run, "memory.md")
+    if os.path.exists(memory):
+        out += ["", "## Memory held after N threads (MemoryAfterThreads, JDK 17, JNI)", "",
+                open(memory).read().rstrip()]
     return "\n".join(out) + "\n"
 
 
@@ -323,6 +327,44 @@ def plots(run, floor, configs):
     return written
 
 
+def thread_plot(run, matrix, size=4096, batch=1):
+    """ns per allocate + free pair by allocator and thread count (Matrix*Bench batch 1), one panel per config."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = [c for c in config_names(matrix)
+             if any(k[2] == size and k[3] == batch for k in matrix[c])]
+    if not names:
+        return None
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.5), squeeze=False)
+    for ax, config in zip(axes[0], names):
+        table = matrix[config]
+        threads = sorted({k[0] for k in table if k[2] == size and k[3] == batch})
+        rows = family_rows({k[1] for k in table if k[2] == size and k[3] == batch})
+        height = 0.8 / max(1, len(threads))
+        for i, t in enumerate(threads):
+            ys = [j + i * height for j in range(len(rows))]
+            xs = [(table.get((t, r, size, batch)) or (0, None))[0] for r in rows]
+            bars = ax.barh(ys, xs, height=height, label=threads_text(t))
+            for bar, x in zip(bars, xs):
+                if x:
+                    ax.text(x * 1.05, bar.get_y() + bar.get_height() / 2, number(x), va="center", fontsize=7)
+        ax.set_xscale("log")
+        ax.set_yticks([j + height * (len(threads) - 1) / 2 for j in range(len(rows))])
+        ax.set_yticklabels(rows, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(right=ax.get_xlim()[1] * 3)
+        ax.set_xlabel("ns per pair, per thread (median; log scale)")
+        ax.set_title(f"{CONFIG_TEXT.get(config, config)}, {size_text(size)} x{batch}", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle("allocate + free by thread count (2 CPUs: 16 threads oversubscribe)")
+    fig.tight_layout()
+    path = os.path.join(run, "ns-by-threads.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main(argv):
     run = argv[1]
     floor, configs, families = load(run)
@@ -331,6 +373,9 @@ def main(argv):
     print(text)
     if "--plots" in argv:
         for path in plots(run, floor, configs):
+            print("plot:", path)
+        path = thread_plot(run, families["matrix"])
+        if path:
             print("plot:", path)
 
 

@@ -69,9 +69,56 @@ class StackOpsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, small, 1, 2));
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, small, -1, 1));
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.fallbackPushBatch(block, small, 0, 3));
+        long[] two = new long[2];
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.popAddresses(block, false, two, 1, 2, 0, 12));
+        assertThrows(IndexOutOfBoundsException.class,
+            () -> bridge.pushAddresses(block, true, two, -1, 1, 0, 12, 4096));
         assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(0, 4));
         assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(1, 1 << 30));
         assertThrows(IllegalArgumentException.class, () -> bridge.restartLimit(0));
+    }
+
+    /**
+     * The address batches (rseq and fallback): addresses come back as
+     * region + (index << shift), across more than one 64-index chunk and at
+     * an array offset; one bad address anywhere in a push (not a slot start,
+     * at or beyond the limit, below the region) returns BAD_ADDRESS and
+     * leaves the stack as it was.
+     */
+    @Test
+    void shouldMoveSlotAddressesAndCheckEveryOneBeforePushing() {
+        assertTrue(bridge.pinCurrentThread(0), "pin to CPU 0");
+        long big = bridge.createBlock(bridge.possibleCpus(), 256);
+        try {
+            long region = 1L << 40;
+            int shift = 12;
+            long limit = 200L << shift;
+            long[] addresses = new long[200];
+            for (int i = 0; i < addresses.length; i++) {
+                addresses[i] = region + ((long) i << shift);
+            }
+            for (boolean fallback : new boolean[] {false, true}) {
+                for (long bad : new long[] {addresses[150] + 8, region + limit, region - (1L << shift), 0}) {
+                    long[] batch = addresses.clone();
+                    batch[150] = bad;
+                    assertEquals(Bridge.BAD_ADDRESS,
+                        bridge.pushAddresses(big, fallback, batch, 0, 200, region, shift, limit),
+                        "0x" + Long.toHexString(bad) + " is rejected");
+                }
+                long[] out = new long[210];
+                assertEquals(0, bridge.popAddresses(big, fallback, out, 0, 10, region, shift),
+                    "a rejected push pushed nothing");
+                assertEquals(200, bridge.pushAddresses(big, fallback, addresses, 0, 200, region, shift, limit));
+                assertEquals(200, bridge.popAddresses(big, fallback, out, 5, 205, region, shift));
+                long[] back = java.util.Arrays.copyOfRange(out, 5, 205);
+                java.util.Arrays.sort(back);
+                assertTrue(java.util.Arrays.equals(addresses, back), "the same 200 addresses came back");
+                assertEquals(0, out[0], "nothing written before the offset");
+            }
+        } finally {
+            bridge.destroyBlock(big);
+            bridge.pinCurrentThread(-1);
+        }
     }
 
     @Test
