@@ -83,7 +83,6 @@ public final class FfmBridge implements Bridge {
     private static final MethodHandle EVENT_COMMIT = handle("percpu_ffm_ec_commit", FunctionDescriptor.of(JAVA_INT,
         JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), CRITICAL);
 
-    private final JniBridge slow = SLOW;
     private final ThreadLocal<LastSegment> lastSegment = ThreadLocal.withInitial(LastSegment::new);
 
     private FfmBridge() {
@@ -328,106 +327,106 @@ public final class FfmBridge implements Bridge {
 
     @Override
     public int possibleCpus() {
-        return slow.possibleCpus();
+        return SLOW.possibleCpus();
     }
 
     @Override
     public int restartLimit() {
-        return slow.restartLimit();
+        return SLOW.restartLimit();
     }
 
     @Override
     public void restartLimit(int limit) {
-        slow.restartLimit(limit);
+        SLOW.restartLimit(limit);
     }
 
     @Override
     public boolean pinCurrentThread(int cpu) {
-        return slow.pinCurrentThread(cpu);
+        return SLOW.pinCurrentThread(cpu);
     }
 
     @Override
     public void forceAbort(boolean on) {
-        slow.forceAbort(on);
+        SLOW.forceAbort(on);
     }
 
     @Override
     public long layoutOffset(int field) {
-        return slow.layoutOffset(field);
+        return SLOW.layoutOffset(field);
     }
 
     @Override
     public long createBlock(int ncpu, int stride) {
-        return slow.createBlock(ncpu, stride);
+        return SLOW.createBlock(ncpu, stride);
     }
 
     @Override
     public void destroyBlock(long block) {
-        slow.destroyBlock(block);
+        SLOW.destroyBlock(block);
     }
 
     @Override
     public int fenceKind() {
-        return slow.fenceKind();
+        return SLOW.fenceKind();
     }
 
     @Override
     public long remoteFences() {
-        return slow.remoteFences();
+        return SLOW.remoteFences();
     }
 
     @Override
     public int remoteTake(long block, int cpu, int[] dst, int offset, int n, boolean fallback) {
-        return slow.remoteTake(block, cpu, dst, offset, n, fallback);
+        return SLOW.remoteTake(block, cpu, dst, offset, n, fallback);
     }
 
     @Override
     public int remotePut(long block, int cpu, int[] src, int offset, int n, boolean fallback) {
-        return slow.remotePut(block, cpu, src, offset, n, fallback);
+        return SLOW.remotePut(block, cpu, src, offset, n, fallback);
     }
 
     @Override
     public int remoteSetCapacity(long block, int cpu, int capacity, int[] excess, boolean fallback) {
-        return slow.remoteSetCapacity(block, cpu, capacity, excess, fallback);
+        return SLOW.remoteSetCapacity(block, cpu, capacity, excess, fallback);
     }
 
     @Override
     public void releasePages(long address, long bytes) {
-        slow.releasePages(address, bytes);
+        SLOW.releasePages(address, bytes);
     }
 
     @Override
     public long residentBytes(long address, long bytes) {
-        return slow.residentBytes(address, bytes);
+        return SLOW.residentBytes(address, bytes);
     }
 
     @Override
     public void closeBlock(long block, boolean fallback) {
-        slow.closeBlock(block, fallback);
+        SLOW.closeBlock(block, fallback);
     }
 
     @Override
     public long mapRegion(long bytes) {
-        return slow.mapRegion(bytes);
+        return SLOW.mapRegion(bytes);
     }
 
     @Override
     public void unmapRegion(long address, long bytes) {
-        slow.unmapRegion(address, bytes);
+        SLOW.unmapRegion(address, bytes);
     }
 
     @Override
     public ByteBuffer view(long address, long length) {
-        return slow.view(address, length);
+        return SLOW.view(address, length);
     }
 
     @Override
     public void fillWords(long address, long bytes, long pattern) {
-        slow.fillWords(address, bytes, pattern);
+        SLOW.fillWords(address, bytes, pattern);
     }
 
     @Override
     public long findWordNot(long address, long bytes, long pattern) {
-        return slow.findWordNot(address, bytes, pattern);
+        return SLOW.findWordNot(address, bytes, pattern);
     }
 }
