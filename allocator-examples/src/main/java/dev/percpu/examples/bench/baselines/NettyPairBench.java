@@ -1,0 +1,29 @@
+package dev.percpu.examples.bench.baselines;
+
+import dev.percpu.examples.bench.support.PairBench;
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * The pair benchmark ({@link PairBench}) for a Netty allocator: nanoseconds
+ * per {@code directBuffer(4096)} + {@code release()} pair. A subclass says
+ * which allocator ({@link #newAllocator()}), shared by all benchmark
+ * threads, and, in its {@code @Fork}, on which threads it runs. The buffers
+ * are not written.
+ */
+public abstract class NettyPairBench extends PairBench {
+    private ByteBufAllocator allocator;
+
+    /** The allocator to measure. */
+    protected abstract ByteBufAllocator newAllocator();
+
+    @Override
+    protected final void open() {
+        allocator = newAllocator();
+    }
+
+    /** 1 when the release freed the buffer (its reference count reached 0). */
+    @Override
+    protected final long pair() {
+        return allocator.directBuffer(4096).release() ? 1 : 0;
+    }
+}

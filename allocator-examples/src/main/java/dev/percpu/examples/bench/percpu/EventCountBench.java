@@ -1,0 +1,46 @@
+package dev.percpu.examples.bench.percpu;
+
+import dev.percpu.primitives.EventCount;
+import dev.percpu.primitives.PerCpuLongArray;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Nanoseconds for the event-count protocol on one thread: a begin + commit
+ * pair (two rseq sections, two JNI calls, the per-CPU value read in
+ * between), beside a single compare-and-set on a {@link PerCpuLongArray}
+ * (one section, one call). Results that are not OK are counted in the
+ * returned value so the JIT cannot drop them.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+@State(Scope.Benchmark)
+@Threads(1)
+public class EventCountBench {
+    private final EventCount events = EventCount.create(dev.percpu.Mode.RSEQ);
+    private final PerCpuLongArray values = PerCpuLongArray.create(1, dev.percpu.Mode.RSEQ);
+
+    @Benchmark
+    public int beginReadCommit() {
+        long ticket = events.begin();
+        long next = values.get(EventCount.cpuOf(ticket), 0) + 1;
+        return events.commit(ticket, values, 0, next);
+    }
+
+    @Benchmark
+    public int compareAndSet() {
+        return values.compareAndSet(0, 0, 0);
+    }
+}
