@@ -6,13 +6,13 @@
  * floor). Batches of 8, 32 and 128 are timed per slot.
  *
  * Built and run by scripts/bench.sh:
- *   gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o floor_bench -lpthread
+ *   gcc -O3 -std=gnu11 -I allocator-native/src/main/include allocator-native/src/bench/c/floor_bench.c -o floor_bench -lpthread
  *   ./floor_bench [rounds]
  * Prints one JSON object per line: {"name": ..., "median_ns": ..., "samples": [...]}.
  */
 #define _GNU_SOURCE
-#include "../allocator-native/src/main/c/percpu_rseq.c"
-#include "../allocator-native/src/main/c/percpu_block.c"
+#include "../../main/c/percpu_rseq.c"
+#include "../../main/c/percpu_block.c"
 #include "percpu_address_batch.h"
 #include "percpu_stack_ops.h"
 
