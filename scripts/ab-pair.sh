@@ -62,8 +62,14 @@ LOCK="${PERCPU_LOCK:-/tmp/percpu-mvn.lock}"
 OUT="${AB_OUT:-target/ab/$(date -u +%Y%m%dT%H%M%SZ)}"
 BASE_ARGS="--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED"
 
+show() { # prints a command as it can be pasted into a shell
+  printf '+'
+  printf ' %q' "$@"
+  printf '\n'
+}
+
 run() { # prints the command, then runs it
-  echo "+ $*"
+  show "$@"
   "$@"
 }
 
@@ -86,8 +92,7 @@ build() { # side commit: builds the examples jar of commit into $WORK/<side>.jar
   local side="$1" commit="$2"
   echo "== build $side: $(git log -1 --format='%h %s' "$commit")"
   run git worktree add --detach "$WORK/$side" "$commit"
-  (cd "$WORK/$side" && run env JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" \
-    flock "$LOCK" mvn -B -ntp -q -DskipTests package)
+  (cd "$WORK/$side" && run env JAVA_HOME="$JDK25" flock "$LOCK" mvn -B -ntp -q -DskipTests package)
   run cp "$WORK/$side/allocator-examples/target/percpu-examples.jar" "$WORK/$side.jar"
 }
 build a "$COMMIT_A"
@@ -112,7 +117,7 @@ jmh() { # jvm side round java bridge: one JMH run (one fork per benchmark), log 
   local command=(flock "$LOCK" "$java" -cp "$WORK/$side.jar" org.openjdk.jmh.Main "$regex" "${PARAMS[@]}"
     -f 1 -wi "$WI" -w "${W}s" -i "$I" -r "${R}s" -foe true -prof gc
     -rf json -rff "$OUT/$jvm-$side-$round.json" -jvmArgs "$BASE_ARGS -Dpercpu.bridge=$bridge")
-  echo "+ ${command[*]} > $OUT/$jvm-$side-$round.log"
+  echo "$(show "${command[@]}") > $OUT/$jvm-$side-$round.log"
   "${command[@]}" > "$OUT/$jvm-$side-$round.log" 2>&1
 }
 
