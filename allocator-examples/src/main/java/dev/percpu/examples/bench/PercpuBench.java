@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class PercpuBench {
     @Param({"RSEQ", "FALLBACK"})
-    public dev.percpu.Mode mode;
+    public dev.percpu.runtime.Mode mode;
 
     private SlabAllocator allocator;
 

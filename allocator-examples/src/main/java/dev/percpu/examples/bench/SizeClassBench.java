@@ -33,7 +33,7 @@ public class SizeClassBench {
 
     @Setup
     public void open() {
-        allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(dev.percpu.Mode.RSEQ).build());
+        allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(dev.percpu.runtime.Mode.RSEQ).build());
     }
 
     @TearDown
