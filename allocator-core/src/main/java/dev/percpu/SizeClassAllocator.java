@@ -1,7 +1,7 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.engine.Region;
+import dev.percpu.runtime.Mode;
 import java.util.Objects;
 
 /**
@@ -46,7 +46,7 @@ public final class SizeClassAllocator implements AutoCloseable {
     private static final int QUANTUM_SHIFT = 4;
 
     private final SizeClassConfig config;
-    private final Bridge bridge;
+    private final Region space;
     private final SlabAllocator[] classes;
     private final int[] sizes;
     /** Class index by {@code ceil(size / 16)}. */
@@ -57,9 +57,8 @@ public final class SizeClassAllocator implements AutoCloseable {
     private final long totalBytes;
     private boolean closed;
 
-    private SizeClassAllocator(SizeClassConfig config, Bridge bridge) {
+    private SizeClassAllocator(SizeClassConfig config) {
         this.config = config;
-        this.bridge = bridge;
         this.sizes = config.classSizes();
         this.maxSize = sizes[sizes.length - 1];
         this.classByQuanta = new byte[(maxSize >>> QUANTUM_SHIFT) + 1];
@@ -72,11 +71,12 @@ public final class SizeClassAllocator implements AutoCloseable {
         long span = Long.highestOneBit(config.capacityBytesPerClass() - 1) << 1;
         this.spanShift = Long.numberOfTrailingZeros(span);
         this.totalBytes = span * sizes.length;
-        this.base = bridge.mapRegion(totalBytes);
+        this.space = Region.map(totalBytes);
+        this.base = space.address();
         this.classes = new SlabAllocator[sizes.length];
         try {
             for (int i = 0; i < sizes.length; i++) {
-                classes[i] = SlabAllocator.createIn(config.classConfig(i), bridge, base + i * span);
+                classes[i] = SlabAllocator.createIn(config.classConfig(i), space.slice(i * span, span));
             }
         } catch (RuntimeException | Error e) {
             for (SlabAllocator made : classes) {
@@ -84,7 +84,7 @@ public final class SizeClassAllocator implements AutoCloseable {
                     made.close();
                 }
             }
-            bridge.unmapRegion(base, totalBytes);
+            space.unmap();
             throw e;
         }
     }
@@ -96,7 +96,7 @@ public final class SizeClassAllocator implements AutoCloseable {
      * @throws OutOfMemoryError when the address space cannot be reserved
      */
     public static SizeClassAllocator create(SizeClassConfig config) {
-        return new SizeClassAllocator(Objects.requireNonNull(config, "config"), Bridges.get());
+        return new SizeClassAllocator(Objects.requireNonNull(config, "config"));
     }
 
     /** The configuration this allocator was made from. */
@@ -232,7 +232,7 @@ public final class SizeClassAllocator implements AutoCloseable {
                     }
                 }
             }
-            bridge.unmapRegion(base, totalBytes);
+            space.unmap();
             if (first != null) {
                 throw first;
             }

@@ -47,7 +47,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void slabAllocator() {
+    void shouldAllocateAndFreeAsTheSlabAllocatorSnippetShows() {
         // snippet
         SlabConfig config = SlabConfig.builder()
             .slotSize(4096)                  // bytes per slot, a multiple of 16
@@ -65,7 +65,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void sizeClassAllocator() {
+    void shouldServeAnySizeAsTheSizeClassSnippetShows() {
         // snippet
         try (SizeClassAllocator heap = SizeClassAllocator.create(SizeClassConfig.builder().build())) {
             long small = heap.allocate(100);             // served by the 112-byte class, 16-byte aligned
@@ -80,7 +80,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void bufferPool() {
+    void shouldHandOutBuffersAsTheBufferPoolSnippetShows() {
         // snippet
         try (BufferPool pool = BufferPool.create(SlabConfig.builder().slotSize(2048).capacitySlots(256).build())) {
             PooledBuffer buffer = new PooledBuffer();    // yours: make one per holder, reuse it
@@ -95,7 +95,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void bufferPoolWithAgrona() {
+    void shouldWrapBuffersInAgronaAsTheSnippetShows() {
         // snippet
         try (BufferPool pool = BufferPool.create(SlabConfig.builder().slotSize(2048).capacitySlots(256).build())) {
             PooledBuffer buffer = new PooledBuffer();
@@ -108,7 +108,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void objectPool() {
+    void shouldRecycleObjectsAsTheObjectPoolSnippetShows() {
         // snippet
         ObjectPool<StringBuilder> pool = ObjectPool.builder(() -> new StringBuilder(256))
             .capacity(64)                                // all 64 made now, never more
@@ -125,7 +125,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void debugMode() {
+    void shouldCatchMisuseAsTheDebugModeSnippetShows() {
         StringBuilder err = new StringBuilder();
         // snippet
         SlabConfig config = SlabConfig.builder().slotSize(64).capacitySlots(16)
@@ -150,7 +150,7 @@ class ApiGuideTest {
     }
 
     @Test
-    void sizesAndCounters() {
+    void shouldParseSizesAndExportCountersAsTheSnippetShows() {
         long inUse;
         // snippet
         CountersManager manager = new CountersManager(

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.bridge.StackCalls;
+import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tests assert the allocator really runs with them.
  */
 abstract class SlabAllocatorContract {
-    protected final Bridge bridge = Bridges.get();
+    protected final StackCalls bridge = Bridges.stacks();
     private final List<SlabAllocator> opened = new ArrayList<>();
     /** Leak reports of debug-mode allocators closed by a test (slots held by racing threads, say). */
     protected final List<LeakReport> leakReports = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -57,7 +60,7 @@ abstract class SlabAllocatorContract {
     @AfterEach
     void closeAll() {
         opened.forEach(SlabAllocator::close);
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     @Test
@@ -91,15 +94,15 @@ abstract class SlabAllocatorContract {
 
     @Test
     void shouldReachSlotsCachedOnAnotherCpu() {
-        assumeTrue(bridge.possibleCpus() >= 2 && Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
+        assumeTrue(RseqCalls.possibleCpus() >= 2 && Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
         SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(40).perCpuCapacity(64)
             .batchSize(8));
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         long[] all = new long[40];
         assertEquals(40, allocator.allocate(all, 40));
         allocator.free(all, 40);
         assertEquals(40, allocator.stats().freeOnCpu(0), "all 40 cached by CPU 0");
-        assertTrue(bridge.pinCurrentThread(1));
+        assertTrue(RseqCalls.pinCurrentThread(1));
         assertEquals(40, allocator.allocate(all, 40), "CPU 1 reaches the slots CPU 0 caches");
         assertTrue(allocator.stats().steals() > 0);
         assertEquals(0, allocator.tryAllocate());
@@ -289,7 +292,7 @@ abstract class SlabAllocatorContract {
     @Test
     void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() {
         SlabAllocator allocator = open(64, 1024);
-        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()), "pin to stay on one CPU's stack");
+        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()), "pin to stay on one CPU's stack");
         for (int i = 0; i < 1000; i++) {
             allocator.free(allocator.allocate());
         }
@@ -326,21 +329,21 @@ abstract class SlabAllocatorContract {
             .batchSize(16));
         long[] all = new long[slots];
         assertEquals(slots, allocator.allocate(all, slots));
-        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        ByteBuffer memory = MemoryCalls.view(allocator.regionAddress(), allocator.regionBytes());
         for (long a : all) {
             memory.putLong((int) (a - allocator.regionAddress()), a);
         }
-        long residentFull = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        long residentFull = MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes());
         assertTrue(residentFull >= allocator.regionBytes() * 9 / 10, "written pages are resident: " + residentFull);
         allocator.free(all, slots);
         allocator.drain();
         long released = allocator.trim();
         if (allocator.isDebug()) {
             assertEquals(0, released, "debug mode keeps the poison of free slots: nothing is trimmed");
-            assertEquals(residentFull, bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
+            assertEquals(residentFull, MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
             return;
         }
-        long residentAfter = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        long residentAfter = MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes());
         assertTrue(residentAfter <= allocator.regionBytes() / 10,
             "trim gave the pages back: resident " + residentFull + " -> " + residentAfter);
         assertEquals(residentFull - residentAfter, released, "trim reports what it released");
@@ -350,7 +353,7 @@ abstract class SlabAllocatorContract {
             memory.putLong((int) (a - allocator.regionAddress()), a);
             assertEquals(a, memory.getLong((int) (a - allocator.regionAddress())));
         }
-        assertTrue(bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()) >= residentFull,
+        assertTrue(MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes()) >= residentFull,
             "pages are committed again on use");
     }
 
@@ -387,22 +390,22 @@ abstract class SlabAllocatorContract {
             config.rebalancer(rebalancer);
         }
         SlabAllocator allocator = open(config);
-        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        ByteBuffer memory = MemoryCalls.view(allocator.regionAddress(), allocator.regionBytes());
         long base = allocator.regionAddress();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong aborts = new AtomicLong();
         AtomicLong operations = new AtomicLong();
-        int restartLimit = bridge.restartLimit();
+        int restartLimit = RseqCalls.restartLimit();
         if (forceAborts) {
-            bridge.restartLimit(4);
+            RseqCalls.restartLimit(4);
         }
         List<Thread> threads = new ArrayList<>();
         int workers = 4 * Runtime.getRuntime().availableProcessors();
         for (int t = 0; t < workers; t++) {
             long owner = t + 1;
             threads.add(new Thread(() -> {
-                long abortsBefore = bridge.threadAborts();
+                long abortsBefore = RseqCalls.threadAborts();
                 SplittableRandom random = new SplittableRandom(owner);
                 long[] held = new long[64];
                 int nheld = 0;
@@ -454,7 +457,7 @@ abstract class SlabAllocatorContract {
                     failure.compareAndSet(null, e);
                 }
                 operations.addAndGet(ops);
-                aborts.addAndGet(bridge.threadAborts() - abortsBefore);
+                aborts.addAndGet(RseqCalls.threadAborts() - abortsBefore);
             }));
         }
         threads.add(new Thread(() -> {
@@ -465,9 +468,9 @@ abstract class SlabAllocatorContract {
         }));
         Thread toggler = new Thread(() -> {
             while (!stop.get()) {
-                bridge.forceAbort(true);
+                RseqCalls.forceAbort(true);
                 Thread.onSpinWait();
-                bridge.forceAbort(false);
+                RseqCalls.forceAbort(false);
                 sleepQuietly(0);
             }
         });
@@ -481,8 +484,8 @@ abstract class SlabAllocatorContract {
             t.join();
         }
         toggler.join();
-        bridge.forceAbort(false);
-        bridge.restartLimit(restartLimit);
+        RseqCalls.forceAbort(false);
+        RseqCalls.restartLimit(restartLimit);
         if (failure.get() != null) {
             throw new AssertionError("a worker failed", failure.get());
         }

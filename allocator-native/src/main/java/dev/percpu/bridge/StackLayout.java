@@ -59,7 +59,7 @@ public final class StackLayout {
     /** Per-CPU header: aborts counted on this CPU (approximate). */
     public static final int ABORTS_OFFSET = PUSHES_OFFSET + 8;
 
-    /** Field ids understood by {@link Bridge#layoutOffset(int)} ({@code enum percpu_layout_field}). */
+    /** Field ids understood by {@link BlockCalls#layoutOffset(int)} ({@code enum percpu_layout_field}). */
     public static final int FIELD_LINE = 0;
     public static final int FIELD_BLOCK_MAGIC = 1;
     public static final int FIELD_BLOCK_NCPU = 2;

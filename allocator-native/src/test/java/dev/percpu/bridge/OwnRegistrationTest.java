@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class OwnRegistrationTest {
     @Test
     void shouldRegisterItsOwnAreaWhenGlibcDidNot() throws Exception {
-        RseqAvailability.requireRseq(Bridges.get());
+        RseqAvailability.requireRseq();
         ForkedJvm run = ForkedJvm.run(BridgeProbe.class, List.of(),
             Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
         assertEquals(0, run.exitCode, run.toString());
-        assertEquals(String.valueOf(Bridge.RSEQ_OWN), run.value("rseqStatus"), run.toString());
+        assertEquals(String.valueOf(NativeCodes.RSEQ_OWN), run.value("rseqStatus"), run.toString());
         assertEquals("ok", run.value("roundTrip"), run.toString());
     }
 }

@@ -6,10 +6,9 @@ import org.junit.jupiter.api.Test;
 
 /** The hand-written Java layout constants agree with the C compiler's offsetof/sizeof. */
 class StackLayoutTest {
-    private final Bridge bridge = Bridges.get();
 
     private void assertField(int field, long javaValue, String name) {
-        assertEquals(bridge.layoutOffset(field), javaValue, name + ": Java and C disagree");
+        assertEquals(BlockCalls.layoutOffset(field), javaValue, name + ": Java and C disagree");
     }
 
     @Test
@@ -29,15 +28,15 @@ class StackLayoutTest {
         assertField(StackLayout.FIELD_CPU_POPS, StackLayout.POPS_OFFSET, "pops");
         assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
         assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
-        assertEquals(-1, bridge.layoutOffset(999), "unknown field id");
+        assertEquals(-1, BlockCalls.layoutOffset(999), "unknown field id");
     }
 
     @Test
     void shouldLayOutANewBlockAsDrawn() {
-        int ncpu = bridge.possibleCpus();
-        long block = bridge.createBlock(ncpu, 10);
+        int ncpu = RseqCalls.possibleCpus();
+        long block = BlockCalls.createBlock(ncpu, 10);
         try {
-            java.nio.ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+            java.nio.ByteBuffer view = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(ncpu));
             assertEquals(0x50435055, view.getInt(StackLayout.BLOCK_MAGIC_OFFSET));
             assertEquals(ncpu, view.getInt(StackLayout.BLOCK_NCPU_OFFSET));
             assertEquals(10, view.getInt(StackLayout.BLOCK_STRIDE_OFFSET));
@@ -54,7 +53,7 @@ class StackLayoutTest {
                 previousSlots = slots;
             }
         } finally {
-            bridge.destroyBlock(block);
+            BlockCalls.destroyBlock(block);
         }
     }
 }

@@ -1,7 +1,9 @@
 package dev.percpu.bridge.bench;
 
-import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.BlockCalls;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.bridge.StackCalls;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,16 +38,16 @@ public class BridgeFloorBench {
     private static final int STRIDE = 512;
     private static final int BATCH = 32;
 
-    private final Bridge bridge = Bridges.get();
+    private final StackCalls bridge = Bridges.stacks();
     private long block;
 
     @Setup
     public void fill() {
-        int ncpu = bridge.possibleCpus();
-        block = bridge.createBlock(ncpu, STRIDE);
+        int ncpu = RseqCalls.possibleCpus();
+        block = BlockCalls.createBlock(ncpu, STRIDE);
         int next = 0;
         for (int cpu = 0; cpu < ncpu; cpu++) {
-            if (!bridge.pinCurrentThread(cpu)) {
+            if (!RseqCalls.pinCurrentThread(cpu)) {
                 continue;
             }
             for (int i = 0; i < STRIDE / 2; i++) {
@@ -54,15 +56,15 @@ public class BridgeFloorBench {
                 }
             }
         }
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
         if (next == 0) {
-            throw new IllegalStateException("no index could be pushed: rseq status " + bridge.rseqStatus());
+            throw new IllegalStateException("no index could be pushed: rseq status " + RseqCalls.rseqStatus());
         }
     }
 
     @TearDown
     public void destroy() {
-        bridge.destroyBlock(block);
+        BlockCalls.destroyBlock(block);
     }
 
     @Benchmark

@@ -4,8 +4,8 @@ import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
-import dev.percpu.bridge.Bridges;
 import dev.percpu.examples.bench.support.UnsafeAccess;
+import dev.percpu.runtime.Mode;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PoolArenaMetric;
@@ -221,7 +221,7 @@ public final class MemoryAfterThreads {
     }
 
     private static Subject percpu(boolean rebalancer) {
-        SlabConfig.Builder builder = SlabConfig.builder().slotSize(SIZE).capacitySlots(65536).mode(dev.percpu.Mode.RSEQ);
+        SlabConfig.Builder builder = SlabConfig.builder().slotSize(SIZE).capacitySlots(65536).mode(dev.percpu.runtime.Mode.RSEQ);
         if (rebalancer) {
             builder.rebalancer(RebalancerConfig.builder().build());
         }
@@ -255,7 +255,7 @@ public final class MemoryAfterThreads {
             public Map<String, Long> figures() {
                 SlabStats stats = allocator.stats();
                 Map<String, Long> f = new LinkedHashMap<>();
-                f.put("resident", Bridges.get().residentBytes(allocator.regionAddress(), allocator.regionBytes()));
+                f.put("resident", allocator.residentBytes());
                 f.put("cachedOnCpus", stats.freeOnCpus());
                 f.put("depotFreed", stats.depotFree() - (stats.slots() - stats.carvedSlots()));
                 f.put("carved", (long) stats.carvedSlots());

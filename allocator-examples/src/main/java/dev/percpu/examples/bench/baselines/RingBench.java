@@ -189,7 +189,7 @@ public class RingBench {
             case "percpu":
                 kind = PERCPU;
                 percpu = SlabAllocator.create(SlabConfig.builder().slotSize(size).capacitySlots(2 * 16 * RING)
-                    .mode(dev.percpu.Mode.RSEQ).build());
+                    .mode(dev.percpu.runtime.Mode.RSEQ).build());
                 break;
             case "nettyPooled":
             case "nettyPooledCached":

@@ -10,8 +10,7 @@
  * {@code AllocationMatrixBench}).
  *
  * <p>May touch: the libraries measured, percpu's public API (in the classes
- * that compare) and {@code dev.percpu.examples.bench.support}; not the
- * bridge, except {@code MemoryAfterThreads}, which reads the region's
- * resident bytes through it until percpu's public API offers them.
+ * that compare) and {@code dev.percpu.examples.bench.support}; never the
+ * bridge.
  */
 package dev.percpu.examples.bench.baselines;

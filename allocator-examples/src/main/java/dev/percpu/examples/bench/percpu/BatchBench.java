@@ -46,7 +46,7 @@ public class BatchBench {
     @Setup
     public void open() {
         allocator = SlabAllocator.create(SlabConfig.builder().slotSize(4096).capacitySlots(65536)
-                .mode(dev.percpu.Mode.RSEQ).build());
+                .mode(dev.percpu.runtime.Mode.RSEQ).build());
     }
 
     @TearDown

@@ -41,7 +41,7 @@ public class BufferPoolBench {
 
     @Setup
     public void open() {
-        pool = BufferPool.create(SlabConfig.builder().slotSize(4096).capacitySlots(65536).mode(dev.percpu.Mode.RSEQ).build());
+        pool = BufferPool.create(SlabConfig.builder().slotSize(4096).capacitySlots(65536).mode(dev.percpu.runtime.Mode.RSEQ).build());
     }
 
     @TearDown

@@ -2,7 +2,6 @@ package dev.percpu.examples.bench.percpu;
 
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
-import org.openjdk.jmh.annotations.Param;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -10,6 +9,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -38,7 +38,7 @@ public class DebugModeBench {
 
     @Setup
     public void open() {
-        allocator = SlabAllocator.create(SlabConfig.builder().slotSize(4096).capacitySlots(65536).mode(dev.percpu.Mode.RSEQ)
+        allocator = SlabAllocator.create(SlabConfig.builder().slotSize(4096).capacitySlots(65536).mode(dev.percpu.runtime.Mode.RSEQ)
             .debug(!debug.equals("off")).debugStackTraces(debug.equals("onWithStackTraces") ? 1 : 0).build());
     }
 

@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @Threads(1)
 public class EventCountBench {
-    private final EventCount events = EventCount.create(dev.percpu.Mode.RSEQ);
-    private final PerCpuLongArray values = PerCpuLongArray.create(1, dev.percpu.Mode.RSEQ);
+    private final EventCount events = EventCount.create(dev.percpu.runtime.Mode.RSEQ);
+    private final PerCpuLongArray values = PerCpuLongArray.create(1, dev.percpu.runtime.Mode.RSEQ);
 
     @Benchmark
     public int beginReadCommit() {

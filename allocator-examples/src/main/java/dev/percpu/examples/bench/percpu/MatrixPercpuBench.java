@@ -26,7 +26,7 @@ public class MatrixPercpuBench extends AllocationMatrixBench {
     @Override
     protected void open() {
         allocator = SlabAllocator.create(SlabConfig.builder().slotSize(size)
-            .capacitySlots(Math.min(65536, (1 << 30) / size)).mode(dev.percpu.Mode.RSEQ).build());
+            .capacitySlots(Math.min(65536, (1 << 30) / size)).mode(dev.percpu.runtime.Mode.RSEQ).build());
     }
 
     @Override

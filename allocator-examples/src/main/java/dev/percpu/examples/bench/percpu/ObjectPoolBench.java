@@ -45,7 +45,7 @@ public class ObjectPoolBench {
 
     @Setup
     public void open() {
-        pool = ObjectPool.builder(Item::new).capacity(65536).mode(dev.percpu.Mode.RSEQ).build();
+        pool = ObjectPool.builder(Item::new).capacity(65536).mode(dev.percpu.runtime.Mode.RSEQ).build();
     }
 
     @TearDown

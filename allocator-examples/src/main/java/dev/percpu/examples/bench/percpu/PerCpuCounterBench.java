@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
 public class PerCpuCounterBench {
-    private final PerCpuCounter rseq = PerCpuCounter.create(dev.percpu.Mode.RSEQ);
-    private final PerCpuCounter fallback = PerCpuCounter.create(dev.percpu.Mode.FALLBACK);
+    private final PerCpuCounter rseq = PerCpuCounter.create(dev.percpu.runtime.Mode.RSEQ);
+    private final PerCpuCounter fallback = PerCpuCounter.create(dev.percpu.runtime.Mode.FALLBACK);
     private final LongAdder adder = new LongAdder();
     private final AtomicLong atomic = new AtomicLong();
 

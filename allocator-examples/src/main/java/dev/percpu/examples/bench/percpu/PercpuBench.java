@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.Param;
  */
 public class PercpuBench extends PairBench {
     @Param({"RSEQ", "FALLBACK"})
-    public dev.percpu.Mode mode;
+    public dev.percpu.runtime.Mode mode;
 
     private SlabAllocator allocator;
 

@@ -63,7 +63,7 @@ public class PercpuHandoverBench {
     @Setup
     public void open() {
         SlabConfig.Builder builder = SlabConfig.builder().slotSize(4096).capacitySlots(65536)
-            .mode(config.startsWith("fallback") ? dev.percpu.Mode.FALLBACK : dev.percpu.Mode.RSEQ);
+            .mode(config.startsWith("fallback") ? dev.percpu.runtime.Mode.FALLBACK : dev.percpu.runtime.Mode.RSEQ);
         if (config.endsWith("-rebalancer")) {
             builder.rebalancer(RebalancerConfig.builder().build());
         }

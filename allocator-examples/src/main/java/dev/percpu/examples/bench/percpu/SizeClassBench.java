@@ -15,7 +15,7 @@ public class SizeClassBench extends PairBench {
 
     @Override
     protected void open() {
-        allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(dev.percpu.Mode.RSEQ).build());
+        allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(dev.percpu.runtime.Mode.RSEQ).build());
     }
 
     @Override

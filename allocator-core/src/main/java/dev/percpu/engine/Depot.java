@@ -1,4 +1,4 @@
-package dev.percpu;
+package dev.percpu.engine;
 
 import java.util.Arrays;
 
@@ -10,9 +10,9 @@ import java.util.Arrays;
  * freed ones run out, so pages of the region are touched (and committed by
  * the kernel) only as the pool's high-water mark grows.
  *
- * <p>Not thread-safe: every method is called with the owning allocator's
- * depot lock held ({@code synchronized (depot)}), which also guards the
- * scratch array and the counters.
+ * <p>Not thread-safe: every method is called with the owning
+ * {@link IndexPool}'s lock held, which also guards the scratch array and the
+ * counters ({@link DepotCounter}).
  */
 final class Depot {
     private final int slots;
@@ -24,27 +24,31 @@ final class Depot {
     /** Scratch for moving batches between a CPU stack and the depot, sized to the batch. */
     final int[] scratch;
 
-    long lockAcquisitions;
-    long refills;
-    long flushes;
-    long slowPathEntries;
-    long steals;
-    long drainedSlots;
+    private final long[] counts = new long[DepotCounter.values().length];
     /** Refills (allocate found the stack empty) and flushes (free found it full), per CPU that saw them. */
     final long[] refillsOnCpu;
     final long[] flushesOnCpu;
-    long rebalanceRounds;
-    long rebalanceDrainedSlots;
-    long rebalanceRefilledSlots;
-    long capacityMoves;
-    long idleDrains;
-    long trimmedBytes;
 
     Depot(int slots, int batchSize, int ncpu) {
         this.slots = slots;
         this.scratch = new int[Math.max(batchSize, 1)];
         this.refillsOnCpu = new long[ncpu];
         this.flushesOnCpu = new long[ncpu];
+    }
+
+    /** Adds {@code delta} to a counter. */
+    void count(DepotCounter counter, long delta) {
+        counts[counter.ordinal()] += delta;
+    }
+
+    /** A counter's value. */
+    long get(DepotCounter counter) {
+        return counts[counter.ordinal()];
+    }
+
+    /** A copy of every counter, indexed by {@link DepotCounter#ordinal()}. */
+    long[] counts() {
+        return counts.clone();
     }
 
     /** Counts a refill or flush on cpu (ignored if the id is out of range). */

@@ -1,16 +1,17 @@
-package dev.percpu;
+package dev.percpu.runtime;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.NativeCodes;
+import dev.percpu.bridge.RseqCalls;
 
 /**
- * How a pool drives its per-CPU stacks.
+ * How a pool drives its per-CPU stacks (and how a primitive drives its
+ * per-CPU rows).
  *
- * <p>Chosen per pool by {@link SlabConfig.Builder#mode(Mode)}; when the
- * builder leaves it unset, the system property {@value #PROPERTY} decides
+ * <p>Chosen per object by its builder ({@code mode(Mode)}); when the builder
+ * leaves it unset, the system property {@value #PROPERTY} decides
  * ({@code auto}, {@code rseq} or {@code fallback}), and without that,
- * {@link #AUTO}. The builder always wins over the property. A pool reports
- * the mode it resolved to with {@link SlabAllocator#mode()}: never AUTO.
+ * {@link #AUTO}. The builder always wins over the property. An object
+ * reports the mode it resolved to: never AUTO.
  */
 public enum Mode {
     /** rseq where the kernel and the thread's registration allow it, otherwise fallback. */
@@ -20,7 +21,7 @@ public enum Mode {
     /** The same stacks under a per-CPU try-lock (one CAS and one release store per operation). */
     FALLBACK;
 
-    /** System property consulted when the builder sets no mode. */
+    /** System property consulted when a builder sets no mode. */
     public static final String PROPERTY = "percpu.mode";
 
     /**
@@ -30,7 +31,7 @@ public enum Mode {
      * @throws IllegalStateException when this is {@link #RSEQ} but the calling thread has no rseq registration
      */
     public Mode resolved() {
-        boolean rseq = Bridges.get().rseqStatus() != Bridge.RSEQ_UNAVAILABLE;
+        boolean rseq = RseqCalls.rseqStatus() != NativeCodes.RSEQ_UNAVAILABLE;
         if (this == RSEQ && !rseq) {
             throw new IllegalStateException("mode RSEQ requested, but this thread has no rseq registration "
                 + "(kernel older than 4.18, rseq blocked by seccomp, or registered by another library); "
@@ -39,7 +40,12 @@ public enum Mode {
         return this == FALLBACK || !rseq ? FALLBACK : RSEQ;
     }
 
-    static Mode fromProperty() {
+    /**
+     * The mode named by the system property {@value #PROPERTY}, or {@link #AUTO} when it is unset or blank.
+     *
+     * @throws IllegalArgumentException when the property names no mode
+     */
+    public static Mode fromProperty() {
         String value = System.getProperty(PROPERTY);
         if (value == null || value.isBlank()) {
             return AUTO;
