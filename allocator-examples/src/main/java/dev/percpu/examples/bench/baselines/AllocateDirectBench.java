@@ -1,17 +1,11 @@
 package dev.percpu.examples.bench.baselines;
 
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per {@code ByteBuffer.allocateDirect(4096)}. The buffer is
@@ -20,13 +14,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * folded into the allocation rate (direct memory reservation, zeroing,
  * cleaner registration, GC).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class AllocateDirectBench {
+public class AllocateDirectBench extends BenchmarkSettings {
     @Benchmark
     @Threads(1)
     public ByteBuffer oneThread() {

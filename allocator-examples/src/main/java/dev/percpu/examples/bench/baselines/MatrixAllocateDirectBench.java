@@ -17,12 +17,7 @@ import sun.misc.Unsafe;
  * bytes, and the cleaner's registration.
  */
 public class MatrixAllocateDirectBench extends AllocationMatrixBench {
-    private Unsafe unsafe;
-
-    @Override
-    protected void open() {
-        unsafe = UnsafeAccess.unsafe();
-    }
+    private final Unsafe unsafe = UnsafeAccess.unsafe();
 
     @Override
     protected long pair() {

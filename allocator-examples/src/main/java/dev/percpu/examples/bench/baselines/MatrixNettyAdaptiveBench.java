@@ -13,7 +13,7 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public class MatrixNettyAdaptiveBench extends MatrixNettyBench {
     @Override
-    protected ByteBufAllocator newAllocator() {
-        return new AdaptiveByteBufAllocator();
+    protected void open() {
+        allocator = new AdaptiveByteBufAllocator();
     }
 }

@@ -9,8 +9,8 @@ import org.openjdk.jmh.annotations.Fork;
 /**
  * The allocation matrix ({@link AllocationMatrixBench}) for a Netty
  * allocator: {@code directBuffer(size)}, then {@code release()}. A subclass
- * says which allocator ({@link #newAllocator()}), shared by all benchmark
- * threads. The benchmark threads are Netty {@code FastThreadLocalThread}s
+ * sets {@link #allocator} in {@code open()} (shared by all benchmark
+ * threads). The benchmark threads are Netty {@code FastThreadLocalThread}s
  * ({@link FastThreadLocalExecutor}), as on an event loop, so Netty's
  * {@code Recycler} reuses the {@code ByteBuf} objects. The buffers are not
  * written. Every score counts the buffers whose release freed them.
@@ -18,15 +18,8 @@ import org.openjdk.jmh.annotations.Fork;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
     "-Djmh.executor=CUSTOM", "-Djmh.executor.class=dev.percpu.examples.bench.support.FastThreadLocalExecutor"})
 public abstract class MatrixNettyBench extends AllocationMatrixBench {
-    private ByteBufAllocator allocator;
-
-    /** The allocator to measure, for buffers of {@link #size} bytes. */
-    protected abstract ByteBufAllocator newAllocator();
-
-    @Override
-    protected final void open() {
-        allocator = newAllocator();
-    }
+    /** The allocator measured. */
+    protected ByteBufAllocator allocator;
 
     @Override
     protected final long pair() {

@@ -1,7 +1,5 @@
 package dev.percpu.examples.bench.baselines;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Param;
 
 /**
@@ -24,7 +22,7 @@ public class MatrixNettyPooledBench extends MatrixNettyBench {
     public String cache;
 
     @Override
-    protected ByteBufAllocator newAllocator() {
-        return NettyAllocators.pooled(cache.equals("allThreads"));
+    protected void open() {
+        allocator = NettyAllocators.pooled(cache.equals("allThreads"));
     }
 }

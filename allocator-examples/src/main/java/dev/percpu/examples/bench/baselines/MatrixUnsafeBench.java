@@ -12,12 +12,7 @@ import sun.misc.Unsafe;
  * every block comes from a malloc arena. The blocks are not written.
  */
 public class MatrixUnsafeBench extends AllocationMatrixBench {
-    private Unsafe unsafe;
-
-    @Override
-    protected void open() {
-        unsafe = UnsafeAccess.unsafe();
-    }
+    private final Unsafe unsafe = UnsafeAccess.unsafe();
 
     @Override
     protected long pair() {

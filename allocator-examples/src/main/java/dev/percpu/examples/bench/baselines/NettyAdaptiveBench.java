@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
  */
 public class NettyAdaptiveBench extends NettyPairBench {
     @Override
-    protected ByteBufAllocator newAllocator() {
-        return new AdaptiveByteBufAllocator();
+    protected void open() {
+        allocator = new AdaptiveByteBufAllocator();
     }
 }

@@ -1,5 +1,6 @@
 package dev.percpu.examples.bench.baselines;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 
 /** The Netty allocators the baselines build beyond Netty's own defaults. */
@@ -22,5 +23,23 @@ final class NettyAllocators {
             PooledByteBufAllocator.defaultPageSize(), PooledByteBufAllocator.defaultMaxOrder(),
             cached ? PooledByteBufAllocator.defaultSmallCacheSize() : 0,
             cached ? PooledByteBufAllocator.defaultNormalCacheSize() : 0, cached);
+    }
+
+    /**
+     * The pooled allocator a {@code cache} parameter names: {@code default},
+     * {@link PooledByteBufAllocator#DEFAULT} (its thread caches serve only
+     * {@code FastThreadLocalThread}s unless
+     * {@code io.netty.allocator.useCacheForAllThreads} is set);
+     * {@code allThreads}, {@link #pooled(boolean) pooled(true)}.
+     */
+    static ByteBufAllocator pooled(String cache) {
+        switch (cache) {
+            case "default":
+                return PooledByteBufAllocator.DEFAULT;
+            case "allThreads":
+                return pooled(true);
+            default:
+                throw new IllegalArgumentException("cache " + cache);
+        }
     }
 }

@@ -24,7 +24,7 @@ public class NettyEventLoopThreadBench extends NettyPairBench {
     public String allocatorKind;
 
     @Override
-    protected ByteBufAllocator newAllocator() {
-        return allocatorKind.equals("pooled") ? PooledByteBufAllocator.DEFAULT : new AdaptiveByteBufAllocator();
+    protected void open() {
+        allocator = allocatorKind.equals("pooled") ? PooledByteBufAllocator.DEFAULT : new AdaptiveByteBufAllocator();
     }
 }

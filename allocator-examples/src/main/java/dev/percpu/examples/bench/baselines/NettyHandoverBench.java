@@ -1,23 +1,17 @@
 package dev.percpu.examples.bench.baselines;
 
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import dev.percpu.examples.bench.support.SpscRing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
 /**
@@ -31,13 +25,8 @@ import org.openjdk.jmh.infra.Control;
  * Nobody writes to the buffers. A subclass says which allocator
  * ({@link #newAllocator()}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Group)
-public abstract class NettyHandoverBench {
+public abstract class NettyHandoverBench extends BenchmarkSettings {
     private ByteBufAllocator allocator;
     private SpscRing ring;
 
@@ -63,12 +52,8 @@ public abstract class NettyHandoverBench {
     @GroupThreads(1)
     public void produce(Control control) {
         ByteBuf buffer = allocator.directBuffer(4096);
-        while (!ring.offerRef(buffer)) {
-            if (control.stopMeasurement) {
-                buffer.release();
-                return;
-            }
-            Thread.onSpinWait();
+        if (!ring.offerRef(buffer, control)) {
+            buffer.release();
         }
     }
 
@@ -76,13 +61,7 @@ public abstract class NettyHandoverBench {
     @Group("handover")
     @GroupThreads(1)
     public boolean consume(Control control) {
-        Object buffer;
-        while ((buffer = ring.pollRef()) == null) {
-            if (control.stopMeasurement) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return ((ByteBuf) buffer).release();
+        Object buffer = ring.pollRef(control);
+        return buffer != null && ((ByteBuf) buffer).release();
     }
 }

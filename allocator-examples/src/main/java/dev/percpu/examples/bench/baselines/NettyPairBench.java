@@ -5,21 +5,14 @@ import io.netty.buffer.ByteBufAllocator;
 
 /**
  * The pair benchmark ({@link PairBench}) for a Netty allocator: nanoseconds
- * per {@code directBuffer(4096)} + {@code release()} pair. A subclass says
- * which allocator ({@link #newAllocator()}), shared by all benchmark
- * threads, and, in its {@code @Fork}, on which threads it runs. The buffers
+ * per {@code directBuffer(4096)} + {@code release()} pair. A subclass sets
+ * {@link #allocator} in {@code open()} (shared by all benchmark threads)
+ * and, in its {@code @Fork}, may choose the threads it runs on. The buffers
  * are not written.
  */
 public abstract class NettyPairBench extends PairBench {
-    private ByteBufAllocator allocator;
-
-    /** The allocator to measure. */
-    protected abstract ByteBufAllocator newAllocator();
-
-    @Override
-    protected final void open() {
-        allocator = newAllocator();
-    }
+    /** The allocator measured. */
+    protected ByteBufAllocator allocator;
 
     /** 1 when the release freed the buffer (its reference count reached 0). */
     @Override

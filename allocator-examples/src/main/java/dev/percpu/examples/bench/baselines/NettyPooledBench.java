@@ -1,6 +1,5 @@
 package dev.percpu.examples.bench.baselines;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Param;
 
@@ -9,7 +8,7 @@ import org.openjdk.jmh.annotations.Param;
  * {@link PooledByteBufAllocator}. {@code cache=allThreads}: a new allocator
  * with Netty's default arena count, page size, max order and cache sizes,
  * but {@code useCacheForAllThreads = true}, so the JMH threads get a thread
- * cache ({@link NettyAllocators#pooled(boolean)}). {@code cache=default}:
+ * cache ({@link NettyAllocators#pooled(String)}). {@code cache=default}:
  * {@link PooledByteBufAllocator#DEFAULT}, whose thread caches serve only
  * {@code FastThreadLocalThread}s unless
  * {@code io.netty.allocator.useCacheForAllThreads} is set; JMH threads are
@@ -20,7 +19,7 @@ public class NettyPooledBench extends NettyPairBench {
     public String cache;
 
     @Override
-    protected ByteBufAllocator newAllocator() {
-        return cache.equals("default") ? PooledByteBufAllocator.DEFAULT : NettyAllocators.pooled(true);
+    protected void open() {
+        allocator = NettyAllocators.pooled(cache);
     }
 }

@@ -17,6 +17,6 @@ public class NettyPooledHandoverBench extends NettyHandoverBench {
 
     @Override
     protected ByteBufAllocator newAllocator() {
-        return cache.equals("default") ? PooledByteBufAllocator.DEFAULT : NettyAllocators.pooled(true);
+        return NettyAllocators.pooled(cache);
     }
 }

@@ -2,6 +2,7 @@ package dev.percpu.examples.bench.baselines;
 
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import dev.percpu.examples.bench.support.FastThreadLocalExecutor;
 import dev.percpu.examples.bench.support.UnsafeAccess;
 import io.netty.buffer.AdaptiveByteBufAllocator;
@@ -12,18 +13,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 import sun.misc.Unsafe;
 
 /**
@@ -71,14 +67,10 @@ import sun.misc.Unsafe;
  * {@link MatrixNettyAdaptiveBench}); for the others the thread class makes no
  * difference.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
     "-Djmh.executor=CUSTOM", "-Djmh.executor.class=dev.percpu.examples.bench.support.FastThreadLocalExecutor"})
 @State(Scope.Benchmark)
-public class RingBench {
+public class RingBench extends BenchmarkSettings {
     /** Live buffers per thread (a power of two: the index is 13 random bits). */
     static final int RING = 8192;
     private static final int PERCPU = 0;

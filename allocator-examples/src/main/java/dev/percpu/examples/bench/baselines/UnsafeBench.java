@@ -10,12 +10,7 @@ import sun.misc.Unsafe;
  * behind HotSpot's native memory entry points.
  */
 public class UnsafeBench extends PairBench {
-    private Unsafe unsafe;
-
-    @Override
-    protected void open() {
-        unsafe = UnsafeAccess.unsafe();
-    }
+    private final Unsafe unsafe = UnsafeAccess.unsafe();
 
     @Override
     protected long pair() {

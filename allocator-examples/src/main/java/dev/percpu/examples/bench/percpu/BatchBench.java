@@ -2,20 +2,14 @@ package dev.percpu.examples.bench.percpu;
 
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
-import java.util.concurrent.TimeUnit;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per slot of a batch pair: {@code allocate(long[32], 32)} then
@@ -26,13 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the C floor's "c rseq batch 32, per slot". Each benchmark thread has its
  * own array; the allocator is shared.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class BatchBench {
+public class BatchBench extends BenchmarkSettings {
     static final int BATCH = 32;
 
     private SlabAllocator allocator;

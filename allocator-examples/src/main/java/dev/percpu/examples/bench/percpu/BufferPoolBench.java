@@ -3,19 +3,13 @@ package dev.percpu.examples.bench.percpu;
 import dev.percpu.BufferPool;
 import dev.percpu.PooledBuffer;
 import dev.percpu.SlabConfig;
-import java.util.concurrent.TimeUnit;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per {@code acquire(handle)} + {@code release(handle)} pair of
@@ -24,13 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * also takes the handle's {@code ByteBuffer} view and writes one long
  * through it, as a user would. One pool is shared by all benchmark threads.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class BufferPoolBench {
+public class BufferPoolBench extends BenchmarkSettings {
     private BufferPool pool;
 
     /** One handle per benchmark thread. */

@@ -2,20 +2,14 @@ package dev.percpu.examples.bench.percpu;
 
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
-import java.util.concurrent.TimeUnit;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of debug mode: nanoseconds per {@code allocate()} +
@@ -24,13 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * allocation site recorded. On, each pair also CASes the slot-state bitmap
  * twice and poisons and checks the slot's first 4 KiB (two more JNI calls).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class DebugModeBench {
+public class DebugModeBench extends BenchmarkSettings {
     @Param({"off", "on", "onWithStackTraces"})
     public String debug;
 

@@ -1,18 +1,12 @@
 package dev.percpu.examples.bench.percpu;
 
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import dev.percpu.primitives.EventCount;
 import dev.percpu.primitives.PerCpuLongArray;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds for the event-count protocol on one thread: a begin + commit
@@ -21,14 +15,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * (one section, one call). Results that are not OK are counted in the
  * returned value so the JIT cannot drop them.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
 @Threads(1)
-public class EventCountBench {
+public class EventCountBench extends BenchmarkSettings {
     private final EventCount events = EventCount.create(dev.percpu.runtime.Mode.RSEQ);
     private final PerCpuLongArray values = PerCpuLongArray.create(1, dev.percpu.runtime.Mode.RSEQ);
 

@@ -2,19 +2,13 @@ package dev.percpu.examples.bench.percpu;
 
 import dev.percpu.ObjectPool;
 import dev.percpu.PooledObject;
-import java.util.concurrent.TimeUnit;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per {@code acquire(handle)} + {@code release(handle)} pair on
@@ -23,13 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * writes one field of the object. Compare with {@link dev.percpu.examples.bench.baselines.NettyRecyclerBench}.
  * One pool is shared by all benchmark threads.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class ObjectPoolBench {
+public class ObjectPoolBench extends BenchmarkSettings {
     /** The pooled type. */
     public static final class Item {
         long value;

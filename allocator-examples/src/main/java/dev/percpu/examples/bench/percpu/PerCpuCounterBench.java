@@ -1,19 +1,13 @@
 package dev.percpu.examples.bench.percpu;
 
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import dev.percpu.primitives.PerCpuCounter;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per increment of one shared counter, per thread, with 1 and 2
@@ -21,13 +15,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * call, one rseq section or one per-row lock), {@link LongAdder} and
  * {@link AtomicLong}.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Benchmark)
-public class PerCpuCounterBench {
+public class PerCpuCounterBench extends BenchmarkSettings {
     private final PerCpuCounter rseq = PerCpuCounter.create(dev.percpu.runtime.Mode.RSEQ);
     private final PerCpuCounter fallback = PerCpuCounter.create(dev.percpu.runtime.Mode.FALLBACK);
     private final LongAdder adder = new LongAdder();

@@ -3,23 +3,17 @@ package dev.percpu.examples.bench.percpu;
 import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
+import dev.percpu.examples.bench.support.BenchmarkSettings;
 import dev.percpu.examples.bench.support.SpscRing;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
 /**
@@ -47,13 +41,8 @@ import org.openjdk.jmh.infra.Control;
  * Nobody writes to the slots. A thread that spins (ring full or empty)
  * checks {@link Control#stopMeasurement} so the iteration can end.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Group)
-public class PercpuHandoverBench {
+public class PercpuHandoverBench extends BenchmarkSettings {
     @Param({"rseq", "rseq-rebalancer", "fallback-rebalancer"})
     public String config;
 
@@ -97,12 +86,8 @@ public class PercpuHandoverBench {
             }
             Thread.onSpinWait();
         }
-        while (!ring.offer(address)) {
-            if (control.stopMeasurement) {
-                allocator.free(address);
-                return;
-            }
-            Thread.onSpinWait();
+        if (!ring.offer(address, control)) {
+            allocator.free(address);
         }
     }
 
@@ -110,13 +95,9 @@ public class PercpuHandoverBench {
     @Group("handover")
     @GroupThreads(1)
     public void consume(Control control) {
-        long address;
-        while ((address = ring.poll()) == 0) {
-            if (control.stopMeasurement) {
-                return;
-            }
-            Thread.onSpinWait();
+        long address = ring.poll(control);
+        if (address != 0) {
+            allocator.free(address);
         }
-        allocator.free(address);
     }
 }

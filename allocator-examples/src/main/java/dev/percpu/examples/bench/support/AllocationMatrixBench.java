@@ -1,20 +1,11 @@
 package dev.percpu.examples.bench.support;
 
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The allocation matrix (issue #7), written once for every allocator:
@@ -28,21 +19,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * oversubscribes a 2-CPU machine).
  *
  * <p>A subclass per allocator ({@code Matrix<Allocator>Bench}) says only how
- * to allocate and free: {@link #open()} makes the allocator, shared by all
- * benchmark threads; {@link #pair()} allocates and frees one buffer;
+ * to allocate and free: {@link #open()} makes the allocator for buffers of
+ * {@link #size} bytes ({@link AllocatorBench}); {@link #pair()} allocates
+ * and frees one buffer;
  * {@link #batch(Batch, int)} allocates {@code n} buffers into the thread's
  * {@link Batch} arrays and frees them all; {@link #close()} releases the
  * allocator. Both return a value derived from what they allocated, which
- * JMH consumes. A subclass that needs other JVM options (the Netty ones run
- * on {@link FastThreadLocalExecutor} threads) declares its own {@code @Fork}.
+ * JMH consumes.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-@State(Scope.Benchmark)
-public abstract class AllocationMatrixBench {
+public abstract class AllocationMatrixBench extends AllocatorBench {
     /** The largest batch: the length of the {@link Batch} arrays. */
     public static final int MAX_BATCH = 128;
 
@@ -58,23 +43,6 @@ public abstract class AllocationMatrixBench {
     public static class Batch {
         public final long[] addresses = new long[MAX_BATCH];
         public final Object[] objects = new Object[MAX_BATCH];
-    }
-
-    @Setup
-    public final void setUp() {
-        open();
-    }
-
-    @TearDown
-    public final void tearDown() {
-        close();
-    }
-
-    /** Makes the allocator for buffers of {@link #size} bytes. */
-    protected abstract void open();
-
-    /** Releases the allocator; a subclass that can check for leaks fails the run here. */
-    protected void close() {
     }
 
     /** Allocates one buffer of {@link #size} bytes and frees it. */

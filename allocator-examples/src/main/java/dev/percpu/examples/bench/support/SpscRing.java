@@ -2,6 +2,7 @@ package dev.percpu.examples.bench.support;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.openjdk.jmh.infra.Control;
 
 /**
  * A bounded single-producer single-consumer ring for the handover
@@ -19,6 +20,13 @@ import java.lang.invoke.VarHandle;
  * the element, then publishes the tail with a release store; the consumer
  * reads the tail with an acquire load, reads the element, then publishes
  * the head with a release store.
+ *
+ * <p>The benchmark threads use the waiting forms ({@link #offer(long, Control)},
+ * {@link #poll(Control)}, {@link #offerRef(Object, Control)},
+ * {@link #pollRef(Control)}): a thread that finds the ring full or empty
+ * spins with {@link Thread#onSpinWait()} and gives up once JMH sets
+ * {@link Control#stopMeasurement}, so an iteration can end while the other
+ * side has stopped.
  */
 public final class SpscRing {
     /** The handover benchmarks' ring size: buffers in flight between the two threads, at most. */
@@ -89,6 +97,52 @@ public final class SpscRing {
         Object value = refs[at];
         refs[at] = null;
         INDEX.setRelease(index, HEAD, head + 1);
+        return value;
+    }
+
+    /** Producer: queues {@code value} (non-zero), spinning while the ring is full; false if the measurement stopped first. */
+    public boolean offer(long value, Control control) {
+        while (!offer(value)) {
+            if (control.stopMeasurement) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
+    /** Consumer: the oldest value, spinning while the ring is empty; 0 if the measurement stopped first. */
+    public long poll(Control control) {
+        long value;
+        while ((value = poll()) == 0) {
+            if (control.stopMeasurement) {
+                return 0L;
+            }
+            Thread.onSpinWait();
+        }
+        return value;
+    }
+
+    /** Producer: queues {@code value} (non-null), spinning while the ring is full; false if the measurement stopped first. */
+    public boolean offerRef(Object value, Control control) {
+        while (!offerRef(value)) {
+            if (control.stopMeasurement) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
+    /** Consumer: the oldest reference, spinning while the ring is empty; null if the measurement stopped first. */
+    public Object pollRef(Control control) {
+        Object value;
+        while ((value = pollRef()) == null) {
+            if (control.stopMeasurement) {
+                return null;
+            }
+            Thread.onSpinWait();
+        }
         return value;
     }
 
