@@ -1,5 +1,6 @@
 package dev.percpu.examples.bench.baselines;
 
+import io.netty.buffer.PooledByteBufAllocator;
 import org.openjdk.jmh.annotations.Param;
 
 /**
