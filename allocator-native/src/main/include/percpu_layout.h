@@ -92,30 +92,24 @@ struct percpu_cpu_header {
     uint8_t padding[PERCPU_LINE - 48];
 };
 
-/* Offsets used by the assembly in percpu_stack_ops.h: keep them in step. */
-#define PERCPU_HDR_TOP 0
-#define PERCPU_HDR_CAPACITY 4
-#define PERCPU_HDR_STOPPED 8
-#define PERCPU_HDR_LOCK 12
-#define PERCPU_HDR_SLOTS 16
-#define PERCPU_HDR_POPS 24
-#define PERCPU_HDR_PUSHES 32
-#define PERCPU_HDR_ABORTS 40
-
+/*
+ * The layout as drawn above. The asm of percpu_stack_ops.h takes its
+ * offsets from offsetof on these structs, so these asserts cover it.
+ */
 _Static_assert(sizeof(struct percpu_block_header) == PERCPU_LINE, "block header is one 128-byte line");
 _Static_assert(sizeof(struct percpu_cpu_header) == PERCPU_LINE, "cpu header is one 128-byte line");
 _Static_assert(offsetof(struct percpu_block_header, magic) == 0, "magic");
 _Static_assert(offsetof(struct percpu_block_header, ncpu) == 4, "ncpu");
 _Static_assert(offsetof(struct percpu_block_header, stride) == 8, "stride");
 _Static_assert(offsetof(struct percpu_block_header, mapping_size) == 16, "mapping_size");
-_Static_assert(offsetof(struct percpu_cpu_header, top) == PERCPU_HDR_TOP, "top");
-_Static_assert(offsetof(struct percpu_cpu_header, capacity) == PERCPU_HDR_CAPACITY, "capacity");
-_Static_assert(offsetof(struct percpu_cpu_header, stopped) == PERCPU_HDR_STOPPED, "stopped");
-_Static_assert(offsetof(struct percpu_cpu_header, lock) == PERCPU_HDR_LOCK, "lock");
-_Static_assert(offsetof(struct percpu_cpu_header, slots) == PERCPU_HDR_SLOTS, "slots");
-_Static_assert(offsetof(struct percpu_cpu_header, pops) == PERCPU_HDR_POPS, "pops");
-_Static_assert(offsetof(struct percpu_cpu_header, pushes) == PERCPU_HDR_PUSHES, "pushes");
-_Static_assert(offsetof(struct percpu_cpu_header, aborts) == PERCPU_HDR_ABORTS, "aborts");
+_Static_assert(offsetof(struct percpu_cpu_header, top) == 0, "top");
+_Static_assert(offsetof(struct percpu_cpu_header, capacity) == 4, "capacity");
+_Static_assert(offsetof(struct percpu_cpu_header, stopped) == 8, "stopped");
+_Static_assert(offsetof(struct percpu_cpu_header, lock) == 12, "lock");
+_Static_assert(offsetof(struct percpu_cpu_header, slots) == 16, "slots");
+_Static_assert(offsetof(struct percpu_cpu_header, pops) == 24, "pops");
+_Static_assert(offsetof(struct percpu_cpu_header, pushes) == 32, "pushes");
+_Static_assert(offsetof(struct percpu_cpu_header, aborts) == 40, "aborts");
 
 /* Identifiers for percpu_layout_offset(), mirrored by StackLayout.Field. */
 enum percpu_layout_field {

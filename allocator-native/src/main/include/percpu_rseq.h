@@ -39,10 +39,9 @@ struct percpu_rseq_area {
     uint32_t reserved;
 } __attribute__((aligned(32)));
 
-#define PERCPU_RSEQ_CPU_ID 4
-#define PERCPU_RSEQ_CS 8
-_Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == PERCPU_RSEQ_CPU_ID, "cpu_id");
-_Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == PERCPU_RSEQ_CS, "rseq_cs");
+/* The kernel ABI's offsets; the sections' asm takes them from offsetof (percpu_stack_ops.h). */
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == 4, "cpu_id");
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == 8, "rseq_cs");
 _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");
 
 /*

@@ -49,6 +49,7 @@
 #define PERCPU_STACK_OPS_H
 
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "percpu_layout.h"
@@ -75,11 +76,13 @@ extern __thread uint32_t percpu_inject_point;
 /* Record that the section reached point n, then spin delay[n] times. */
 #define PERCPU_INJECT_AT(n)                                                        \
     "movl $" #n ", (%[inj_point])\n\t"       /* inj_point = n */               \
-    "movl 4*" #n "(%[inj_delay]), %%r8d\n\t" /* r8d = delay[n] */              \
+    "movl " #n "*%c[inj_size](%[inj_delay]), %%r8d\n\t" /* r8d = delay[n] */ \
     "7" #n ":\n\t"                                                              \
     "subl $1, %%r8d\n\t"                     /* r8d -= 1 */                    \
     "jns 7" #n "b\n\t"                       /* loop until it goes negative */
-#define PERCPU_INJECT_INPUTS , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay)
+#define PERCPU_INJECT_INPUTS                                                      \
+    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),  \
+      [inj_size] "i"(sizeof percpu_inject_delay[0])
 #define PERCPU_INJECT_CLOBBERS , "r8"
 #define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
 #define PERCPU_INJECT_COUNT_ABORT() \
@@ -91,6 +94,27 @@ extern __thread uint32_t percpu_inject_point;
 #define PERCPU_INJECT_RESET() ((void) 0)
 #define PERCPU_INJECT_COUNT_ABORT() ((void) 0)
 #endif
+
+/*
+ * Constants the sections' asm uses, passed as "i" operands (printed with
+ * %c) and built from the C declarations: the offsets come from offsetof on
+ * struct percpu_rseq_area and struct percpu_cpu_header, whose layout the
+ * _Static_asserts of percpu_rseq.h and percpu_layout.h pin down, so those
+ * asserts cover the instructions that run. Every section lists
+ * PERCPU_CS_RSEQ_OPERANDS among its inputs; stack sections also list
+ * PERCPU_CS_HEADER_OPERANDS.
+ */
+#define PERCPU_CS_RSEQ_OPERANDS                                             \
+    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),          \
+    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id)),            \
+    [sig] "i"(PERCPU_RSEQ_SIG)
+#define PERCPU_CS_HEADER_OPERANDS                                           \
+    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                \
+    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),      \
+    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),        \
+    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),            \
+    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),              \
+    [hdr_pushes] "i"(offsetof(struct percpu_cpu_header, pushes))
 
 /*
  * The section's descriptor (struct rseq_cs) at label 3, in section
@@ -116,12 +140,12 @@ extern __thread uint32_t percpu_inject_point;
  */
 #define PERCPU_CS_ARM                                                   \
     "leaq 3b(%%rip), %%rax\n\t"         /* rax = &descriptor */         \
-    "movq %%rax, 8(%[rs])\n\t"          /* rs->rseq_cs = rax */
+    "movq %%rax, %c[rs_rseq_cs](%[rs])\n\t" /* rs->rseq_cs = rax */
 
 /* First instructions of every section: start_ip, the CPU check and the test hook. */
 #define PERCPU_CS_CHECK_CPU                                             \
     "1:\n\t"                            /* start_ip */                  \
-    "cmpl %[cpu], 4(%[rs])\n\t"         /* rs->cpu_id == cpu ? */       \
+    "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t" /* rs->cpu_id == cpu ? */      \
     "jnz 4f\n\t"                        /* no: migrated, restart */     \
     "cmpl $0, percpu_force_abort(%%rip)\n\t" /* test hook set? */      \
     "jnz 4f\n\t"                        /* yes: take the abort path */
@@ -129,7 +153,7 @@ extern __thread uint32_t percpu_inject_point;
 /* The start of every stack section: the CPU check, then the stopped word. */
 #define PERCPU_CS_ENTER                                                 \
     PERCPU_CS_CHECK_CPU                                                 \
-    "cmpl $0, 8(%[hdr])\n\t"            /* hdr->stopped != 0 ? */       \
+    "cmpl $0, %c[hdr_stopped](%[hdr])\n\t"  /* hdr->stopped != 0 ? */       \
     "jnz %l[stopped]\n\t"               /* yes: a remote owner has it */
 
 /*
@@ -141,7 +165,7 @@ extern __thread uint32_t percpu_inject_point;
 #define PERCPU_CS_ABORT                                                 \
     ".pushsection __rseq_failure, \"ax\"\n\t"                           \
     ".byte 0x0f, 0xb9, 0x3d\n\t"        /* ud1 opcode and modrm */      \
-    ".long 0x53053053\n\t"              /* PERCPU_RSEQ_SIG */           \
+    ".long %c[sig]\n\t"                 /* PERCPU_RSEQ_SIG */           \
     "4:\n\t"                            /* abort_ip */                  \
     "jmp %l[aborted]\n\t"               /* back to the C retry loop */  \
     ".popsection\n\t"
@@ -153,21 +177,22 @@ percpu_cs_pop(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl 0(%[hdr]), %%ecx\n\t"           /* ecx = top */
-        "testl %%ecx, %%ecx\n\t"              /* top == 0 ? */
-        "jz %l[empty]\n\t"                    /* yes: nothing to pop */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "testl %%ecx, %%ecx\n\t"                      /* top == 0 ? */
+        "jz %l[empty]\n\t"                            /* yes: nothing to pop */
         PERCPU_INJECT_AT(1)
-        "subl $1, %%ecx\n\t"                  /* ecx = top - 1 */
-        "movq 16(%[hdr]), %%rdx\n\t"          /* rdx = hdr->slots */
-        "movl (%%rdx, %%rcx, 4), %%eax\n\t"   /* eax = slots[top - 1] */
-        "movl %%eax, (%[out])\n\t"            /* *out = eax (caller-private) */
-        "addq $1, 24(%[hdr])\n\t"             /* hdr->pops += 1 */
+        "subl $1, %%ecx\n\t"                          /* ecx = top - 1 */
+        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"           /* rdx = hdr->slots */
+        "movl (%%rdx, %%rcx, 4), %%eax\n\t"           /* eax = slots[top - 1] */
+        "movl %%eax, (%[out])\n\t"                    /* *out = eax (caller-private) */
+        "addq $1, %c[hdr_pops](%[hdr])\n\t"               /* hdr->pops += 1 */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, 0(%[hdr])\n\t"           /* commit: top = top - 1 */
-        "2:\n\t"                              /* post_commit */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top - 1 */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [out] "r"(out) PERCPU_INJECT_INPUTS
+        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [out] "r"(out), PERCPU_CS_RSEQ_OPERANDS,
+          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "rcx", "rdx", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : stopped, empty, aborted);
     return PERCPU_CS_COMMITTED;
@@ -186,20 +211,21 @@ percpu_cs_push(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint3
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl 0(%[hdr]), %%ecx\n\t"           /* ecx = top */
-        "cmpl 4(%[hdr]), %%ecx\n\t"           /* top >= capacity ? */
-        "jae %l[full]\n\t"                    /* yes: no room */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "cmpl %c[hdr_capacity](%[hdr]), %%ecx\n\t"        /* top >= capacity ? */
+        "jae %l[full]\n\t"                            /* yes: no room */
         PERCPU_INJECT_AT(1)
-        "movq 16(%[hdr]), %%rdx\n\t"          /* rdx = hdr->slots */
-        "movl %[index], (%%rdx, %%rcx, 4)\n\t" /* slots[top] = index (above top: invisible) */
-        "addq $1, 32(%[hdr])\n\t"             /* hdr->pushes += 1 */
-        "addl $1, %%ecx\n\t"                  /* ecx = top + 1 */
+        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"           /* rdx = hdr->slots */
+        "movl %[index], (%%rdx, %%rcx, 4)\n\t"        /* slots[top] = index (above top: invisible) */
+        "addq $1, %c[hdr_pushes](%[hdr])\n\t"             /* hdr->pushes += 1 */
+        "addl $1, %%ecx\n\t"                          /* ecx = top + 1 */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, 0(%[hdr])\n\t"           /* commit: top = top + 1 */
-        "2:\n\t"                              /* post_commit */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top + 1 */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [index] "r"(index) PERCPU_INJECT_INPUTS
+        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [index] "r"(index), PERCPU_CS_RSEQ_OPERANDS,
+          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "rcx", "rdx", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : stopped, full, aborted);
     return PERCPU_CS_COMMITTED;
@@ -220,33 +246,34 @@ percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, 
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl 0(%[hdr]), %%ecx\n\t"           /* ecx = top */
-        "movl %[n], %%edx\n\t"                /* edx = n */
-        "cmpl %%ecx, %%edx\n\t"               /* n > top ? */
-        "cmova %%ecx, %%edx\n\t"              /* then edx = top: edx = k = min(n, top) */
-        "testl %%edx, %%edx\n\t"              /* k == 0 ? */
-        "jz %l[empty]\n\t"                    /* yes: nothing to pop */
-        "movl %%ecx, %%eax\n\t"               /* eax = top */
-        "subl %%edx, %%eax\n\t"               /* eax = top - k, the new top */
-        "movq 16(%[hdr]), %%rsi\n\t"          /* rsi = hdr->slots */
-        "leaq (%%rsi, %%rax, 4), %%rsi\n\t"   /* rsi = &slots[top - k] */
-        "xorl %%r9d, %%r9d\n\t"               /* r9 = i = 0 */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "movl %[n], %%edx\n\t"                        /* edx = n */
+        "cmpl %%ecx, %%edx\n\t"                       /* n > top ? */
+        "cmova %%ecx, %%edx\n\t"                      /* then edx = top: edx = k = min(n, top) */
+        "testl %%edx, %%edx\n\t"                      /* k == 0 ? */
+        "jz %l[empty]\n\t"                            /* yes: nothing to pop */
+        "movl %%ecx, %%eax\n\t"                       /* eax = top */
+        "subl %%edx, %%eax\n\t"                       /* eax = top - k, the new top */
+        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"           /* rsi = hdr->slots */
+        "leaq (%%rsi, %%rax, 4), %%rsi\n\t"           /* rsi = &slots[top - k] */
+        "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
-        "movl (%%rsi, %%r9, 4), %%r10d\n\t"   /* r10d = slots[top - k + i] */
-        "movl %%r10d, (%[out], %%r9, 4)\n\t"  /* out[i] = r10d (caller-private) */
-        "addq $1, %%r9\n\t"                   /* i += 1 */
-        "cmpq %%rdx, %%r9\n\t"                /* i < k ? */
-        "jb 5b\n\t"                           /* yes: copy the next one */
+        "movl (%%rsi, %%r9, 4), %%r10d\n\t"           /* r10d = slots[top - k + i] */
+        "movl %%r10d, (%[out], %%r9, 4)\n\t"          /* out[i] = r10d (caller-private) */
+        "addq $1, %%r9\n\t"                           /* i += 1 */
+        "cmpq %%rdx, %%r9\n\t"                        /* i < k ? */
+        "jb 5b\n\t"                                   /* yes: copy the next one */
         PERCPU_INJECT_AT(1)
-        "movl %%edx, (%[count])\n\t"          /* *count = k (caller-private) */
-        "addq %%rdx, 24(%[hdr])\n\t"          /* hdr->pops += k */
+        "movl %%edx, (%[count])\n\t"                  /* *count = k (caller-private) */
+        "addq %%rdx, %c[hdr_pops](%[hdr])\n\t"            /* hdr->pops += k */
         PERCPU_INJECT_AT(2)
-        "movl %%eax, 0(%[hdr])\n\t"           /* commit: top = top - k */
-        "2:\n\t"                              /* post_commit */
+        "movl %%eax, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top - k */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [out] "r"(out), [n] "r"(n),
-          [count] "r"(count) PERCPU_INJECT_INPUTS
+          [count] "r"(count), PERCPU_CS_RSEQ_OPERANDS,
+          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "rcx", "rdx", "rsi", "r9", "r10", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : stopped, empty, aborted);
     return PERCPU_CS_COMMITTED;
@@ -267,33 +294,34 @@ percpu_cs_push_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr,
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl 0(%[hdr]), %%ecx\n\t"           /* ecx = top */
-        "movl 4(%[hdr]), %%edx\n\t"           /* edx = capacity */
-        "cmpl %%ecx, %%edx\n\t"               /* capacity <= top ? */
-        "jbe %l[full]\n\t"                    /* yes: no room */
-        "subl %%ecx, %%edx\n\t"               /* edx = room = capacity - top */
-        "cmpl %[n], %%edx\n\t"                /* room > n ? */
-        "cmova %[n], %%edx\n\t"               /* then edx = n: edx = k = min(n, room) */
-        "movq 16(%[hdr]), %%rsi\n\t"          /* rsi = hdr->slots */
-        "leaq (%%rsi, %%rcx, 4), %%rsi\n\t"   /* rsi = &slots[top] */
-        "xorl %%r9d, %%r9d\n\t"               /* r9 = i = 0 */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "movl %c[hdr_capacity](%[hdr]), %%edx\n\t"        /* edx = capacity */
+        "cmpl %%ecx, %%edx\n\t"                       /* capacity <= top ? */
+        "jbe %l[full]\n\t"                            /* yes: no room */
+        "subl %%ecx, %%edx\n\t"                       /* edx = room = capacity - top */
+        "cmpl %[n], %%edx\n\t"                        /* room > n ? */
+        "cmova %[n], %%edx\n\t"                       /* then edx = n: edx = k = min(n, room) */
+        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"           /* rsi = hdr->slots */
+        "leaq (%%rsi, %%rcx, 4), %%rsi\n\t"           /* rsi = &slots[top] */
+        "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
-        "movl (%[in], %%r9, 4), %%r10d\n\t"   /* r10d = in[i] */
-        "movl %%r10d, (%%rsi, %%r9, 4)\n\t"   /* slots[top + i] = r10d (above top: invisible) */
-        "addq $1, %%r9\n\t"                   /* i += 1 */
-        "cmpq %%rdx, %%r9\n\t"                /* i < k ? */
-        "jb 5b\n\t"                           /* yes: copy the next one */
+        "movl (%[in], %%r9, 4), %%r10d\n\t"           /* r10d = in[i] */
+        "movl %%r10d, (%%rsi, %%r9, 4)\n\t"           /* slots[top + i] = r10d (above top: invisible) */
+        "addq $1, %%r9\n\t"                           /* i += 1 */
+        "cmpq %%rdx, %%r9\n\t"                        /* i < k ? */
+        "jb 5b\n\t"                                   /* yes: copy the next one */
         PERCPU_INJECT_AT(1)
-        "movl %%edx, (%[count])\n\t"          /* *count = k (caller-private) */
-        "addq %%rdx, 32(%[hdr])\n\t"          /* hdr->pushes += k */
-        "addl %%edx, %%ecx\n\t"               /* ecx = top + k */
+        "movl %%edx, (%[count])\n\t"                  /* *count = k (caller-private) */
+        "addq %%rdx, %c[hdr_pushes](%[hdr])\n\t"          /* hdr->pushes += k */
+        "addl %%edx, %%ecx\n\t"                       /* ecx = top + k */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, 0(%[hdr])\n\t"           /* commit: top = top + k */
-        "2:\n\t"                              /* post_commit */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top + k */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [in] "r"(in), [n] "r"(n),
-          [count] "r"(count) PERCPU_INJECT_INPUTS
+          [count] "r"(count), PERCPU_CS_RSEQ_OPERANDS,
+          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "rcx", "rdx", "rsi", "r9", "r10", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : stopped, full, aborted);
     return PERCPU_CS_COMMITTED;
