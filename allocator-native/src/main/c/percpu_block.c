@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
+#include "percpu_codes.h"
 #include "percpu_layout.h"
 
 /* Limits that keep every size below in 64-bit range and every index in a u32. */
@@ -74,6 +75,19 @@ long percpu_layout_offset(int field)
     case PERCPU_FIELD_CPU_ABORTS: return offsetof(struct percpu_cpu_header, aborts);
     case PERCPU_FIELD_CPU_HEADER_SIZE: return sizeof(struct percpu_cpu_header);
     case PERCPU_FIELD_BLOCK_HEADER_SIZE: return sizeof(struct percpu_block_header);
-    default: return -1;
+    case PERCPU_CONSTANT_EMPTY: return PERCPU_EMPTY;
+    case PERCPU_CONSTANT_FULL: return PERCPU_FULL;
+    case PERCPU_CONSTANT_NO_RSEQ: return PERCPU_NO_RSEQ;
+    case PERCPU_CONSTANT_RESTART_LIMIT: return PERCPU_RESTART_LIMIT;
+    case PERCPU_CONSTANT_STOPPED: return PERCPU_STOPPED;
+    case PERCPU_CONSTANT_BUSY: return PERCPU_BUSY;
+    case PERCPU_CONSTANT_BAD_CPU: return PERCPU_BAD_CPU;
+    case PERCPU_CONSTANT_BAD_ADDRESS: return PERCPU_BAD_ADDRESS;
+    case PERCPU_CONSTANT_RSEQ_UNAVAILABLE: return PERCPU_RSEQ_UNAVAILABLE;
+    case PERCPU_CONSTANT_RSEQ_GLIBC: return PERCPU_RSEQ_GLIBC;
+    case PERCPU_CONSTANT_RSEQ_OWN: return PERCPU_RSEQ_OWN;
+    case PERCPU_CONSTANT_FENCE_MEMBARRIER: return PERCPU_FENCE_MEMBARRIER;
+    case PERCPU_CONSTANT_FENCE_AFFINITY: return PERCPU_FENCE_AFFINITY;
+    default: return PERCPU_LAYOUT_UNKNOWN_ID;
     }
 }

@@ -3,7 +3,8 @@
  *
  * This is the one C drawing of the layout; dev.percpu.bridge.StackLayout is
  * its Java mirror, and StackLayoutTest compares the Java constants with the
- * offsetof() values that percpu_layout_offset() exports from here.
+ * offsetof() values that percpu_layout_offset() exports from here. The same
+ * function serves the codes of percpu_codes.h to CodesMirrorTest.
  *
  * A block is one anonymous mapping:
  *
@@ -64,6 +65,7 @@
 #ifndef PERCPU_LAYOUT_H
 #define PERCPU_LAYOUT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,10 +129,30 @@ enum percpu_layout_field {
     PERCPU_FIELD_CPU_PUSHES = 11,
     PERCPU_FIELD_CPU_ABORTS = 12,
     PERCPU_FIELD_CPU_HEADER_SIZE = 13,
-    PERCPU_FIELD_BLOCK_HEADER_SIZE = 14
+    PERCPU_FIELD_BLOCK_HEADER_SIZE = 14,
+    /* The codes of percpu_codes.h, mirrored by dev.percpu.bridge.Bridge's constants. */
+    PERCPU_CONSTANT_EMPTY = 15,
+    PERCPU_CONSTANT_FULL = 16,
+    PERCPU_CONSTANT_NO_RSEQ = 17,
+    PERCPU_CONSTANT_RESTART_LIMIT = 18,
+    PERCPU_CONSTANT_STOPPED = 19,
+    PERCPU_CONSTANT_BUSY = 20,
+    PERCPU_CONSTANT_BAD_CPU = 21,
+    PERCPU_CONSTANT_BAD_ADDRESS = 22,
+    PERCPU_CONSTANT_RSEQ_UNAVAILABLE = 23,
+    PERCPU_CONSTANT_RSEQ_GLIBC = 24,
+    PERCPU_CONSTANT_RSEQ_OWN = 25,
+    PERCPU_CONSTANT_FENCE_MEMBARRIER = 26,
+    PERCPU_CONSTANT_FENCE_AFFINITY = 27
 };
 
-/* Returns offsetof/sizeof for the field, or -1 for an unknown id. */
+/* What percpu_layout_offset returns for an id it does not know (no offset or code has this value). */
+#define PERCPU_LAYOUT_UNKNOWN_ID LONG_MIN
+
+/*
+ * Returns offsetof/sizeof for a PERCPU_FIELD_* id, the value of a
+ * PERCPU_CONSTANT_* id, or PERCPU_LAYOUT_UNKNOWN_ID.
+ */
 long percpu_layout_offset(int field);
 
 static inline struct percpu_cpu_header *percpu_cpu_header(void *block, uint32_t cpu)

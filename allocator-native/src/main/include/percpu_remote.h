@@ -32,9 +32,7 @@
 
 #include <stdint.h>
 
-/* How fence() works in this process (percpu_remote_fence_kind). */
-#define PERCPU_FENCE_MEMBARRIER 1
-#define PERCPU_FENCE_AFFINITY 2
+#include "percpu_codes.h"
 
 /* Registers membarrier-RSEQ once; returns PERCPU_FENCE_MEMBARRIER or PERCPU_FENCE_AFFINITY. */
 int percpu_remote_fence_kind(void);

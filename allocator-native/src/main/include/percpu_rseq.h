@@ -1,6 +1,6 @@
 /*
  * percpu_rseq.h - the rseq ABI as percpu uses it, per-thread registration,
- * result codes and test hooks.
+ * and test hooks (the codes it returns are in percpu_codes.h).
  *
  * Registration: glibc >= 2.35 registers an area for every thread and
  * publishes where it is (__rseq_offset from the thread pointer) and how big
@@ -20,6 +20,8 @@
 #define PERCPU_RSEQ_H
 
 #include <stdint.h>
+
+#include "percpu_codes.h"
 
 /* The signature the kernel checks in the 4 bytes before every abort_ip. */
 #define PERCPU_RSEQ_SIG 0x53053053
@@ -43,26 +45,6 @@ struct percpu_rseq_area {
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == 4, "cpu_id");
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == 8, "rseq_cs");
 _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");
-
-/*
- * Result codes shared by every stack operation. A non-negative result is an
- * index (pop) or a count (batches, push returns 0). Mirrored in
- * dev.percpu.bridge.Bridge.
- */
-#define PERCPU_OK 0
-#define PERCPU_EMPTY (-1)          /* pop: this CPU's stack holds nothing */
-#define PERCPU_FULL (-2)           /* push: this CPU's stack is at capacity */
-#define PERCPU_NO_RSEQ (-3)        /* this thread has no working registration */
-#define PERCPU_RESTART_LIMIT (-4)  /* aborted restart_limit times in a row */
-#define PERCPU_STOPPED (-5)        /* a remote thread owns this CPU's stack */
-#define PERCPU_BUSY (-6)           /* fallback: the CPU's lock stayed taken */
-#define PERCPU_BAD_CPU (-7)        /* the kernel's cpu id is beyond the block */
-#define PERCPU_BAD_ADDRESS (-8)    /* push_addresses: an address failed the slot checks, nothing pushed */
-
-/* Which registration the calling thread uses (percpu_rseq_status). */
-#define PERCPU_RSEQ_GLIBC 1
-#define PERCPU_RSEQ_OWN 2
-#define PERCPU_RSEQ_UNAVAILABLE 0
 
 /* Registration kind chosen at load: glibc's area, or our own per thread. */
 void percpu_rseq_init(void);
