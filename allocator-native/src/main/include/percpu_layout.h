@@ -47,9 +47,8 @@
  *          the committing instruction of a section (or under the lock in
  *          fallback mode, or by a remote owner while stopped).
  * capacity how many indices this CPU may hold, <= the block's stride.
- * stopped  nonzero while a remote thread owns this CPU's stack; every
- *          section reads it after its CPU check and bails out with
- *          PERCPU_STOPPED instead of touching the stack.
+ * stopped  nonzero while a remote thread owns this CPU's stack (the
+ *          local/remote protocol: top of percpu_remote.h).
  * lock     0 free, 1 held: the fallback mode's per-CPU try-lock.
  * pops, pushes  indices popped and pushed, incremented inside the section
  *          before the commit: an abort between that increment and the

@@ -15,24 +15,8 @@
  * entries written above top are not part of the stack until top moves, and
  * the copy out of a pop is into caller-private memory.
  *
- * Memory ordering. Only one thread can be inside a section on a given CPU
- * at a time and a section either commits or is restarted, so accesses to a
- * CPU's stack are serialised by the CPU itself: the kernel's context switch
- * is a full barrier, so a thread that runs a section on CPU c sees every
- * store committed on CPU c before. No fence or lock prefix is needed on the
- * fast path. A remote thread (rebalancer, drain) sets stopped, then runs
- * membarrier(PRIVATE_EXPEDITED_RSEQ) on that CPU: when it returns, every
- * section that could have missed stopped has been aborted or completed and
- * the remote thread may use the stack; it clears stopped with a release
- * store when done.
- *
- * Thread 1 / Thread 2, why stopped is re-checked inside the section:
- *   T1 (CPU 0) reads cpu_id = 0 and loads top        T2 sets cpu0.stopped = 1
- *   T1 is preempted ... its section is aborted        T2 membarrier(cpu 0)
- *   T1 restarts, reads stopped = 1, bails out          T2 moves entries, clears
- * Had T1 checked stopped before arming, it could commit a stale top after
- * T2 moved entries. Inside the section, either T1's check sees stopped, or
- * T1 commits before the membarrier IPI lands, or the IPI aborts it.
+ * Memory ordering, the stopped word and what remote threads do: the
+ * local/remote protocol, told once at the top of percpu_remote.h.
  *
  * Fallback mode (percpu_fb_pop, ...): the same stacks guarded by the
  * per-CPU lock word (acquire CAS, release store), for threads and pools
@@ -74,18 +58,18 @@ extern uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
 extern uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
 extern __thread uint32_t percpu_inject_point;
 /* Record that the section reached point n, then spin delay[n] times. */
-#define PERCPU_INJECT_AT(n)                                                        \
-    "movl $" #n ", (%[inj_point])\n\t"       /* inj_point = n */               \
-    "movl " #n "*%c[inj_size](%[inj_delay]), %%r8d\n\t" /* r8d = delay[n] */ \
-    "7" #n ":\n\t"                                                              \
-    "subl $1, %%r8d\n\t"                     /* r8d -= 1 */                    \
+#define PERCPU_INJECT_AT(n)                                                           \
+    "movl $" #n ", (%[inj_point])\n\t"       /* inj_point = n */                      \
+    "movl " #n "*%c[inj_size](%[inj_delay]), %%r8d\n\t" /* r8d = delay[n] */          \
+    "7" #n ":\n\t"                                                                    \
+    "subl $1, %%r8d\n\t"                    /* r8d -= 1 */                            \
     "jns 7" #n "b\n\t"                       /* loop until it goes negative */
-#define PERCPU_INJECT_INPUTS                                                      \
-    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),  \
+#define PERCPU_INJECT_INPUTS                                                          \
+    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),    \
       [inj_size] "i"(sizeof percpu_inject_delay[0])
 #define PERCPU_INJECT_CLOBBERS , "r8"
 #define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
-#define PERCPU_INJECT_COUNT_ABORT() \
+#define PERCPU_INJECT_COUNT_ABORT()                                                   \
     __atomic_fetch_add(&percpu_inject_aborts[percpu_inject_point], 1, __ATOMIC_RELAXED)
 #else
 #define PERCPU_INJECT_AT(n)
@@ -104,16 +88,16 @@ extern __thread uint32_t percpu_inject_point;
  * PERCPU_CS_RSEQ_OPERANDS among its inputs; stack sections also list
  * PERCPU_CS_HEADER_OPERANDS.
  */
-#define PERCPU_CS_RSEQ_OPERANDS                                             \
-    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),          \
-    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id)),            \
+#define PERCPU_CS_RSEQ_OPERANDS                                                       \
+    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),                     \
+    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id)),                       \
     [sig] "i"(PERCPU_RSEQ_SIG)
-#define PERCPU_CS_HEADER_OPERANDS                                           \
-    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                \
-    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),      \
-    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),        \
-    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),            \
-    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),              \
+#define PERCPU_CS_HEADER_OPERANDS                                                     \
+    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                           \
+    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),                 \
+    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),                   \
+    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),                       \
+    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),                         \
     [hdr_pushes] "i"(offsetof(struct percpu_cpu_header, pushes))
 
 /*
@@ -122,39 +106,39 @@ extern __thread uint32_t percpu_inject_point;
  * every section. start_ip is label 1, the commit ends at label 2, abort_ip
  * is label 4.
  */
-#define PERCPU_CS_DESCRIPTOR                                            \
-    ".pushsection __rseq_cs, \"aw\"\n\t"                                \
-    ".balign 32\n\t"                                                    \
-    "3:\n\t"                                                            \
-    ".long 0, 0\n\t"                    /* version 0, flags 0 */        \
-    ".quad 1f, (2f - 1f), 4f\n\t"       /* start_ip, post_commit_offset, abort_ip */ \
-    ".popsection\n\t"                                                   \
-    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                      \
-    ".balign 8\n\t"                                                    \
-    ".quad 3b\n\t"                      /* pointer to the descriptor */ \
+#define PERCPU_CS_DESCRIPTOR                                                          \
+    ".pushsection __rseq_cs, \"aw\"\n\t"                                              \
+    ".balign 32\n\t"                                                                  \
+    "3:\n\t"                                                                          \
+    ".long 0, 0\n\t"                        /* version 0, flags 0 */                  \
+    ".quad 1f, (2f - 1f), 4f\n\t"           /* start_ip, post_commit_offset, abort_ip */ \
+    ".popsection\n\t"                                                                 \
+    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                                    \
+    ".balign 8\n\t"                                                                   \
+    ".quad 3b\n\t"                          /* pointer to the descriptor */           \
     ".popsection\n\t"
 
 /*
  * Arm: from the next instruction on, the kernel restarts us at abort_ip.
  * Uses rax: every section must list "rax" among its clobbers.
  */
-#define PERCPU_CS_ARM                                                   \
-    "leaq 3b(%%rip), %%rax\n\t"         /* rax = &descriptor */         \
+#define PERCPU_CS_ARM                                                                 \
+    "leaq 3b(%%rip), %%rax\n\t"             /* rax = &descriptor */                   \
     "movq %%rax, %c[rs_rseq_cs](%[rs])\n\t" /* rs->rseq_cs = rax */
 
 /* First instructions of every section: start_ip, the CPU check and the test hook. */
-#define PERCPU_CS_CHECK_CPU                                             \
-    "1:\n\t"                            /* start_ip */                  \
-    "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t" /* rs->cpu_id == cpu ? */      \
-    "jnz 4f\n\t"                        /* no: migrated, restart */     \
-    "cmpl $0, percpu_force_abort(%%rip)\n\t" /* test hook set? */      \
-    "jnz 4f\n\t"                        /* yes: take the abort path */
+#define PERCPU_CS_CHECK_CPU                                                           \
+    "1:\n\t"                                /* start_ip */                            \
+    "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t" /* rs->cpu_id == cpu ? */                 \
+    "jnz 4f\n\t"                            /* no: migrated, restart */               \
+    "cmpl $0, percpu_force_abort(%%rip)\n\t" /* test hook set? */                     \
+    "jnz 4f\n\t"                            /* yes: take the abort path */
 
 /* The start of every stack section: the CPU check, then the stopped word. */
-#define PERCPU_CS_ENTER                                                 \
-    PERCPU_CS_CHECK_CPU                                                 \
-    "cmpl $0, %c[hdr_stopped](%[hdr])\n\t"  /* hdr->stopped != 0 ? */       \
-    "jnz %l[stopped]\n\t"               /* yes: a remote owner has it */
+#define PERCPU_CS_ENTER                                                               \
+    PERCPU_CS_CHECK_CPU                                                               \
+    "cmpl $0, %c[hdr_stopped](%[hdr])\n\t"  /* hdr->stopped != 0 ? */                 \
+    "jnz %l[stopped]\n\t"                   /* yes: a remote owner has it */
 
 /*
  * The abort handler, out of line in __rseq_failure. The kernel requires
@@ -162,12 +146,12 @@ extern __thread uint32_t percpu_inject_point;
  * before them make the signature decode as the displacement of a ud1
  * instruction, so a stray jump into it traps instead of running data.
  */
-#define PERCPU_CS_ABORT                                                 \
-    ".pushsection __rseq_failure, \"ax\"\n\t"                           \
-    ".byte 0x0f, 0xb9, 0x3d\n\t"        /* ud1 opcode and modrm */      \
-    ".long %c[sig]\n\t"                 /* PERCPU_RSEQ_SIG */           \
-    "4:\n\t"                            /* abort_ip */                  \
-    "jmp %l[aborted]\n\t"               /* back to the C retry loop */  \
+#define PERCPU_CS_ABORT                                                               \
+    ".pushsection __rseq_failure, \"ax\"\n\t"                                         \
+    ".byte 0x0f, 0xb9, 0x3d\n\t"            /* ud1 opcode and modrm */                \
+    ".long %c[sig]\n\t"                     /* PERCPU_RSEQ_SIG */                     \
+    "4:\n\t"                                /* abort_ip */                            \
+    "jmp %l[aborted]\n\t"                   /* back to the C retry loop */            \
     ".popsection\n\t"
 
 static inline __attribute__((always_inline)) int
@@ -340,32 +324,32 @@ aborted:
  * stack returns. Every exit disarms rseq_cs, so no descriptor of this
  * library stays referenced by the kernel once the call returns.
  */
-#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                          \
-    do {                                                                            \
-        struct percpu_rseq_area *rs = percpu_rseq_area();                           \
-        uint32_t ncpu = percpu_block_ncpu(block);                                   \
-        uint32_t aborts = 0;                                                        \
-        for (;;) {                                                                  \
-            uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);          \
-            if (__builtin_expect((int32_t) cpu < 0, 0))                             \
-                return PERCPU_NO_RSEQ;                                              \
-            if (__builtin_expect(cpu >= ncpu, 0))                                   \
-                return PERCPU_BAD_CPU;                                              \
-            struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);          \
-            PERCPU_INJECT_RESET();                                                  \
-            int cs = (OP);                                                          \
-            if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                     \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                \
-                if (cs == PERCPU_CS_COMMITTED)                                      \
-                    return (RESULT);                                                \
-                return cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL);  \
-            }                                                                       \
-            percpu_count_abort(hdr);                                                \
-            if (++aborts >= percpu_restart_limit) {                                 \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                \
-                return PERCPU_RESTART_LIMIT;                                        \
-            }                                                                       \
-        }                                                                           \
+#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+    do {                                                                              \
+        struct percpu_rseq_area *rs = percpu_rseq_area();                             \
+        uint32_t ncpu = percpu_block_ncpu(block);                                     \
+        uint32_t aborts = 0;                                                          \
+        for (;;) {                                                                    \
+            uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);            \
+            if (__builtin_expect((int32_t) cpu < 0, 0))                               \
+                return PERCPU_NO_RSEQ;                                                \
+            if (__builtin_expect(cpu >= ncpu, 0))                                     \
+                return PERCPU_BAD_CPU;                                                \
+            struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);            \
+            PERCPU_INJECT_RESET();                                                    \
+            int cs = (OP);                                                            \
+            if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                       \
+                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
+                if (cs == PERCPU_CS_COMMITTED)                                        \
+                    return (RESULT);                                                  \
+                return cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL);    \
+            }                                                                         \
+            percpu_count_abort(hdr);                                                  \
+            if (++aborts >= percpu_restart_limit) {                                   \
+                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
+                return PERCPU_RESTART_LIMIT;                                          \
+            }                                                                         \
+        }                                                                             \
     } while (0)
 
 /* Abort path only: exact per-thread count, approximate per-CPU count. */
