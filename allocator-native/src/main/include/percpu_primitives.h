@@ -221,8 +221,8 @@ aborted:
 }
 
 /*
- * The retry loop of the primitives: like PERCPU_RSEQ_RETRY, without a stack
- * header to count aborts in. OP sees rs and cpu and gives a PERCPU_CS_*
+ * The retry loop of the primitives: like PERCPU_RSEQ_RETRY (every exit
+ * disarms rseq_cs), without a stack header to count aborts in. OP sees rs and cpu and gives a PERCPU_CS_*
  * outcome; RESULT is returned once it committed.
  */
 #define PERCPU_OP_RETRY(ncpu, OP, RESULT)                                         \
@@ -231,10 +231,8 @@ aborted:
         uint32_t aborts = 0;                                                      \
         for (;;) {                                                                \
             uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);        \
-            if (__builtin_expect((int32_t) cpu < 0, 0))                           \
-                return PERCPU_NO_RSEQ;                                            \
-            if (__builtin_expect(cpu >= (ncpu), 0))                               \
-                return PERCPU_BAD_CPU;                                            \
+            if (__builtin_expect(cpu >= (uint32_t) (ncpu), 0))                    \
+                return percpu_cs_disarm_cpu_error(rs, cpu);                       \
             PERCPU_INJECT_RESET();                                                \
             int cs = (OP);                                                        \
             if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                   \

@@ -26,8 +26,8 @@
  * Include after defining _GNU_SOURCE (for sched_getcpu).
  *
  * Test build (PERCPU_INJECT defined): numbered delay loops at injection
- * points inside each section, and the point each abort happened at is
- * counted. Without PERCPU_INJECT the hooks compile to nothing.
+ * points inside each section, the point each abort happened at is
+ * counted, and a test callback runs after each abort. Without PERCPU_INJECT the hooks compile to nothing.
  */
 #ifndef PERCPU_STACK_OPS_H
 #define PERCPU_STACK_OPS_H
@@ -57,6 +57,8 @@
 extern uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
 extern uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
 extern __thread uint32_t percpu_inject_point;
+/* Called on the abort path of every retry loop when set (a test changes the world there). */
+extern void (*percpu_inject_after_abort)(void);
 /* Record that the section reached point n, then spin delay[n] times. */
 #define PERCPU_INJECT_AT(n)                                                           \
     "movl $" #n ", (%[inj_point])\n\t"       /* inj_point = n */                      \
@@ -70,7 +72,11 @@ extern __thread uint32_t percpu_inject_point;
 #define PERCPU_INJECT_CLOBBERS , "r8"
 #define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
 #define PERCPU_INJECT_COUNT_ABORT()                                                   \
-    __atomic_fetch_add(&percpu_inject_aborts[percpu_inject_point], 1, __ATOMIC_RELAXED)
+    do {                                                                              \
+        __atomic_fetch_add(&percpu_inject_aborts[percpu_inject_point], 1, __ATOMIC_RELAXED); \
+        if (percpu_inject_after_abort != NULL)                                        \
+            percpu_inject_after_abort();                                              \
+    } while (0)
 #else
 #define PERCPU_INJECT_AT(n)
 #define PERCPU_INJECT_INPUTS
@@ -318,11 +324,25 @@ aborted:
 }
 
 /*
+ * The exit of a retry loop whose cpu_id is unusable: negative (no working
+ * registration: PERCPU_NO_RSEQ) or beyond the block or rows (PERCPU_BAD_CPU;
+ * the one unsigned compare cpu >= ncpu catches both). A section that aborted
+ * itself (its CPU check failed, or the test hook) jumped to its abort handler
+ * without the kernel, so rseq_cs may still be armed here: disarm it.
+ */
+static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu_rseq_area *rs, uint32_t cpu)
+{
+    __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);
+    return (int32_t) cpu < 0 ? PERCPU_NO_RSEQ : PERCPU_BAD_CPU;
+}
+
+/*
  * The retry loop around a section. OP is one of the percpu_cs_* calls above
  * with its arguments; it sees rs, hdr and cpu. RESULT is evaluated once the
  * section committed. EMPTY_OR_FULL is what an empty (pop) or full (push)
- * stack returns. Every exit disarms rseq_cs, so no descriptor of this
- * library stays referenced by the kernel once the call returns.
+ * stack returns. Every exit disarms rseq_cs (the cpu_id errors in
+ * percpu_cs_disarm_cpu_error), so no descriptor of this library stays
+ * referenced by the kernel once the call returns.
  */
 #define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
     do {                                                                              \
@@ -331,10 +351,8 @@ aborted:
         uint32_t aborts = 0;                                                          \
         for (;;) {                                                                    \
             uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);            \
-            if (__builtin_expect((int32_t) cpu < 0, 0))                               \
-                return PERCPU_NO_RSEQ;                                                \
             if (__builtin_expect(cpu >= ncpu, 0))                                     \
-                return PERCPU_BAD_CPU;                                                \
+                return percpu_cs_disarm_cpu_error(rs, cpu);                           \
             struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);            \
             PERCPU_INJECT_RESET();                                                    \
             int cs = (OP);                                                            \
