@@ -43,7 +43,13 @@
  * registration refused, or a membarrier error) R fences c by moving itself
  * onto c with sched_setaffinity, checking that it really ran there, and
  * restoring its affinity: once R ran on c, whatever ran on c before was
- * preempted, and a preempted section is aborted when it resumes.
+ * preempted, and a preempted section is aborted when it resumes. A CPU that
+ * can run no thread of the process (offline, or outside the cpuset: the
+ * kernel refuses the affinity with EINVAL) counts as fenced: a section
+ * indexes c only while running on c, so none is in flight there, and a
+ * thread that reaches c later does so through a context switch after R's
+ * store of stopped, so it reads stopped = 1. (This assumes, as Linux
+ * arranges, that all threads of the process share one cpuset.)
  *
  * Capacity changes are remote writes like any other (step 3): capacity is
  * written only by a remote owner while c is stopped, and a push section
@@ -72,6 +78,14 @@
 
 /* Registers membarrier-RSEQ once; returns PERCPU_FENCE_MEMBARRIER or PERCPU_FENCE_AFFINITY. */
 int percpu_remote_fence_kind(void);
+
+/*
+ * Test seam, compiled in always: with on != 0 every fence is an affinity
+ * fence (and percpu_remote_fence_kind says PERCPU_FENCE_AFFINITY), as on a
+ * kernel without membarrier-RSEQ. Used by percpu_affinity_fence_test.c;
+ * nothing else calls it.
+ */
+void percpu_remote_force_affinity_fence(int on);
 
 /* Number of fences run by this process (membarrier calls or affinity moves). */
 uint64_t percpu_remote_fences(void);
