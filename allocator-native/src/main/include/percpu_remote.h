@@ -68,6 +68,18 @@
  * operations take it with a bounded try (PERCPU_BUSY when it stays taken),
  * remote ones block on it (spinning, then yielding) and read or change the
  * stack under it; close sets stopped under each lock. No fence is needed.
+ *
+ * Fork. A child of fork() without exec has one thread, the forking one; a
+ * lock or stop word that another thread held at the fork would stay taken
+ * for good, and remote calls and close would wait forever. So a
+ * pthread_atfork child handler (percpu_block.c, which lists every mapped
+ * block) releases every lock word and clears every stop word of an open
+ * block, and sets every stop word of a closed one. That is safe because the
+ * holders do not exist in the child: a stack is consistent at every
+ * instant (top is one store, and capacity only drops with top already below
+ * it), and the entries a vanished thread had taken are lost to the child,
+ * like everything else that thread held. The membarrier-RSEQ registration
+ * is kept by the kernel across fork, so the fence works in the child as is.
  */
 #ifndef PERCPU_REMOTE_H
 #define PERCPU_REMOTE_H
