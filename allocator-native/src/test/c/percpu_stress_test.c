@@ -39,6 +39,7 @@
 uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
 uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
 __thread uint32_t percpu_inject_point;
+void (*percpu_inject_after_abort)(void);
 
 #define MAX_HELD 64
 #define MAX_THREADS 256

@@ -28,7 +28,7 @@ class StackLayoutTest {
         assertField(StackLayout.FIELD_CPU_POPS, StackLayout.POPS_OFFSET, "pops");
         assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
         assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
-        assertEquals(-1, BlockCalls.layoutOffset(999), "unknown field id");
+        assertEquals(StackLayout.UNKNOWN_ID, BlockCalls.layoutOffset(999), "unknown field id");
     }
 
     @Test
