@@ -337,32 +337,36 @@ static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu
 }
 
 /*
- * The retry loop around a section. OP is one of the percpu_cs_* calls above
- * with its arguments; it sees rs, hdr and cpu. RESULT is evaluated once the
- * section committed. EMPTY_OR_FULL is what an empty (pop) or full (push)
- * stack returns. Every exit disarms rseq_cs (the cpu_id errors in
+ * The retry loop around a section, shared by the stacks and the primitives.
+ * Each round reads cpu_id (NO_RSEQ / BAD_CPU when it is unusable), runs
+ * ENTER (declarations that need cpu), then OP, one of the percpu_cs_* calls
+ * with its arguments (it sees rs and cpu), which gives a PERCPU_CS_*
+ * outcome. RESULT is returned once the section committed, OTHER for any
+ * other outcome but an abort (it sees cs). After an abort, ON_ABORT counts
+ * it, and after percpu_restart_limit aborts in a row the loop gives up with
+ * PERCPU_RESTART_LIMIT. Every exit disarms rseq_cs (the cpu_id errors in
  * percpu_cs_disarm_cpu_error), so no descriptor of this library stays
  * referenced by the kernel once the call returns.
  */
-#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+#define PERCPU_CS_RETRY(NCPU, ENTER, OP, RESULT, OTHER, ON_ABORT)                     \
     do {                                                                              \
         struct percpu_rseq_area *rs = percpu_rseq_area();                             \
-        uint32_t ncpu = percpu_block_ncpu(block);                                     \
+        uint32_t retry_ncpu = (NCPU);                                                 \
         uint32_t aborts = 0;                                                          \
         for (;;) {                                                                    \
             uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);            \
-            if (__builtin_expect(cpu >= ncpu, 0))                                     \
+            if (__builtin_expect(cpu >= retry_ncpu, 0))                               \
                 return percpu_cs_disarm_cpu_error(rs, cpu);                           \
-            struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);            \
+            ENTER;                                                                    \
             PERCPU_INJECT_RESET();                                                    \
             int cs = (OP);                                                            \
             if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                       \
                 __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
                 if (cs == PERCPU_CS_COMMITTED)                                        \
                     return (RESULT);                                                  \
-                return cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL);    \
+                return (OTHER);                                                       \
             }                                                                         \
-            percpu_count_abort(hdr);                                                  \
+            ON_ABORT;                                                                 \
             if (++aborts >= percpu_restart_limit) {                                   \
                 __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
                 return PERCPU_RESTART_LIMIT;                                          \
@@ -370,12 +374,29 @@ static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu
         }                                                                             \
     } while (0)
 
-/* Abort path only: exact per-thread count, approximate per-CPU count. */
-static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
+/*
+ * The retry loop of a stack section: OP also sees hdr, the header of the
+ * CPU it runs on. EMPTY_OR_FULL is what an empty (pop) or full (push) stack
+ * returns.
+ */
+#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+    PERCPU_CS_RETRY(percpu_block_ncpu(block),                                         \
+                    struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu),    \
+                    OP, RESULT, cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL), \
+                    percpu_count_abort(hdr))
+
+/* Abort path only: the exact per-thread count. */
+static inline void percpu_count_thread_abort(void)
 {
     percpu_tls_aborts++;
-    __atomic_store_n(&hdr->aborts, __atomic_load_n(&hdr->aborts, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     PERCPU_INJECT_COUNT_ABORT();
+}
+
+/* Abort path of a stack section: the exact per-thread count and the approximate per-CPU count. */
+static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
+{
+    percpu_count_thread_abort();
+    __atomic_store_n(&hdr->aborts, __atomic_load_n(&hdr->aborts, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
 /* rseq mode. Returns the popped index (>= 0), PERCPU_EMPTY or an error code. */

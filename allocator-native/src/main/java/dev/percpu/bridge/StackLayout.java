@@ -79,7 +79,7 @@ public final class StackLayout {
     /**
      * Ids of the C codes (allocator-native/src/main/include/percpu_codes.h) that
      * {@link Bridge#layoutOffset(int)} also serves ({@code PERCPU_CONSTANT_*}):
-     * CodesMirrorTest compares {@link Bridge}'s result codes, registration
+     * StackLayoutTest compares {@link Bridge}'s result codes, registration
      * status and fence kinds with them.
      */
     public static final int CONSTANT_EMPTY = 15;

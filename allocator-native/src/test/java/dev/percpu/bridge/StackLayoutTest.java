@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The hand-written Java layout constants agree with the C compiler's offsetof/sizeof. */
+/**
+ * The hand-written Java layout constants agree with the C compiler's
+ * offsetof/sizeof, and Bridge's codes (results, registration status, fence
+ * kinds) with their one C definition, percpu_codes.h, served by the same ids.
+ */
 class StackLayoutTest {
     private final Bridge bridge = Bridges.get();
 
@@ -30,6 +34,31 @@ class StackLayoutTest {
         assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
         assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
         assertEquals(StackLayout.UNKNOWN_ID, bridge.layoutOffset(999), "unknown field id");
+    }
+
+    @Test
+    void shouldAgreeWithTheCResultCodes() {
+        assertField(StackLayout.CONSTANT_EMPTY, Bridge.EMPTY, "EMPTY");
+        assertField(StackLayout.CONSTANT_FULL, Bridge.FULL, "FULL");
+        assertField(StackLayout.CONSTANT_NO_RSEQ, Bridge.NO_RSEQ, "NO_RSEQ");
+        assertField(StackLayout.CONSTANT_RESTART_LIMIT, Bridge.RESTART_LIMIT, "RESTART_LIMIT");
+        assertField(StackLayout.CONSTANT_STOPPED, Bridge.STOPPED, "STOPPED");
+        assertField(StackLayout.CONSTANT_BUSY, Bridge.BUSY, "BUSY");
+        assertField(StackLayout.CONSTANT_BAD_CPU, Bridge.BAD_CPU, "BAD_CPU");
+        assertField(StackLayout.CONSTANT_BAD_ADDRESS, Bridge.BAD_ADDRESS, "BAD_ADDRESS");
+    }
+
+    @Test
+    void shouldAgreeWithTheCRegistrationStatus() {
+        assertField(StackLayout.CONSTANT_RSEQ_UNAVAILABLE, Bridge.RSEQ_UNAVAILABLE, "RSEQ_UNAVAILABLE");
+        assertField(StackLayout.CONSTANT_RSEQ_GLIBC, Bridge.RSEQ_GLIBC, "RSEQ_GLIBC");
+        assertField(StackLayout.CONSTANT_RSEQ_OWN, Bridge.RSEQ_OWN, "RSEQ_OWN");
+    }
+
+    @Test
+    void shouldAgreeWithTheCFenceKinds() {
+        assertField(StackLayout.CONSTANT_FENCE_MEMBARRIER, Bridge.FENCE_MEMBARRIER, "FENCE_MEMBARRIER");
+        assertField(StackLayout.CONSTANT_FENCE_AFFINITY, Bridge.FENCE_AFFINITY, "FENCE_AFFINITY");
     }
 
     @Test

@@ -69,8 +69,7 @@ class TwoClassLoadersTest {
     @Test
     void shouldFallBackToTheSlowPathWhereTheFirstCopyRegistered() throws Exception {
         RseqAvailability.requireRseq(Bridges.get());
-        ForkedJvm run = ForkedJvm.run(TwoLoadersProbe.class, List.of(),
-            Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
+        ForkedJvm run = ForkedJvm.runWithoutGlibcRseq(TwoLoadersProbe.class);
         assertEquals(0, run.exitCode, run.toString());
         assertEquals(String.valueOf(Bridge.RSEQ_OWN), run.value("a.status"), run.toString());
         assertEquals(String.valueOf(Bridge.RSEQ_UNAVAILABLE), run.value("b.status"),
