@@ -53,6 +53,8 @@ class TwoClassLoadersTest {
                             assertEquals(inA.get("status"), inB.get("status"), "both copies use glibc's area");
                             assertNotEquals(inA.get("loadedFrom"), inB.get("loadedFrom"), "one file copy each");
                             assertNotEquals(inA.get("bridge"), inB.get("bridge"), "one bridge class each");
+                            assertEquals(Bridges.get().name(), inA.get("bridgeName"), "the bridge this run tests");
+                            assertEquals(Bridges.get().name(), inB.get("bridgeName"), "the bridge this run tests");
                         }
                         return null;
                     }));
