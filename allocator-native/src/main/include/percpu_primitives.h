@@ -195,7 +195,7 @@ percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         "1:\n\t"                                      /* start_ip */
-        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"          /* rs->cpu_id == ticket's cpu ? */
+        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"       /* rs->cpu_id == ticket's cpu ? */
         "jnz %l[notoncpu]\n\t"                        /* no: a definitive failure, not a restart */
         "cmpl $0, percpu_force_abort(%%rip)\n\t"      /* test hook set? */
         "jnz 4f\n\t"                                  /* yes: take the abort path */
