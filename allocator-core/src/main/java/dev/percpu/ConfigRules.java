@@ -9,8 +9,10 @@ import dev.percpu.runtime.Mode;
  * mode from its system property, the page size. Each rule throws
  * {@link IllegalArgumentException} naming the setting and its limits.
  *
- * <p>Unset optional settings are {@code null} in the builders, never a
- * sentinel number, so that no value a user can pass means "unset".
+ * <p>An unset batch size is {@code null}, never a sentinel number, so that
+ * no value a user can pass silently means "unset". (The rebalancer's
+ * documented values, 0 for a default capacity range and -1 for no trimming,
+ * are API, not sentinels.)
  */
 final class ConfigRules {
     /** Page size of the regions' mappings (x86-64 base pages); size classes from here on are whole pages. */

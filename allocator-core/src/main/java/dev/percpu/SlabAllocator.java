@@ -60,14 +60,11 @@ import org.agrona.concurrent.AgentRunner;
  * invalid like every other address of the closed pool.
  */
 public final class SlabAllocator implements AutoCloseable {
-    /** Indices moved per native call by the batch methods that go through the index path. */
-    private static final int CHUNK = 256;
-    private static final ThreadLocal<int[]> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> new int[CHUNK]);
-
     private final SlabConfig config;
     private final IndexPool pool;
     private final Region region;
     private final SlotGeometry geometry;
+    private final AddressBatches batches;
     /** Debug mode: the one check the fast path pays when it is off. */
     private final boolean debug;
     private final SlotDebugger debugger;
@@ -80,6 +77,7 @@ public final class SlabAllocator implements AutoCloseable {
         this.region = region;
         this.pool = pool;
         this.geometry = new SlotGeometry(region.address(), config.regionBytes(), config.slotSize());
+        this.batches = new AddressBatches(pool, geometry);
         this.debug = config.debug();
         this.debugger = debug ? new SlotDebugger(region, geometry, pool, config.slots(), config.debugStackTraces())
             : null;
@@ -244,31 +242,7 @@ public final class SlabAllocator implements AutoCloseable {
         if (debug) {
             return allocateOneByOne(dst, n);
         }
-        int done = 0;
-        if (geometry.shift() >= 0) {
-            // One native call: C pops and writes addresses straight into dst (percpu_address_batch.h).
-            done = pool.popAddresses(dst, n, geometry.region(), geometry.shift());
-            if (done == n) {
-                return n;
-            }
-        }
-        return done + allocateByIndex(dst, done, n - done);
-    }
-
-    /** Pops indices into a scratch array and converts them in Java; reaches the slow paths. */
-    private int allocateByIndex(long[] dst, int at, int n) {
-        int[] indices = CHUNK_SCRATCH.get();
-        int done = 0;
-        while (done < n) {
-            int want = Math.min(n - done, CHUNK);
-            int got = pool.popBatch(indices, want);
-            geometry.toAddresses(indices, got, dst, at + done);
-            done += got;
-            if (got < want) {
-                break;
-            }
-        }
-        return done;
+        return batches.allocate(dst, n);
     }
 
     /**
@@ -302,35 +276,12 @@ public final class SlabAllocator implements AutoCloseable {
             pool.ensureOpen();
             return;
         }
-        if (!debug && geometry.shift() >= 0) {
-            // One native call: C checks every address, then pushes their indices (percpu_address_batch.h).
-            int r = pool.pushAddresses(src, n, geometry.region(), geometry.shift());
-            if (r >= 0) {
-                freeByIndex(src, r, n - r);
-                return;
-            }
-            // An error code (BAD_ADDRESS included) pushed nothing: the checked path below decides.
-        }
-        geometry.checkAll(src, n, pool.carved());
         if (debug) {
+            geometry.checkAll(src, n, pool.carved());
             debugger.freeAll(src, n);
-        }
-        freeByIndex(src, 0, n);
-    }
-
-    /** Pushes {@code src[at .. at + n)}, addresses already checked, through a scratch index array. */
-    private void freeByIndex(long[] src, int at, int n) {
-        if (n == 0) {
-            return;
-        }
-        int[] indices = CHUNK_SCRATCH.get();
-        for (int done = 0; done < n; ) {
-            int want = Math.min(n - done, CHUNK);
-            for (int i = 0; i < want; i++) {
-                indices[i] = geometry.indexOfChecked(src[at + done + i]);
-            }
-            pool.pushBatch(indices, want);
-            done += want;
+            batches.freeChecked(src, n);
+        } else {
+            batches.free(src, n);
         }
     }
 

@@ -161,6 +161,8 @@ abstract class SlabAllocatorContract {
         assertBad("perCpuCapacity", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(0));
         assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(8).batchSize(9));
         assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).batchSize(0));
+        assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).batchSize(-1));
+        assertBad("perCpuCapacity", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(-1));
         assertThrows(NullPointerException.class, () -> SlabConfig.builder().mode(null));
     }
 
@@ -224,6 +226,23 @@ abstract class SlabAllocatorContract {
     }
 
     @Test
+    void shouldViewAHandedOutSlotAndRejectAnyOtherAddress() {
+        SlabAllocator allocator = open(64, 100);
+        long a = allocator.allocate();
+        java.nio.ByteBuffer view = allocator.slotView(a);
+        assertEquals(64, view.capacity());
+        assertEquals(0, view.position());
+        view.putLong(8, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, allocator.slotView(a).getLong(8), "a second view sees the same memory");
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(a + 8));
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(a + 64 * 50));
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(allocator.regionAddress() - 64));
+        assertTrue(allocator.residentBytes() >= 4096, "the written slot's page is resident");
+        allocator.free(a);
+        assertEquals(0, allocator.stats().inUse());
+    }
+
+    @Test
     void shouldThrowIllegalStateAfterCloseAndCloseTwiceQuietly() {
         SlabAllocator allocator = open(64, 100);
         long a = allocator.allocate();
@@ -234,6 +253,10 @@ abstract class SlabAllocatorContract {
         assertThrows(IllegalStateException.class, () -> allocator.free(a));
         assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 4));
         assertThrows(IllegalStateException.class, () -> allocator.free(new long[] {a}, 1));
+        assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 0));
+        assertThrows(IllegalStateException.class, () -> allocator.free(new long[4], 0));
+        assertThrows(IllegalStateException.class, () -> allocator.slotView(a));
+        assertThrows(IllegalStateException.class, allocator::residentBytes);
         assertThrows(IllegalStateException.class, allocator::drain);
         assertThrows(IllegalStateException.class, allocator::stats);
         allocator.close();

@@ -100,7 +100,8 @@ public final class Rebalancer implements Agent {
     void round(long now) {
         Depot depot = pool.depot();
         PerCpuStacks stacks = pool.stacks();
-        synchronized (depot) {
+        pool.lock().lock();
+        try {
             if (pool.isClosed()) {
                 return;
             }
@@ -146,6 +147,8 @@ public final class Rebalancer implements Agent {
             if (trimmer != null && settings.trimAboveBytes() >= 0) {
                 trimmer.trimAbove(settings.trimAboveBytes());
             }
+        } finally {
+            pool.lock().unlock();
         }
     }
 

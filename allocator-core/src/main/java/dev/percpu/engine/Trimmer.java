@@ -32,9 +32,12 @@ public final class Trimmer {
      */
     public long trim() {
         Depot depot = pool.depot();
-        synchronized (depot) {
+        pool.lock().lock();
+        try {
             pool.ensureOpen();
             return trimOldest(depot.freeCount());
+        } finally {
+            pool.lock().unlock();
         }
     }
 

@@ -76,6 +76,29 @@ public final class StackLayout {
     public static final int FIELD_CPU_HEADER_SIZE = 13;
     public static final int FIELD_BLOCK_HEADER_SIZE = 14;
 
+    /**
+     * Ids of the C codes (allocator-native/src/main/include/percpu_codes.h) that
+     * {@link BlockCalls#layoutOffset(int)} also serves ({@code PERCPU_CONSTANT_*}):
+     * StackLayoutTest compares {@link NativeCodes}' result codes, registration
+     * status and fence kinds with them.
+     */
+    public static final int CONSTANT_EMPTY = 15;
+    public static final int CONSTANT_FULL = 16;
+    public static final int CONSTANT_NO_RSEQ = 17;
+    public static final int CONSTANT_RESTART_LIMIT = 18;
+    public static final int CONSTANT_STOPPED = 19;
+    public static final int CONSTANT_BUSY = 20;
+    public static final int CONSTANT_BAD_CPU = 21;
+    public static final int CONSTANT_BAD_ADDRESS = 22;
+    public static final int CONSTANT_RSEQ_UNAVAILABLE = 23;
+    public static final int CONSTANT_RSEQ_GLIBC = 24;
+    public static final int CONSTANT_RSEQ_OWN = 25;
+    public static final int CONSTANT_FENCE_MEMBARRIER = 26;
+    public static final int CONSTANT_FENCE_AFFINITY = 27;
+
+    /** What {@link BlockCalls#layoutOffset(int)} returns for an id the C side does not know. */
+    public static final long UNKNOWN_ID = Long.MIN_VALUE;
+
     private StackLayout() {
     }
 
