@@ -2,6 +2,8 @@ package dev.percpu;
 
 import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -178,6 +180,38 @@ public final class SizeClassAllocator implements AutoCloseable {
      */
     public int usableSize(long address) {
         return sizes[classIndexOf(address)];
+    }
+
+    /**
+     * The index of the block at {@code address} within its class: block {@code k} of class
+     * {@code i} is the {@code k}-th block of that class's sub-range, so indices run from 0 to
+     * {@code stats(i).slots() - 1}. Lets a caller keep per-block data in an array per class.
+     *
+     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
+     *     space or not the start of a block
+     */
+    public int blockIndex(long address) {
+        int c = classIndexOf(address);
+        long offset = (address - base) & ((1L << spanShift) - 1);
+        if (offset % sizes[c] != 0) {
+            throw new IllegalArgumentException(String.format(
+                "address 0x%x is not the start of a block of class %d (%d bytes)", address, c, sizes[c]));
+        }
+        return (int) (offset / sizes[c]);
+    }
+
+    /**
+     * A direct {@link ByteBuffer} over the block at {@code address}: capacity
+     * {@code usableSize(address)}, position 0, big-endian. Each call makes a new view (one native
+     * call); views share the block's memory, are valid while the block is allocated, and must not
+     * be touched after {@link #close()} (the memory is unmapped). Needs no JVM flag on any JDK.
+     *
+     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
+     *     space or not the start of a block
+     */
+    public ByteBuffer view(long address) {
+        blockIndex(address);
+        return bridge.view(address, usableSize(address)).order(ByteOrder.BIG_ENDIAN);
     }
 
     /**
