@@ -288,7 +288,9 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     public ByteBuf getBytes(int index, ByteBuf dst, int dstIndex, int length) {
         checkDstIndex(index, length, dstIndex, dst.capacity());
         if (dst instanceof PercpuByteBuf) {
-            ((PercpuByteBuf) dst).view.put(dstIndex, view, index, length);
+            PercpuByteBuf target = (PercpuByteBuf) dst;
+            target.checkIndex(dstIndex, length);
+            target.view.put(dstIndex, view, index, length);
         } else if (dst.hasArray()) {
             view.get(index, dst.array(), dst.arrayOffset() + dstIndex, length);
         } else if (dst.nioBufferCount() > 0) {
@@ -349,7 +351,9 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     public ByteBuf setBytes(int index, ByteBuf src, int srcIndex, int length) {
         checkSrcIndex(index, length, srcIndex, src.capacity());
         if (src instanceof PercpuByteBuf) {
-            view.put(index, ((PercpuByteBuf) src).view, srcIndex, length);
+            PercpuByteBuf source = (PercpuByteBuf) src;
+            source.checkIndex(srcIndex, length);
+            view.put(index, source.view, srcIndex, length);
         } else if (src.hasArray()) {
             view.put(index, src.array(), src.arrayOffset() + srcIndex, length);
         } else if (src.nioBufferCount() > 0) {
