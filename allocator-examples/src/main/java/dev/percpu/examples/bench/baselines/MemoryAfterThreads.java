@@ -341,7 +341,7 @@ public final class MemoryAfterThreads {
     }
 
     /** VmRSS of this process in bytes. */
-    static long rss() throws IOException {
+    public static long rss() throws IOException {
         for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
