@@ -68,8 +68,8 @@ import java.util.function.Consumer;
  *
  * <p>Leak detection: buffers are wrapped by Netty's
  * {@code ResourceLeakDetector} exactly as Netty's own allocators do
- * ({@code toLeakAwareBuffer}); percpu's debug mode (double free, poison,
- * leak report at close) is {@link Builder#debug(boolean)}.
+ * ({@code toLeakAwareBuffer}); percpu's debug mode (poisoned free blocks,
+ * a report of the buffers still alive at close) is {@link Builder#debug(boolean)}.
  */
 public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         implements ByteBufAllocatorMetricProvider, AutoCloseable {
@@ -349,7 +349,8 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     /**
      * Stops new allocations; the size classes are unmapped now if no pooled buffer is alive,
      * else by the release of the last one. Large buffers keep their own mappings until released.
-     * Idempotent.
+     * In debug mode, pooled buffers still alive are reported to the leak handler first (with
+     * their allocation sites where recorded). Idempotent.
      *
      * @throws UnsupportedOperationException on {@link #DEFAULT}, which is shared and never closed
      */
@@ -358,7 +359,15 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (shared) {
             throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT is shared and never closed");
         }
-        closed = true;
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!unmapped && classes.inUseBytes() > 0) {
+                classes.reportLeaks();
+            }
+        }
         finishCloseIfIdle();
     }
 
@@ -584,7 +593,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             return this;
         }
 
-        /** Where debug mode's leak reports go at close (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
+        /** Where debug mode's report of the buffers alive at {@link #close()} goes (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
         public Builder leakHandler(Consumer<LeakReport> handler) {
             config.leakHandler(Objects.requireNonNull(handler, "handler"));
             return this;
