@@ -60,8 +60,9 @@ import java.util.function.Consumer;
  * <p>Closing ({@link #close()}; {@link #DEFAULT} is never closed): new
  * allocations throw {@link IllegalStateException} at once; buffers still
  * alive keep working (they cannot move to another block) and the size-class
- * memory is unmapped when the last of them is released, so no access can
- * touch unmapped memory. An allocation racing with close either completes
+ * memory is unmapped when the last of them is released, so no buffer can
+ * touch unmapped memory (an NIO view kept past its buffer's release can: see
+ * {@link PercpuByteBuf}). An allocation racing with close either completes
  * before it (and its buffer is one of the live ones) or gives its block back
  * and throws: it checks the closed flag before taking a block and again
  * after, and close sets the flag before it counts the blocks in use.
