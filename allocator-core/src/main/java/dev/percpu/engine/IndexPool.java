@@ -2,6 +2,7 @@ package dev.percpu.engine;
 
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.runtime.Mode;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: every method may be called from any thread. The fast path
  * takes no lock in {@link Mode#RSEQ}; slow paths, drain, statistics, the
- * rebalancer and close serialise on one fair lock ({@link #lock()}),
+ * rebalancer and close serialise on one lock (see {@code lock} below),
  * which is also what serialises the remote operations of the stacks. Indices
  * are trusted: the owner checks them (range, carved) before {@link #push(int)}.
  *
@@ -36,15 +37,21 @@ public final class IndexPool {
     private final Depot depot;
     /**
      * Guards the depot, its counters and scratch array, the closed flag's
-     * writes, and serialises the remote operations of the stacks. Fair
-     * (FIFO): hundreds of (virtual) threads living on the slow path must not
-     * starve {@code stats()}, {@code drain()}, the rebalancer or
-     * {@code close()}: beside 256 virtual threads on this 2-CPU machine,
-     * twenty stats() + drain() pairs took 3.7 to 4.4 s with
-     * {@code synchronized} and about 30 ms with this lock
-     * (SlowPathFairnessTest, JDK 25, FFM).
+     * writes, and serialises the remote operations of the stacks. Slow paths
+     * take it as they come ({@link #lockForSlowPath()}); maintenance
+     * ({@code stats()}, {@code drain()}, the rebalancer, trimming,
+     * {@code close()}) announces itself first ({@link #lockForMaintenance()}),
+     * and slow paths stand back while it waits. Hundreds of (virtual) threads
+     * living on the slow path would otherwise starve maintenance: beside 256
+     * virtual threads on this 2-CPU machine, twenty stats() + drain() pairs
+     * took 3.7 to 4.4 s with {@code synchronized}; see SlowPathFairnessTest.
+     * A fair (FIFO) lock fixed that but let thousands of virtual threads park
+     * in its queue, each holding a slot it was returning, so the pool carved
+     * far beyond its per-CPU bound.
      */
-    private final ReentrantLock lock = new ReentrantLock(true);
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Maintenance callers waiting for {@link #lock}; slow paths do not enter while it is non-zero. */
+    private final AtomicInteger maintainersWaiting = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -90,9 +97,27 @@ public final class IndexPool {
         return depot;
     }
 
-    /** The pool's lock, for the engine's other users of the depot (rebalancer, trimmer). */
-    ReentrantLock lock() {
-        return lock;
+    /** Takes the lock for maintenance (drain, snapshot, close, the rebalancer, trimming) ahead of slow paths. */
+    void lockForMaintenance() {
+        maintainersWaiting.incrementAndGet();
+        try {
+            lock.lock();
+        } finally {
+            maintainersWaiting.decrementAndGet();
+        }
+    }
+
+    /** Releases the lock taken by {@link #lockForMaintenance()} or a slow path. */
+    void unlock() {
+        lock.unlock();
+    }
+
+    /** Takes the lock for a slow path, after any maintenance caller that is waiting for it. */
+    private void lockForSlowPath() {
+        while (maintainersWaiting.get() != 0) {
+            Thread.yield();
+        }
+        lock.lock();
     }
 
     /**
@@ -175,7 +200,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public long drain() {
-        lock.lock();
+        lockForMaintenance();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -199,7 +224,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public PoolSnapshot snapshot() {
-        lock.lock();
+        lockForMaintenance();
         try {
             ensureOpen();
             return new PoolSnapshot(stacks, depot, slots);
@@ -214,7 +239,7 @@ public final class IndexPool {
      * already closed.
      */
     public boolean close(Runnable afterStop) {
-        lock.lock();
+        lockForMaintenance();
         try {
             if (closed) {
                 return false;
@@ -250,7 +275,7 @@ public final class IndexPool {
 
     /** Pop after the CPU stack could not serve: refill, depot, steal. Returns an index or -1. */
     private int popSlow(int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -285,7 +310,7 @@ public final class IndexPool {
 
     /** Batch pop after the CPU stack gave fewer than asked: depot, then steal. Returns the count added. */
     private int popSlowBatch(int[] indices, int offset, int n, int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -327,7 +352,7 @@ public final class IndexPool {
     }
 
     private void pushSlow(int index, int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -339,7 +364,7 @@ public final class IndexPool {
     }
 
     private void pushSlowBatch(int[] indices, int offset, int n, int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);

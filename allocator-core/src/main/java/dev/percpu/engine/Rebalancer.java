@@ -100,7 +100,7 @@ public final class Rebalancer implements Agent {
     void round(long now) {
         Depot depot = pool.depot();
         PerCpuStacks stacks = pool.stacks();
-        pool.lock().lock();
+        pool.lockForMaintenance();
         try {
             if (pool.isClosed()) {
                 return;
@@ -148,7 +148,7 @@ public final class Rebalancer implements Agent {
                 trimmer.trimAbove(settings.trimAboveBytes());
             }
         } finally {
-            pool.lock().unlock();
+            pool.unlock();
         }
     }
 

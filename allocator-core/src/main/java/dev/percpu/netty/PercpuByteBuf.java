@@ -31,7 +31,12 @@ import java.nio.channels.ScatteringByteChannel;
  * object that sat there takes the old block: the objects are swapped
  * between the blocks, the caller keeps its reference. As with Netty's pooled
  * buffers, a reference kept after the last release may later see the
- * buffer live again for its next owner: drop references at release.
+ * buffer live again for its next owner: drop references at release. The
+ * same holds for {@link #nioBuffer(int, int)} views, which the reference
+ * count cannot guard: after the release they show another buffer's block,
+ * or unmapped memory (a large block at once, a pooled one once the closed
+ * allocator has unmapped its classes), and touching unmapped memory crashes
+ * the JVM.
  *
  * <p>Reference counting is Netty's ({@link AbstractReferenceCountedByteBuf}):
  * the last {@link #release()} returns the block from whatever thread calls it.

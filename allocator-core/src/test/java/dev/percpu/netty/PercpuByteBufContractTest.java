@@ -52,8 +52,9 @@ class PercpuByteBufContractTest {
 
     /**
      * Netty's {@link UnpooledDirectByteBuf} (ByteBuffer access). Not the Unsafe variant
-     * {@code UnpooledByteBufAllocator} hands out where Unsafe is available: in 4.2.18 its
-     * {@code setIntLE} skips the bounds check (a write at {@code capacity - 1} succeeds). The oracle
+     * {@code UnpooledByteBufAllocator} hands out where Unsafe is available: in 4.2.18 the
+     * little-endian setters skip the bounds check, and there a {@code setIntLE} at
+     * {@code capacity - 1} succeeds (here the ByteBuffer still throws). The oracle
      * has one more deviation from {@code ByteBuf}'s documented contract, so the stream calls are
      * compared in bounds only: for an index out of bounds its {@code getBytes(int, OutputStream, int)}
      * and {@code setBytes(int, InputStream, int)} throw {@code IllegalArgumentException} (from
