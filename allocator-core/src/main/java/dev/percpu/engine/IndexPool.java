@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * object array.
  *
  * <pre>
- *   pop/push  --(PerCpuStacks: rseq section or per-CPU try-lock)-->  the calling thread's CPU stack
+ *   stacks().pop/push  --(rseq section or per-CPU try-lock)-->  the calling thread's CPU stack
+ *        |  a code goes to popSlow/pushSlow:
  *        |  EMPTY on pop: refill a batch from the depot
  *        |  FULL on push: flush a batch to the depot
  *        |  any other code (no rseq, restart bound, stopped, busy): use the depot directly
@@ -24,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * takes no lock in {@link Mode#RSEQ}; slow paths, drain, statistics, the
  * rebalancer and close serialise on one lock (see {@code lock} below),
  * which is also what serialises the remote operations of the stacks. Indices
- * are trusted: the owner checks them (range, carved) before {@link #push(int)}.
+ * are trusted: the owner checks them (range, carved) before pushing them.
  *
  * <p>Closing: {@link #close(Runnable)} stops every CPU stack for good under
  * the lock; calls racing with it find their stack stopped, reach a slow path
@@ -89,7 +90,15 @@ public final class IndexPool {
         return depot.carved();
     }
 
-    PerCpuStacks stacks() {
+    /**
+     * The per-CPU stacks: the fast path. A caller pops or pushes on them and
+     * hands any negative code to {@link #popSlow(int)} or
+     * {@link #pushSlow(int, int)}; this keeps the fast path one call deep
+     * above the native binding (through an extra {@code IndexPool.pop()}
+     * level the FFM pair measured about 2 ns slower: C2 stopped inlining
+     * the downcall; docs/benchmarks.md, "Layering A/B").
+     */
+    public PerCpuStacks stacks() {
         return stacks;
     }
 
@@ -118,28 +127,6 @@ public final class IndexPool {
             Thread.yield();
         }
         lock.lock();
-    }
-
-    /**
-     * A free index, or {@code -1} when none is free anywhere.
-     *
-     * @throws IllegalStateException after close
-     */
-    public int pop() {
-        int r = stacks.pop();
-        return r >= 0 ? r : popSlow(r);
-    }
-
-    /**
-     * Returns a checked index.
-     *
-     * @throws IllegalStateException after close
-     */
-    public void push(int index) {
-        int r = stacks.push(index);
-        if (r != 0) {
-            pushSlow(index, r);
-        }
     }
 
     /**
@@ -273,8 +260,13 @@ public final class IndexPool {
         }
     }
 
-    /** Pop after the CPU stack could not serve: refill, depot, steal. Returns an index or -1. */
-    private int popSlow(int code) {
+    /**
+     * A pop after {@code stacks().pop()} returned {@code code} (negative):
+     * refill, depot, steal. Returns an index, or -1 when none is free anywhere.
+     *
+     * @throws IllegalStateException after close
+     */
+    public int popSlow(int code) {
         lockForSlowPath();
         try {
             ensureOpen();
@@ -351,7 +343,13 @@ public final class IndexPool {
         return 0;
     }
 
-    private void pushSlow(int index, int code) {
+    /**
+     * A push of a checked index after {@code stacks().push(index)} returned
+     * {@code code} (non-zero): flush when full, else straight to the depot.
+     *
+     * @throws IllegalStateException after close
+     */
+    public void pushSlow(int index, int code) {
         lockForSlowPath();
         try {
             ensureOpen();
