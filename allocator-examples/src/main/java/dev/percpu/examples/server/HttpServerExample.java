@@ -159,9 +159,11 @@ public final class HttpServerExample implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.stop();
-                System.out.println("stopped after " + server.requests() + " requests; allocator in use "
-                    + server.allocator().inUseBytes() + " bytes (every buffer back: "
-                    + (server.allocator().inUseBytes() == 0) + ")");
+                ServerAllocator allocator = server.allocator();
+                System.out.println("stopped after " + server.requests() + " requests; " + (allocator.tracksInUse()
+                    ? "allocator in use " + allocator.inUseBytes() + " bytes (every buffer back: "
+                        + (allocator.inUseBytes() == 0) + ")"
+                    : "allocator holds " + allocator.heldBytes() + " bytes (it does not count buffers in use)"));
                 server.allocator().close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -80,6 +80,11 @@ public final class ServerAllocator implements AutoCloseable {
         return allocator;
     }
 
+    /** True when {@link #inUseBytes()} counts the buffers in use (percpu), false when it is the held figure. */
+    public boolean tracksInUse() {
+        return allocator instanceof PercpuByteBufAllocator;
+    }
+
     /** Off-heap bytes of buffers handed out and not released (see the class comment). */
     public long inUseBytes() {
         if (allocator instanceof PercpuByteBufAllocator) {
