@@ -3,6 +3,7 @@ package dev.percpu.examples.server;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code rss-bytes}, {@code rss-peak-bytes}: {@code VmRSS} and {@code VmHWM} of
  *       {@code /proc/self/status} (-1 where it does not exist);</li>
  *   <li>{@code heap-used-bytes}; {@code allocated-bytes}: heap bytes allocated by
- *       all threads since the JVM started ({@code getTotalThreadAllocatedBytes});</li>
+ *       all threads since the JVM started ({@code getTotalThreadAllocatedBytes} where the
+ *       JVM has it, else the sum over live threads);</li>
  *   <li>{@code gc-count}, {@code gc-pause-ms}: collections and their time summed
  *       over the collector beans, leaving out beans whose name says
  *       {@code Concurrent} (their time is not a pause);</li>
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  */
 final class ServerStats {
+    private static final Method TOTAL_ALLOCATED = totalAllocatedMethod();
     private final ServerAllocator allocator;
     private final HandlerMode mode;
     private final LongAdder requests = new LongAdder();
@@ -60,10 +63,37 @@ final class ServerStats {
             + "rss-bytes " + procStatusBytes("VmRSS:") + "\n"
             + "rss-peak-bytes " + procStatusBytes("VmHWM:") + "\n"
             + "heap-used-bytes " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() + "\n"
-            + "allocated-bytes " + threads.getTotalThreadAllocatedBytes() + "\n"
+            + "allocated-bytes " + allocatedBytes(threads) + "\n"
             + "gc-count " + gcCount + "\n"
             + "gc-pause-ms " + gcMillis + "\n"
             + "threads " + threads.getThreadCount() + "\n";
+    }
+
+    /**
+     * Heap bytes allocated by all threads since the JVM started: {@code getTotalThreadAllocatedBytes()}
+     * where the JVM has it (called reflectively: Java 17's API lacks it), else the sum over live threads.
+     */
+    private static long allocatedBytes(com.sun.management.ThreadMXBean threads) {
+        if (TOTAL_ALLOCATED != null) {
+            try {
+                return (long) TOTAL_ALLOCATED.invoke(threads);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return -1;
+            }
+        }
+        long sum = 0;
+        for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, bytes);
+        }
+        return sum;
+    }
+
+    private static Method totalAllocatedMethod() {
+        try {
+            return com.sun.management.ThreadMXBean.class.getMethod("getTotalThreadAllocatedBytes");
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
     }
 
     /** A {@code kB} line of {@code /proc/self/status} in bytes, -1 if absent. */
