@@ -4,9 +4,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
+#include "percpu_codes.h"
 #include "percpu_layout.h"
 
 /* Limits that keep every size below in 64-bit range and every index in a u32. */
@@ -16,6 +19,83 @@
 static uint64_t percpu_round_line(uint64_t bytes)
 {
     return (bytes + PERCPU_LINE - 1) & ~(uint64_t) (PERCPU_LINE - 1);
+}
+
+/*
+ * Every mapped block, for the fork child handler: a child of fork() without
+ * exec has only the forking thread, so a per-CPU lock or stop word that
+ * another thread held at the fork would stay taken in it for good (remote
+ * calls and close would wait forever). The handler releases them (the
+ * protocol's "Fork" paragraph, top of percpu_remote.h). The list's lock is
+ * held across fork(), so the child sees a whole list.
+ */
+static pthread_mutex_t percpu_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static void **percpu_live;
+static size_t percpu_live_count;
+static size_t percpu_live_room;
+static pthread_once_t percpu_fork_once = PTHREAD_ONCE_INIT;
+
+static void percpu_fork_prepare(void)
+{
+    pthread_mutex_lock(&percpu_live_lock);
+}
+
+static void percpu_fork_parent(void)
+{
+    pthread_mutex_unlock(&percpu_live_lock);
+}
+
+/* In the child: no other thread exists, so nobody holds a lock or a stack; a closed block stays stopped. */
+static void percpu_fork_child(void)
+{
+    for (size_t i = 0; i < percpu_live_count; i++) {
+        void *block = percpu_live[i];
+        uint32_t stopped = ((struct percpu_block_header *) block)->magic == PERCPU_BLOCK_MAGIC ? 0 : 1;
+        for (uint32_t cpu = 0; cpu < percpu_block_ncpu(block); cpu++) {
+            struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);
+            __atomic_store_n(&hdr->lock, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&hdr->stopped, stopped, __ATOMIC_RELAXED);
+        }
+    }
+    pthread_mutex_unlock(&percpu_live_lock);
+}
+
+static void percpu_fork_register(void)
+{
+    pthread_atfork(percpu_fork_prepare, percpu_fork_parent, percpu_fork_child);
+}
+
+static int percpu_live_add(void *block)
+{
+    pthread_once(&percpu_fork_once, percpu_fork_register);
+    pthread_mutex_lock(&percpu_live_lock);
+    int ok = 1;
+    if (percpu_live_count == percpu_live_room) {
+        size_t room = percpu_live_room ? 2 * percpu_live_room : 16;
+        void **grown = realloc(percpu_live, room * sizeof *grown);
+        if (grown != NULL) {
+            percpu_live = grown;
+            percpu_live_room = room;
+        } else {
+            ok = 0;
+        }
+    }
+    if (ok)
+        percpu_live[percpu_live_count++] = block;
+    pthread_mutex_unlock(&percpu_live_lock);
+    return ok;
+}
+
+static void percpu_live_remove(void *block)
+{
+    pthread_mutex_lock(&percpu_live_lock);
+    for (size_t i = 0; i < percpu_live_count; i++) {
+        if (percpu_live[i] == block) {
+            percpu_live[i] = percpu_live[--percpu_live_count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&percpu_live_lock);
 }
 
 void *percpu_block_create(uint32_t ncpu, uint32_t stride)
@@ -42,6 +122,11 @@ void *percpu_block_create(uint32_t ncpu, uint32_t stride)
         hdr->capacity = stride;
         hdr->slots = (uint64_t) (uintptr_t) ((uint8_t *) block + headers + array_bytes * cpu);
     }
+    if (!percpu_live_add(block)) {
+        munmap(block, size);
+        errno = ENOMEM;
+        return NULL;
+    }
     return block;
 }
 
@@ -52,6 +137,7 @@ int percpu_block_destroy(void *block)
         errno = EINVAL;
         return -1;
     }
+    percpu_live_remove(block);
     bh->magic = 0;
     return munmap(block, bh->mapping_size);
 }
@@ -74,6 +160,19 @@ long percpu_layout_offset(int field)
     case PERCPU_FIELD_CPU_ABORTS: return offsetof(struct percpu_cpu_header, aborts);
     case PERCPU_FIELD_CPU_HEADER_SIZE: return sizeof(struct percpu_cpu_header);
     case PERCPU_FIELD_BLOCK_HEADER_SIZE: return sizeof(struct percpu_block_header);
-    default: return -1;
+    case PERCPU_CONSTANT_EMPTY: return PERCPU_EMPTY;
+    case PERCPU_CONSTANT_FULL: return PERCPU_FULL;
+    case PERCPU_CONSTANT_NO_RSEQ: return PERCPU_NO_RSEQ;
+    case PERCPU_CONSTANT_RESTART_LIMIT: return PERCPU_RESTART_LIMIT;
+    case PERCPU_CONSTANT_STOPPED: return PERCPU_STOPPED;
+    case PERCPU_CONSTANT_BUSY: return PERCPU_BUSY;
+    case PERCPU_CONSTANT_BAD_CPU: return PERCPU_BAD_CPU;
+    case PERCPU_CONSTANT_BAD_ADDRESS: return PERCPU_BAD_ADDRESS;
+    case PERCPU_CONSTANT_RSEQ_UNAVAILABLE: return PERCPU_RSEQ_UNAVAILABLE;
+    case PERCPU_CONSTANT_RSEQ_GLIBC: return PERCPU_RSEQ_GLIBC;
+    case PERCPU_CONSTANT_RSEQ_OWN: return PERCPU_RSEQ_OWN;
+    case PERCPU_CONSTANT_FENCE_MEMBARRIER: return PERCPU_FENCE_MEMBARRIER;
+    case PERCPU_CONSTANT_FENCE_AFFINITY: return PERCPU_FENCE_AFFINITY;
+    default: return PERCPU_LAYOUT_UNKNOWN_ID;
     }
 }

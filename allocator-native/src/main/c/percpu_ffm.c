@@ -1,6 +1,7 @@
 /*
- * percpu_ffm.c - plain C entry points for the FFM bridge (JDK 22+,
- * dev.percpu.bridge.FfmBridge), one per fast operation. They take no
+ * percpu_ffm.c - plain C entry points for the FFM bindings (JDK 22+,
+ * dev.percpu.bridge.FfmStackCalls and FfmPrimitiveCalls), one per fast
+ * operation. They take no
  * JNIEnv, never block and never call back into the JVM, which is what
  * Linker.Option.critical requires; batch calls receive heap arrays
  * directly (critical with heap access) with the offset as an argument, so
@@ -79,16 +80,6 @@ PERCPU_FFM_EXPORT int32_t percpu_ffm_current_cpu(void)
 PERCPU_FFM_EXPORT int32_t percpu_ffm_mm_cid(void)
 {
     return percpu_mm_cid();
-}
-
-PERCPU_FFM_EXPORT int32_t percpu_ffm_rseq_status(void)
-{
-    return percpu_rseq_status();
-}
-
-PERCPU_FFM_EXPORT int64_t percpu_ffm_thread_aborts(void)
-{
-    return (int64_t) percpu_thread_aborts();
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_op_add(void *base, int64_t row_bytes, int32_t ncpu, void *locks, int32_t offset,

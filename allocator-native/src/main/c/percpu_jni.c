@@ -1,9 +1,10 @@
 /*
- * percpu_jni.c - the JNI face of dev.percpu.bridge.JniBridge.
+ * percpu_jni.c - the JNI face of dev.percpu.bridge: the native methods of
+ * JniStackCalls, JniPrimitiveCalls, RseqCalls, BlockCalls and MemoryCalls.
  *
  * Each native method is a thin call into the sections of
  * percpu_stack_ops.h or the helpers of percpu_rseq.c / percpu_block.c.
- * Java has already checked array ranges and counts (JniBridge); errors that
+ * Java has already checked array ranges and counts (in those classes); errors that
  * only the native side can see (mmap failures, bad sizes) become Java
  * exceptions here.
  */
@@ -16,7 +17,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "dev_percpu_bridge_JniBridge.h"
+#include "dev_percpu_bridge_BlockCalls.h"
+#include "dev_percpu_bridge_JniPrimitiveCalls.h"
+#include "dev_percpu_bridge_JniStackCalls.h"
+#include "dev_percpu_bridge_MemoryCalls.h"
+#include "dev_percpu_bridge_RseqCalls.h"
 #include "percpu_address_batch.h"
 #include "percpu_layout.h"
 #include "percpu_memory.h"
@@ -36,55 +41,55 @@ static void throw_named(JNIEnv *env, const char *cls, const char *what, int err)
         (*env)->ThrowNew(env, c, msg);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPossibleCpus(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_RseqCalls_nPossibleCpus(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return percpu_possible_cpus();
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRseqStatus(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_RseqCalls_nRseqStatus(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return percpu_rseq_status();
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nCurrentCpu(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_RseqCalls_nCurrentCpu(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return percpu_current_cpu();
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nThreadAborts(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_RseqCalls_nThreadAborts(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return (jlong) percpu_thread_aborts();
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRestartLimit(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_RseqCalls_nRestartLimit(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return (jint) __atomic_load_n(&percpu_restart_limit, __ATOMIC_RELAXED);
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nSetRestartLimit(JNIEnv *env, jclass cls, jint limit)
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_RseqCalls_nSetRestartLimit(JNIEnv *env, jclass cls, jint limit)
 {
     (void) env; (void) cls;
     __atomic_store_n(&percpu_restart_limit, (uint32_t) limit, __ATOMIC_RELAXED);
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nSetForceAbort(JNIEnv *env, jclass cls, jboolean on)
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_RseqCalls_nSetForceAbort(JNIEnv *env, jclass cls, jboolean on)
 {
     (void) env; (void) cls;
     __atomic_store_n(&percpu_force_abort, on ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nLayoutOffset(JNIEnv *env, jclass cls, jint field)
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_BlockCalls_nLayoutOffset(JNIEnv *env, jclass cls, jint field)
 {
     (void) env; (void) cls;
     return percpu_layout_offset(field);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nCreateBlock(JNIEnv *env, jclass cls, jint ncpu, jint stride)
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_BlockCalls_nCreateBlock(JNIEnv *env, jclass cls, jint ncpu, jint stride)
 {
     (void) cls;
     void *block = percpu_block_create((uint32_t) ncpu, (uint32_t) stride);
@@ -98,26 +103,26 @@ JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nCreateBlock(JNIEnv *en
     return (jlong) (uintptr_t) block;
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nDestroyBlock(JNIEnv *env, jclass cls, jlong block)
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_BlockCalls_nDestroyBlock(JNIEnv *env, jclass cls, jlong block)
 {
     (void) cls;
     if (percpu_block_destroy(BLOCK(block)) != 0)
         throw_named(env, "java/lang/IllegalStateException", "unmapping the per-CPU stack block", errno);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPop(JNIEnv *env, jclass cls, jlong block)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPop(JNIEnv *env, jclass cls, jlong block)
 {
     (void) env; (void) cls;
     return percpu_pop(BLOCK(block));
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPush(JNIEnv *env, jclass cls, jlong block, jint index)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPush(JNIEnv *env, jclass cls, jlong block, jint index)
 {
     (void) env; (void) cls;
     return percpu_push(BLOCK(block), (uint32_t) index);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopBatch(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPopBatch(JNIEnv *env, jclass cls, jlong block,
                                                                 jintArray dst, jint offset, jint n)
 {
     (void) cls;
@@ -129,7 +134,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopBatch(JNIEnv *env, j
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushBatch(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPushBatch(JNIEnv *env, jclass cls, jlong block,
                                                                  jintArray src, jint offset, jint n)
 {
     (void) cls;
@@ -141,7 +146,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushBatch(JNIEnv *env, 
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopAddresses(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPopAddresses(JNIEnv *env, jclass cls, jlong block,
                                                                     jboolean fallback, jlongArray dst, jint offset,
                                                                     jint n, jlong region, jint shift)
 {
@@ -155,7 +160,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPopAddresses(JNIEnv *en
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushAddresses(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPushAddresses(JNIEnv *env, jclass cls, jlong block,
                                                                      jboolean fallback, jlongArray src, jint offset,
                                                                      jint n, jlong region, jint shift, jlong limit)
 {
@@ -169,19 +174,19 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPushAddresses(JNIEnv *e
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPop(JNIEnv *env, jclass cls, jlong block)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPop(JNIEnv *env, jclass cls, jlong block)
 {
     (void) env; (void) cls;
     return percpu_fb_pop(BLOCK(block));
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPush(JNIEnv *env, jclass cls, jlong block, jint index)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPush(JNIEnv *env, jclass cls, jlong block, jint index)
 {
     (void) env; (void) cls;
     return percpu_fb_push(BLOCK(block), (uint32_t) index);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPopBatch(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPopBatch(JNIEnv *env, jclass cls, jlong block,
                                                                         jintArray dst, jint offset, jint n)
 {
     (void) cls;
@@ -193,7 +198,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPopBatch(JNIEnv
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPushBatch(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPushBatch(JNIEnv *env, jclass cls, jlong block,
                                                                          jintArray src, jint offset, jint n)
 {
     (void) cls;
@@ -205,7 +210,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFallbackPushBatch(JNIEn
     return r;
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nMapRegion(JNIEnv *env, jclass cls, jlong bytes)
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_MemoryCalls_nMapRegion(JNIEnv *env, jclass cls, jlong bytes)
 {
     (void) cls;
     void *p = mmap(NULL, (size_t) bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -216,27 +221,27 @@ JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nMapRegion(JNIEnv *env,
     return (jlong) (uintptr_t) p;
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nUnmapRegion(JNIEnv *env, jclass cls, jlong address, jlong bytes)
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_MemoryCalls_nUnmapRegion(JNIEnv *env, jclass cls, jlong address, jlong bytes)
 {
     (void) cls;
     if (munmap(BLOCK(address), (size_t) bytes) != 0)
         throw_named(env, "java/lang/IllegalStateException", "unmapping the slab region", errno);
 }
 
-JNIEXPORT jobject JNICALL Java_dev_percpu_bridge_JniBridge_nView(JNIEnv *env, jclass cls, jlong address, jlong length)
+JNIEXPORT jobject JNICALL Java_dev_percpu_bridge_MemoryCalls_nView(JNIEnv *env, jclass cls, jlong address, jlong length)
 {
     (void) cls;
     return (*env)->NewDirectByteBuffer(env, BLOCK(address), length);
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nFillWords(JNIEnv *env, jclass cls, jlong address,
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_MemoryCalls_nFillWords(JNIEnv *env, jclass cls, jlong address,
                                                                  jlong bytes, jlong pattern)
 {
     (void) env; (void) cls;
     percpu_fill_words(BLOCK(address), (uint64_t) bytes / 8, (uint64_t) pattern);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nFindWordNot(JNIEnv *env, jclass cls, jlong address,
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_MemoryCalls_nFindWordNot(JNIEnv *env, jclass cls, jlong address,
                                                                     jlong bytes, jlong pattern)
 {
     (void) env; (void) cls;
@@ -244,20 +249,20 @@ JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nFindWordNot(JNIEnv *en
     return word < 0 ? -1 : (jlong) (word * 8);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nFenceKind(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_BlockCalls_nFenceKind(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return percpu_remote_fence_kind();
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteFences(JNIEnv *env, jclass cls)
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_BlockCalls_nRemoteFences(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return (jlong) percpu_remote_fences();
 }
 
 /* May block (membarrier, lock): copies through a malloc'd buffer, never a pinned array. */
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteTake(JNIEnv *env, jclass cls, jlong block, jint cpu,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_BlockCalls_nRemoteTake(JNIEnv *env, jclass cls, jlong block, jint cpu,
                                                                   jintArray dst, jint offset, jint n, jboolean fallback)
 {
     (void) cls;
@@ -277,7 +282,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteTake(JNIEnv *env,
     return r;
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nCloseBlock(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_BlockCalls_nCloseBlock(JNIEnv *env, jclass cls, jlong block,
                                                                   jboolean fallback)
 {
     (void) cls;
@@ -286,19 +291,19 @@ JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nCloseBlock(JNIEnv *env,
         throw_named(env, "java/lang/IllegalStateException", "stopping the per-CPU stacks at close", -rc);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nPinCurrentThread(JNIEnv *env, jclass cls, jint cpu)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_RseqCalls_nPinCurrentThread(JNIEnv *env, jclass cls, jint cpu)
 {
     (void) env; (void) cls;
     return percpu_pin_current_thread(cpu);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nMmCid(JNIEnv *env, jclass cls)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nMmCid(JNIEnv *env, jclass cls)
 {
     (void) env; (void) cls;
     return percpu_mm_cid();
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpAdd(JNIEnv *env, jclass cls, jlong base, jlong row_bytes,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nOpAdd(JNIEnv *env, jclass cls, jlong base, jlong row_bytes,
                                                              jint ncpu, jlong locks, jint offset, jlong delta)
 {
     (void) env; (void) cls;
@@ -308,7 +313,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpAdd(JNIEnv *env, jcla
     return percpu_op_add(BLOCK(base), (uint64_t) row_bytes, (uint32_t) ncpu, (uint32_t) offset, delta);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareStore(JNIEnv *env, jclass cls, jlong base,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nOpCompareStore(JNIEnv *env, jclass cls, jlong base,
                                                                       jlong row_bytes, jint ncpu, jlong locks,
                                                                       jint offset, jlong expect, jlong update,
                                                                       jint offset2, jlong value2)
@@ -322,7 +327,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareStore(JNIEnv *
                                 (uint64_t) expect, (uint64_t) update, (uint32_t) offset2, (uint64_t) value2);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareCopy(JNIEnv *env, jclass cls, jlong base,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nOpCompareCopy(JNIEnv *env, jclass cls, jlong base,
                                                                      jlong row_bytes, jint ncpu, jlong locks,
                                                                      jint offset, jlong expect, jlong update,
                                                                      jint copy_offset, jbyteArray src, jint src_offset,
@@ -346,7 +351,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nOpCompareCopy(JNIEnv *e
     return r;
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nEcBegin(JNIEnv *env, jclass cls, jlong counters,
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nEcBegin(JNIEnv *env, jclass cls, jlong counters,
                                                                 jlong row_bytes, jint ncpu, jlong locks)
 {
     (void) env; (void) cls;
@@ -355,7 +360,7 @@ JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nEcBegin(JNIEnv *env, j
     return percpu_ec_begin(BLOCK(counters), (uint64_t) row_bytes, (uint32_t) ncpu);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nEcCommit(JNIEnv *env, jclass cls, jlong counters,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniPrimitiveCalls_nEcCommit(JNIEnv *env, jclass cls, jlong counters,
                                                                 jlong row_bytes, jint ncpu, jlong locks, jlong ticket,
                                                                 jlong target, jlong value)
 {
@@ -367,7 +372,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nEcCommit(JNIEnv *env, j
                             (uint64_t *) BLOCK(target), (uint64_t) value);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemotePut(JNIEnv *env, jclass cls, jlong block, jint cpu,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_BlockCalls_nRemotePut(JNIEnv *env, jclass cls, jlong block, jint cpu,
                                                                  jintArray src, jint offset, jint n, jboolean fallback)
 {
     (void) cls;
@@ -386,7 +391,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemotePut(JNIEnv *env, 
     return r;
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteSetCapacity(JNIEnv *env, jclass cls, jlong block,
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_BlockCalls_nRemoteSetCapacity(JNIEnv *env, jclass cls, jlong block,
                                                                          jint cpu, jint capacity, jintArray excess,
                                                                          jboolean fallback)
 {
@@ -410,7 +415,7 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniBridge_nRemoteSetCapacity(JNIEn
     return r;
 }
 
-JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nReleasePages(JNIEnv *env, jclass cls, jlong address,
+JNIEXPORT void JNICALL Java_dev_percpu_bridge_MemoryCalls_nReleasePages(JNIEnv *env, jclass cls, jlong address,
                                                                     jlong bytes)
 {
     (void) cls;
@@ -418,7 +423,7 @@ JNIEXPORT void JNICALL Java_dev_percpu_bridge_JniBridge_nReleasePages(JNIEnv *en
         throw_named(env, "java/lang/IllegalStateException", "madvise(MADV_DONTNEED)", errno);
 }
 
-JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_JniBridge_nResidentBytes(JNIEnv *env, jclass cls, jlong address,
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_MemoryCalls_nResidentBytes(JNIEnv *env, jclass cls, jlong address,
                                                                       jlong bytes)
 {
     (void) cls;

@@ -13,9 +13,13 @@
 
 #include "percpu_layout.h"
 #include "percpu_remote.h"
+#include "percpu_rseq.h"
 
 static int percpu_fence_kind;             /* 0 until decided */
 static uint64_t percpu_fence_count;
+/* Affinity fences that found their CPU unable to run any thread of this process. */
+static uint64_t percpu_fence_absent_count;
+static int percpu_fence_forced_affinity;  /* test seam: percpu_remote_force_affinity_fence */
 static pthread_once_t percpu_fence_once = PTHREAD_ONCE_INIT;
 
 static void percpu_decide_fence(void)
@@ -27,7 +31,14 @@ static void percpu_decide_fence(void)
 int percpu_remote_fence_kind(void)
 {
     pthread_once(&percpu_fence_once, percpu_decide_fence);
+    if (__atomic_load_n(&percpu_fence_forced_affinity, __ATOMIC_RELAXED))
+        return PERCPU_FENCE_AFFINITY;
     return percpu_fence_kind;
+}
+
+void percpu_remote_force_affinity_fence(int on)
+{
+    __atomic_store_n(&percpu_fence_forced_affinity, on != 0, __ATOMIC_RELAXED);
 }
 
 uint64_t percpu_remote_fences(void)
@@ -35,16 +46,65 @@ uint64_t percpu_remote_fences(void)
     return __atomic_load_n(&percpu_fence_count, __ATOMIC_RELAXED);
 }
 
-/* Moves the caller onto cpu and back: whatever ran there was preempted. 0 or -errno. */
+/* Tries before the affinity fence gives up waiting to be scheduled on its CPU. */
+#define PERCPU_AFFINITY_TRIES 1000
+
+/* Pins the caller to cpu alone: 0, or -errno (-EINVAL: no thread of this process can run on cpu). */
+static int percpu_pin_to(uint32_t cpu, cpu_set_t *set, size_t size)
+{
+    CPU_ZERO_S(size, set);
+    CPU_SET_S(cpu, size, set);
+    return sched_setaffinity(0, size, set) == 0 ? 0 : -errno;
+}
+
+/*
+ * The affinity fence (the protocol at the top of percpu_remote.h). Returns 0
+ * once no section can be in flight on cpu, because either
+ *   - the caller ran on cpu: whatever ran there before was preempted; or
+ *   - cpu can run no thread of this process (offline, absent, or outside
+ *     the cpuset: sched_setaffinity says EINVAL). A section indexes cpu only
+ *     while running on it, so none is in flight there, and a thread that
+ *     runs on cpu later (back online, cpuset widened) gets there through a
+ *     context switch, after the caller's store of stopped.
+ * Else -errno. The caller's affinity is restored on every path; should its
+ * old mask have become unusable meanwhile, it gets every CPU its cpuset
+ * allows.
+ */
 static int percpu_affinity_fence(uint32_t cpu)
 {
-    cpu_set_t old, one;
-    if (sched_getaffinity(0, sizeof old, &old) != 0)
-        return -errno;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    int rc = sched_setaffinity(0, sizeof one, &one) == 0 ? 0 : -errno;
-    sched_setaffinity(0, sizeof old, &old);
+    int possible = percpu_possible_cpus();
+    size_t count = (size_t) (possible > (int) cpu ? possible : (int) cpu + 1);
+    if (count < CPU_SETSIZE)
+        count = CPU_SETSIZE;
+    size_t size = CPU_ALLOC_SIZE(count);
+    cpu_set_t *old = CPU_ALLOC(count);
+    cpu_set_t *set = CPU_ALLOC(count);
+    int rc = old != NULL && set != NULL ? 0 : -ENOMEM;
+    if (rc == 0 && sched_getaffinity(0, size, old) != 0)
+        rc = -errno;
+    if (rc == 0) {
+        rc = percpu_pin_to(cpu, set, size);
+        for (int tries = 0; rc == 0 && sched_getcpu() != (int) cpu; tries++) {
+            if (tries == PERCPU_AFFINITY_TRIES) {
+                rc = -EAGAIN;
+                break;
+            }
+            /* Not moved yet, or cpu went offline and the kernel moved us off: pin again and look. */
+            sched_yield();
+            rc = percpu_pin_to(cpu, set, size);
+        }
+        if (rc == -EINVAL) {
+            __atomic_fetch_add(&percpu_fence_absent_count, 1, __ATOMIC_RELAXED);
+            rc = 0;
+        }
+        if (sched_setaffinity(0, size, old) != 0) {
+            for (size_t i = 0; i < count; i++)
+                CPU_SET_S(i, size, set);
+            sched_setaffinity(0, size, set);
+        }
+    }
+    CPU_FREE(old);
+    CPU_FREE(set);
     return rc;
 }
 
@@ -52,8 +112,7 @@ static int percpu_affinity_fence(uint32_t cpu)
  * After it returns 0, no rseq section is in flight on cpu. A membarrier
  * error (which this kernel does not return even for absent CPUs) is not
  * taken as success: the affinity fence is tried instead, and its error
- * returned if it fails too (EINVAL there: cpu is outside this process's
- * cpuset, so the caller must not assume the CPU is quiet).
+ * returned if it fails too.
  */
 static int percpu_fence(uint32_t cpu)
 {

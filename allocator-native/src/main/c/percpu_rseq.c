@@ -15,6 +15,14 @@
 
 #include "percpu_rseq.h"
 
+/* The kernel's auxiliary-vector types (linux/auxvec.h) where older headers lack them; getauxval gives 0. */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE 27
+#endif
+#ifndef AT_RSEQ_ALIGN
+#define AT_RSEQ_ALIGN 28
+#endif
+
 /* glibc >= 2.35 publishes its registration; weak so older glibc still loads us. */
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
@@ -25,14 +33,25 @@ uint32_t percpu_restart_limit = 64;
 uint32_t percpu_force_abort;
 __thread uint64_t percpu_tls_aborts __attribute__((tls_model("initial-exec")));
 
-/* percpu's own area for threads that glibc did not register. */
-static __thread struct percpu_rseq_area percpu_own_area __attribute__((tls_model("initial-exec"))) = {
-    .cpu_id = PERCPU_CPU_ID_UNINITIALIZED,
-};
-/* 0: not tried yet, 1: registered, -1: the kernel refused. */
+/*
+ * percpu's own area for threads that glibc did not register: reserved for
+ * any ABI with a feature size up to PERCPU_RSEQ_OWN_RESERVE bytes and an
+ * alignment up to PERCPU_RSEQ_OWN_ALIGN (Linux 7.0 asks for 33 and 64).
+ * Only cpu_id is written by percpu (before registering); the kernel owns
+ * every other field but rseq_cs, which the sections arm and clear.
+ */
+static __thread union {
+    struct percpu_rseq_area area;
+    unsigned char bytes[PERCPU_RSEQ_OWN_RESERVE];
+} percpu_own __attribute__((tls_model("initial-exec"), aligned(PERCPU_RSEQ_OWN_ALIGN)));
+_Static_assert(sizeof percpu_own == PERCPU_RSEQ_OWN_RESERVE, "the reserve is the whole own area");
+/* 0: not tried yet, 1: registered, -1: the kernel refused or the ABI asked for more than the reserve. */
 static __thread int percpu_own_state __attribute__((tls_model("initial-exec")));
 /* Set by PERCPU_RSEQ=off: no thread registers. */
 static int percpu_rseq_disabled;
+/* Test seam (percpu_rseq_abi_override): auxiliary vector values to use instead of getauxval's, 0 = real. */
+static unsigned long percpu_auxv_feature_size;
+static unsigned long percpu_auxv_align;
 
 __attribute__((constructor)) void percpu_rseq_init(void)
 {
@@ -48,21 +67,61 @@ __attribute__((constructor)) void percpu_rseq_init(void)
     }
 }
 
+void percpu_rseq_abi_override(unsigned long feature_size, unsigned long align)
+{
+    percpu_auxv_feature_size = feature_size;
+    percpu_auxv_align = align;
+}
+
+/* The auxiliary vector's value of type, or the seam's override when one is set. */
+static unsigned long percpu_auxv(unsigned long type, unsigned long override)
+{
+    return override != 0 ? override : getauxval(type);
+}
+
+unsigned long percpu_rseq_feature_size(void)
+{
+    unsigned long size = percpu_auxv(AT_RSEQ_FEATURE_SIZE, percpu_auxv_feature_size);
+    return size != 0 ? size : PERCPU_RSEQ_ORIGINAL_FEATURE_SIZE;
+}
+
+unsigned long percpu_rseq_registration_length(void)
+{
+    unsigned long size = percpu_rseq_feature_size();
+    return size > PERCPU_RSEQ_MIN_LENGTH ? size : PERCPU_RSEQ_MIN_LENGTH;
+}
+
+unsigned long percpu_rseq_registration_align(void)
+{
+    unsigned long align = percpu_auxv(AT_RSEQ_ALIGN, percpu_auxv_align);
+    return align > PERCPU_RSEQ_MIN_LENGTH ? align : PERCPU_RSEQ_MIN_LENGTH;
+}
+
+unsigned long percpu_rseq_usable_bytes(unsigned long registered_length, unsigned long feature_size)
+{
+    /* glibc 2.35 - 2.39 publish 32 and glibc 2.40 publishes 20 for a 32-byte registration. */
+    if (registered_length == 20 || registered_length == 32)
+        registered_length = 32;
+    return registered_length < feature_size ? registered_length : feature_size;
+}
+
 struct percpu_rseq_area *percpu_rseq_area_slow(void)
 {
     if (percpu_own_state == 0) {
         percpu_own_state = -1;
         /* Stays negative unless the kernel accepts the area; it then writes the CPU before returning. */
-        percpu_own_area.cpu_id = PERCPU_CPU_ID_REGISTRATION_FAILED;
+        percpu_own.area.cpu_id = PERCPU_CPU_ID_REGISTRATION_FAILED;
+        unsigned long length = percpu_rseq_registration_length();
+        unsigned long align = percpu_rseq_registration_align();
 #ifdef __NR_rseq
         /* A system call, so never from inside a section: this runs before the first one. */
-        if (!percpu_rseq_disabled &&
-            syscall(__NR_rseq, &percpu_own_area, sizeof percpu_own_area, 0, PERCPU_RSEQ_SIG) == 0) {
+        if (!percpu_rseq_disabled && length <= PERCPU_RSEQ_OWN_RESERVE && align <= PERCPU_RSEQ_OWN_ALIGN &&
+            syscall(__NR_rseq, &percpu_own.area, length, 0, PERCPU_RSEQ_SIG) == 0) {
             percpu_own_state = 1;
         }
 #endif
     }
-    return &percpu_own_area;
+    return &percpu_own.area;
 }
 
 int percpu_rseq_status(void)
@@ -83,16 +142,14 @@ int percpu_current_cpu(void)
 
 int percpu_mm_cid(void)
 {
-#ifdef AT_RSEQ_FEATURE_SIZE
-    if (getauxval(AT_RSEQ_FEATURE_SIZE) < offsetof(struct percpu_rseq_area, mm_cid) + sizeof(uint32_t))
+    unsigned long registered = percpu_rseq_uses_glibc ? __rseq_size : percpu_rseq_registration_length();
+    if (percpu_rseq_usable_bytes(registered, percpu_rseq_feature_size()) <
+        offsetof(struct percpu_rseq_area, mm_cid) + sizeof(uint32_t))
         return -1;
     struct percpu_rseq_area *rs = percpu_rseq_area();
     if ((int32_t) __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED) < 0)
         return -1;
     return (int) __atomic_load_n(&rs->mm_cid, __ATOMIC_RELAXED);
-#else
-    return -1;
-#endif
 }
 
 uint64_t percpu_thread_aborts(void)

@@ -3,7 +3,8 @@
  *
  * This is the one C drawing of the layout; dev.percpu.bridge.StackLayout is
  * its Java mirror, and StackLayoutTest compares the Java constants with the
- * offsetof() values that percpu_layout_offset() exports from here.
+ * offsetof() values that percpu_layout_offset() exports from here. The same
+ * function serves the codes of percpu_codes.h to the same test.
  *
  * A block is one anonymous mapping:
  *
@@ -46,9 +47,8 @@
  *          the committing instruction of a section (or under the lock in
  *          fallback mode, or by a remote owner while stopped).
  * capacity how many indices this CPU may hold, <= the block's stride.
- * stopped  nonzero while a remote thread owns this CPU's stack; every
- *          section reads it after its CPU check and bails out with
- *          PERCPU_STOPPED instead of touching the stack.
+ * stopped  nonzero while a remote thread owns this CPU's stack (the
+ *          local/remote protocol: top of percpu_remote.h).
  * lock     0 free, 1 held: the fallback mode's per-CPU try-lock.
  * pops, pushes  indices popped and pushed, incremented inside the section
  *          before the commit: an abort between that increment and the
@@ -64,6 +64,7 @@
 #ifndef PERCPU_LAYOUT_H
 #define PERCPU_LAYOUT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,30 +93,24 @@ struct percpu_cpu_header {
     uint8_t padding[PERCPU_LINE - 48];
 };
 
-/* Offsets used by the assembly in percpu_stack_ops.h: keep them in step. */
-#define PERCPU_HDR_TOP 0
-#define PERCPU_HDR_CAPACITY 4
-#define PERCPU_HDR_STOPPED 8
-#define PERCPU_HDR_LOCK 12
-#define PERCPU_HDR_SLOTS 16
-#define PERCPU_HDR_POPS 24
-#define PERCPU_HDR_PUSHES 32
-#define PERCPU_HDR_ABORTS 40
-
+/*
+ * The layout as drawn above. The asm of percpu_stack_ops.h takes its
+ * offsets from offsetof on these structs, so these asserts cover it.
+ */
 _Static_assert(sizeof(struct percpu_block_header) == PERCPU_LINE, "block header is one 128-byte line");
 _Static_assert(sizeof(struct percpu_cpu_header) == PERCPU_LINE, "cpu header is one 128-byte line");
 _Static_assert(offsetof(struct percpu_block_header, magic) == 0, "magic");
 _Static_assert(offsetof(struct percpu_block_header, ncpu) == 4, "ncpu");
 _Static_assert(offsetof(struct percpu_block_header, stride) == 8, "stride");
 _Static_assert(offsetof(struct percpu_block_header, mapping_size) == 16, "mapping_size");
-_Static_assert(offsetof(struct percpu_cpu_header, top) == PERCPU_HDR_TOP, "top");
-_Static_assert(offsetof(struct percpu_cpu_header, capacity) == PERCPU_HDR_CAPACITY, "capacity");
-_Static_assert(offsetof(struct percpu_cpu_header, stopped) == PERCPU_HDR_STOPPED, "stopped");
-_Static_assert(offsetof(struct percpu_cpu_header, lock) == PERCPU_HDR_LOCK, "lock");
-_Static_assert(offsetof(struct percpu_cpu_header, slots) == PERCPU_HDR_SLOTS, "slots");
-_Static_assert(offsetof(struct percpu_cpu_header, pops) == PERCPU_HDR_POPS, "pops");
-_Static_assert(offsetof(struct percpu_cpu_header, pushes) == PERCPU_HDR_PUSHES, "pushes");
-_Static_assert(offsetof(struct percpu_cpu_header, aborts) == PERCPU_HDR_ABORTS, "aborts");
+_Static_assert(offsetof(struct percpu_cpu_header, top) == 0, "top");
+_Static_assert(offsetof(struct percpu_cpu_header, capacity) == 4, "capacity");
+_Static_assert(offsetof(struct percpu_cpu_header, stopped) == 8, "stopped");
+_Static_assert(offsetof(struct percpu_cpu_header, lock) == 12, "lock");
+_Static_assert(offsetof(struct percpu_cpu_header, slots) == 16, "slots");
+_Static_assert(offsetof(struct percpu_cpu_header, pops) == 24, "pops");
+_Static_assert(offsetof(struct percpu_cpu_header, pushes) == 32, "pushes");
+_Static_assert(offsetof(struct percpu_cpu_header, aborts) == 40, "aborts");
 
 /* Identifiers for percpu_layout_offset(), mirrored by StackLayout.Field. */
 enum percpu_layout_field {
@@ -133,10 +128,30 @@ enum percpu_layout_field {
     PERCPU_FIELD_CPU_PUSHES = 11,
     PERCPU_FIELD_CPU_ABORTS = 12,
     PERCPU_FIELD_CPU_HEADER_SIZE = 13,
-    PERCPU_FIELD_BLOCK_HEADER_SIZE = 14
+    PERCPU_FIELD_BLOCK_HEADER_SIZE = 14,
+    /* The codes of percpu_codes.h, mirrored by dev.percpu.bridge.NativeCodes. */
+    PERCPU_CONSTANT_EMPTY = 15,
+    PERCPU_CONSTANT_FULL = 16,
+    PERCPU_CONSTANT_NO_RSEQ = 17,
+    PERCPU_CONSTANT_RESTART_LIMIT = 18,
+    PERCPU_CONSTANT_STOPPED = 19,
+    PERCPU_CONSTANT_BUSY = 20,
+    PERCPU_CONSTANT_BAD_CPU = 21,
+    PERCPU_CONSTANT_BAD_ADDRESS = 22,
+    PERCPU_CONSTANT_RSEQ_UNAVAILABLE = 23,
+    PERCPU_CONSTANT_RSEQ_GLIBC = 24,
+    PERCPU_CONSTANT_RSEQ_OWN = 25,
+    PERCPU_CONSTANT_FENCE_MEMBARRIER = 26,
+    PERCPU_CONSTANT_FENCE_AFFINITY = 27
 };
 
-/* Returns offsetof/sizeof for the field, or -1 for an unknown id. */
+/* What percpu_layout_offset returns for an id it does not know (no offset or code has this value). */
+#define PERCPU_LAYOUT_UNKNOWN_ID LONG_MIN
+
+/*
+ * Returns offsetof/sizeof for a PERCPU_FIELD_* id, the value of a
+ * PERCPU_CONSTANT_* id, or PERCPU_LAYOUT_UNKNOWN_ID.
+ */
 long percpu_layout_offset(int field);
 
 static inline struct percpu_cpu_header *percpu_cpu_header(void *block, uint32_t cpu)

@@ -4,7 +4,7 @@
  *
  * Both work on 8-byte words at 8-byte aligned addresses: slots are 16-byte
  * aligned and their sizes multiples of 16, and the Java side
- * (JniBridge.fillWords / findWordNot) checks that the length is a multiple
+ * (MemoryCalls.fillWords / findWordNot) checks that the length is a multiple
  * of 8 before the call.
  */
 #ifndef PERCPU_MEMORY_H

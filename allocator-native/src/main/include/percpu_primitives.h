@@ -64,14 +64,15 @@ percpu_cs_add(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, int64_t
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_CHECK_CPU
-        "movq (%[word]), %%rax\n\t"               /* rax = *word */
+        "movq (%[word]), %%rax\n\t"                   /* rax = *word */
         PERCPU_INJECT_AT(1)
-        "addq %[delta], %%rax\n\t"                /* rax += delta */
-        "movq %%rax, (%[word])\n\t"               /* commit: *word = rax */
-        "2:\n\t"                                  /* post_commit */
+        "addq %[delta], %%rax\n\t"                    /* rax += delta */
+        "movq %%rax, (%[word])\n\t"                   /* commit: *word = rax */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [delta] "r"(delta) PERCPU_INJECT_INPUTS
+        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [delta] "r"(delta),
+          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : aborted);
     return PERCPU_CS_COMMITTED;
@@ -93,16 +94,17 @@ percpu_cs_cmp_store2(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, 
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_CHECK_CPU
-        "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
-        "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
-        "movq %[value2], (%[word2])\n\t"          /* try store: *word2 = value2 */
+        "cmpq %[expect], (%[word])\n\t"               /* *word == expect ? */
+        "jnz %l[cmpfail]\n\t"                         /* no: compare failed, nothing written */
+        "movq %[value2], (%[word2])\n\t"              /* try store: *word2 = value2 */
         PERCPU_INJECT_AT(1)
-        "movq %[newv], (%[word])\n\t"             /* commit: *word = newv */
-        "2:\n\t"                                  /* post_commit */
+        "movq %[newv], (%[word])\n\t"                 /* commit: *word = newv */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [word2] "r"(word2), [value2] "r"(value2) PERCPU_INJECT_INPUTS
+          [word2] "r"(word2), [value2] "r"(value2),
+          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : cmpfail, aborted);
     return PERCPU_CS_COMMITTED;
@@ -125,24 +127,25 @@ percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, ui
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_CHECK_CPU
-        "cmpq %[expect], (%[word])\n\t"           /* *word == expect ? */
-        "jnz %l[cmpfail]\n\t"                     /* no: compare failed, nothing written */
-        "xorl %%ecx, %%ecx\n\t"                   /* rcx = i = 0 */
-        "jmp 6f\n\t"                              /* enter the copy loop at its test */
+        "cmpq %[expect], (%[word])\n\t"               /* *word == expect ? */
+        "jnz %l[cmpfail]\n\t"                         /* no: compare failed, nothing written */
+        "xorl %%ecx, %%ecx\n\t"                       /* rcx = i = 0 */
+        "jmp 6f\n\t"                                  /* enter the copy loop at its test */
         "5:\n\t"
-        "movzbl (%[src], %%rcx), %%eax\n\t"       /* eax = src[i] */
-        "movb %%al, (%[dst], %%rcx)\n\t"          /* dst[i] = al */
-        "addq $1, %%rcx\n\t"                      /* i += 1 */
+        "movzbl (%[src], %%rcx), %%eax\n\t"           /* eax = src[i] */
+        "movb %%al, (%[dst], %%rcx)\n\t"              /* dst[i] = al */
+        "addq $1, %%rcx\n\t"                          /* i += 1 */
         "6:\n\t"
-        "cmpq %[len], %%rcx\n\t"                  /* i < len ? */
-        "jb 5b\n\t"                               /* yes: copy the next byte */
+        "cmpq %[len], %%rcx\n\t"                      /* i < len ? */
+        "jb 5b\n\t"                                   /* yes: copy the next byte */
         PERCPU_INJECT_AT(1)
-        "movq %[newv], (%[word])\n\t"             /* commit: *word = newv */
-        "2:\n\t"                                  /* post_commit */
+        "movq %[newv], (%[word])\n\t"                 /* commit: *word = newv */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [dst] "r"(dst), [src] "r"(src), [len] "r"(len) PERCPU_INJECT_INPUTS
+          [dst] "r"(dst), [src] "r"(src), [len] "r"(len),
+          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "rcx", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : cmpfail, aborted);
     return PERCPU_CS_COMMITTED;
@@ -160,17 +163,18 @@ percpu_cs_ec_begin(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter,
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_CHECK_CPU
-        "movq (%[counter]), %%rax\n\t"            /* rax = *counter */
-        "addq $1, %%rax\n\t"                      /* rax += 1 */
-        "andq %[mask], %%rax\n\t"                 /* rax &= 2^48 - 1 */
-        "movq %%rax, (%[seq_out])\n\t"            /* *seq_out = rax (caller-private) */
+        "movq (%[counter]), %%rax\n\t"                /* rax = *counter */
+        "addq $1, %%rax\n\t"                          /* rax += 1 */
+        "andq %[mask], %%rax\n\t"                     /* rax &= 2^48 - 1 */
+        "movq %%rax, (%[seq_out])\n\t"                /* *seq_out = rax (caller-private) */
         PERCPU_INJECT_AT(1)
-        "movq %%rax, (%[counter])\n\t"            /* commit: *counter = rax */
-        "2:\n\t"                                  /* post_commit */
+        "movq %%rax, (%[counter])\n\t"                /* commit: *counter = rax */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq_out] "r"(seq_out),
-          [mask] "r"(PERCPU_EC_SEQ_MASK) PERCPU_INJECT_INPUTS
+          [mask] "r"(PERCPU_EC_SEQ_MASK),
+          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : aborted);
     return PERCPU_CS_COMMITTED;
@@ -190,20 +194,21 @@ percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter
     __asm__ goto(
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
-        "1:\n\t"                                  /* start_ip */
-        "cmpl %[cpu], 4(%[rs])\n\t"               /* rs->cpu_id == ticket's cpu ? */
-        "jnz %l[notoncpu]\n\t"                    /* no: a definitive failure, not a restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"  /* test hook set? */
-        "jnz 4f\n\t"                              /* yes: take the abort path */
-        "cmpq %[seq], (%[counter])\n\t"           /* *counter == seq ? */
-        "jnz %l[cmpfail]\n\t"                     /* no: a begin() ran on this CPU since */
+        "1:\n\t"                                      /* start_ip */
+        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"       /* rs->cpu_id == ticket's cpu ? */
+        "jnz %l[notoncpu]\n\t"                        /* no: a definitive failure, not a restart */
+        "cmpl $0, percpu_force_abort(%%rip)\n\t"      /* test hook set? */
+        "jnz 4f\n\t"                                  /* yes: take the abort path */
+        "cmpq %[seq], (%[counter])\n\t"               /* *counter == seq ? */
+        "jnz %l[cmpfail]\n\t"                         /* no: a begin() ran on this CPU since */
         PERCPU_INJECT_AT(1)
-        "movq %[value], (%[target])\n\t"          /* commit: *target = value */
-        "2:\n\t"                                  /* post_commit */
+        "movq %[value], (%[target])\n\t"              /* commit: *target = value */
+        "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
         : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq] "r"(seq), [target] "r"(target),
-          [value] "r"(value) PERCPU_INJECT_INPUTS
+          [value] "r"(value),
+          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
         : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
         : notoncpu, cmpfail, aborted);
     return PERCPU_CS_COMMITTED;
@@ -216,37 +221,14 @@ aborted:
 }
 
 /*
- * The retry loop of the primitives: like PERCPU_RSEQ_RETRY, without a stack
- * header to count aborts in. OP sees rs and cpu and gives a PERCPU_CS_*
- * outcome; RESULT is returned once it committed.
+ * The retry loop of the primitives (PERCPU_CS_RETRY, percpu_stack_ops.h),
+ * with no stack header to count aborts in: only the per-thread count.
  */
 #define PERCPU_OP_RETRY(ncpu, OP, RESULT)                                         \
-    do {                                                                          \
-        struct percpu_rseq_area *rs = percpu_rseq_area();                         \
-        uint32_t aborts = 0;                                                      \
-        for (;;) {                                                                \
-            uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);        \
-            if (__builtin_expect((int32_t) cpu < 0, 0))                           \
-                return PERCPU_NO_RSEQ;                                            \
-            if (__builtin_expect(cpu >= (ncpu), 0))                               \
-                return PERCPU_BAD_CPU;                                            \
-            PERCPU_INJECT_RESET();                                                \
-            int cs = (OP);                                                        \
-            if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                   \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
-                if (cs == PERCPU_CS_COMMITTED)                                    \
-                    return (RESULT);                                              \
-                return cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED  \
-                                                      : PERCPU_OP_NOT_ON_CPU;     \
-            }                                                                     \
-            percpu_tls_aborts++;                                                  \
-            PERCPU_INJECT_COUNT_ABORT();                                          \
-            if (++aborts >= percpu_restart_limit) {                               \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
-                return PERCPU_RESTART_LIMIT;                                      \
-            }                                                                     \
-        }                                                                         \
-    } while (0)
+    PERCPU_CS_RETRY((uint32_t) (ncpu), (void) 0, OP, RESULT,                      \
+                    cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED     \
+                                                   : PERCPU_OP_NOT_ON_CPU,        \
+                    percpu_count_thread_abort())
 
 /* rseq: current CPU's row word(offset) += delta. Returns the CPU used (>= 0) or an error code. */
 static inline int percpu_op_add(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset, int64_t delta)

@@ -1,16 +1,24 @@
 /*
  * percpu_rseq.h - the rseq ABI as percpu uses it, per-thread registration,
- * result codes and test hooks.
+ * and test hooks (the codes it returns are in percpu_codes.h).
  *
  * Registration: glibc >= 2.35 registers an area for every thread and
  * publishes where it is (__rseq_offset from the thread pointer) and how big
  * (__rseq_size, 0 when glibc did not register, e.g. with
  * GLIBC_TUNABLES=glibc.pthread.rseq=0). percpu uses glibc's area when
- * __rseq_size > 0. Otherwise each thread registers percpu's own TLS area on
- * its first operation (a second registration of the same thread would fail
- * with EBUSY, which is why glibc's area is always preferred). Only the ABI is
- * relied on: cpu_id is read and compared, cpu_id_start is never cached or
- * interpreted.
+ * __rseq_size > 0, whatever the size (20, 32, or a newer ABI's). Otherwise
+ * each thread registers percpu's own TLS area on its first operation (a
+ * second registration of the same thread would fail with EBUSY, which is
+ * why glibc's area is always preferred), the way the ABI asks: the length
+ * passed is max(32, getauxval(AT_RSEQ_FEATURE_SIZE)) and the area is
+ * aligned to max(32, getauxval(AT_RSEQ_ALIGN)), never sizeof. The area
+ * reserved is PERCPU_RSEQ_OWN_RESERVE bytes aligned to PERCPU_RSEQ_OWN_ALIGN;
+ * a kernel that asks for more is not registered with (the thread gets
+ * PERCPU_NO_RSEQ). Only the ABI is relied on and no field outside it is
+ * written: cpu_id is read and compared (and set before registering, as the
+ * ABI allows), rseq_cs is armed and cleared, cpu_id_start is never cached or
+ * interpreted, and mm_cid is read only where the feature size and the
+ * registered length both cover it.
  *
  * The environment variable PERCPU_RSEQ=off, read when the library loads,
  * makes every thread behave as if rseq were unavailable (no glibc area, no
@@ -20,6 +28,8 @@
 #define PERCPU_RSEQ_H
 
 #include <stdint.h>
+
+#include "percpu_codes.h"
 
 /* The signature the kernel checks in the 4 bytes before every abort_ip. */
 #define PERCPU_RSEQ_SIG 0x53053053
@@ -39,31 +49,18 @@ struct percpu_rseq_area {
     uint32_t reserved;
 } __attribute__((aligned(32)));
 
-#define PERCPU_RSEQ_CPU_ID 4
-#define PERCPU_RSEQ_CS 8
-_Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == PERCPU_RSEQ_CPU_ID, "cpu_id");
-_Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == PERCPU_RSEQ_CS, "rseq_cs");
+/* The kernel ABI's offsets; the sections' asm takes them from offsetof (percpu_stack_ops.h). */
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == 4, "cpu_id");
+_Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == 8, "rseq_cs");
 _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");
 
-/*
- * Result codes shared by every stack operation. A non-negative result is an
- * index (pop) or a count (batches, push returns 0). Mirrored in
- * dev.percpu.bridge.Bridge.
- */
-#define PERCPU_OK 0
-#define PERCPU_EMPTY (-1)          /* pop: this CPU's stack holds nothing */
-#define PERCPU_FULL (-2)           /* push: this CPU's stack is at capacity */
-#define PERCPU_NO_RSEQ (-3)        /* this thread has no working registration */
-#define PERCPU_RESTART_LIMIT (-4)  /* aborted restart_limit times in a row */
-#define PERCPU_STOPPED (-5)        /* a remote thread owns this CPU's stack */
-#define PERCPU_BUSY (-6)           /* fallback: the CPU's lock stayed taken */
-#define PERCPU_BAD_CPU (-7)        /* the kernel's cpu id is beyond the block */
-#define PERCPU_BAD_ADDRESS (-8)    /* push_addresses: an address failed the slot checks, nothing pushed */
-
-/* Which registration the calling thread uses (percpu_rseq_status). */
-#define PERCPU_RSEQ_GLIBC 1
-#define PERCPU_RSEQ_OWN 2
-#define PERCPU_RSEQ_UNAVAILABLE 0
+/* The original ABI's fields (cpu_id_start .. flags): what a kernel without AT_RSEQ_FEATURE_SIZE fills. */
+#define PERCPU_RSEQ_ORIGINAL_FEATURE_SIZE 20ul
+/* The smallest length and alignment the kernel accepts for a registration. */
+#define PERCPU_RSEQ_MIN_LENGTH 32ul
+/* What percpu reserves for its own area (per thread, static TLS). */
+#define PERCPU_RSEQ_OWN_RESERVE 128ul
+#define PERCPU_RSEQ_OWN_ALIGN 64
 
 /* Registration kind chosen at load: glibc's area, or our own per thread. */
 void percpu_rseq_init(void);
@@ -85,6 +82,31 @@ static inline struct percpu_rseq_area *percpu_rseq_area(void)
     return percpu_rseq_area_slow();
 }
 
+/* The kernel's feature size (AT_RSEQ_FEATURE_SIZE; 20 where the kernel does not say). */
+unsigned long percpu_rseq_feature_size(void);
+
+/* Length for registering percpu's own area: max(32, feature size). */
+unsigned long percpu_rseq_registration_length(void);
+
+/* Alignment of percpu's own area: max(32, AT_RSEQ_ALIGN). */
+unsigned long percpu_rseq_registration_align(void);
+
+/*
+ * Bytes of a registered area the kernel keeps up to date: registered_length
+ * (a glibc __rseq_size of 20 or 32 stands for a 32-byte registration) capped
+ * by the feature size.
+ */
+unsigned long percpu_rseq_usable_bytes(unsigned long registered_length, unsigned long feature_size);
+
+/*
+ * Test seam, compiled in always: makes percpu_rseq_feature_size and the
+ * registration use feature_size and align instead of the auxiliary vector's
+ * values (0 keeps the real value), for threads that register after the
+ * call. Used by percpu_registration_test.c to test the Linux 7.0 values
+ * (33, 64) on older kernels; nothing else calls it.
+ */
+void percpu_rseq_abi_override(unsigned long feature_size, unsigned long align);
+
 /* PERCPU_RSEQ_GLIBC, PERCPU_RSEQ_OWN or PERCPU_RSEQ_UNAVAILABLE for the caller. */
 int percpu_rseq_status(void);
 
@@ -93,8 +115,8 @@ int percpu_current_cpu(void);
 
 /*
  * The caller's mm_cid (a dense per-process concurrency id, Linux 6.3+), or
- * -1 where the kernel does not provide it (AT_RSEQ_FEATURE_SIZE < 28) or
- * the thread has no registration.
+ * -1 where the kernel does not provide it (usable bytes of the area below
+ * 28) or the thread has no registration.
  */
 int percpu_mm_cid(void);
 

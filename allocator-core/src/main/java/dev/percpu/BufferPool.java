@@ -1,7 +1,6 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.runtime.Mode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -48,19 +47,15 @@ public final class BufferPool implements AutoCloseable {
     private static final VarHandle VIEWS = MethodHandles.arrayElementVarHandle(ByteBuffer[].class);
 
     private final SlabAllocator slabs;
-    private final Bridge bridge;
+    private final SlotGeometry geometry;
     private final int bufferSize;
-    private final int shift;
-    private final long region;
     /** The ByteBuffer view of each slot, made when the slot is first handed out. */
     private final ByteBuffer[] views;
 
-    private BufferPool(SlabAllocator slabs, Bridge bridge) {
+    private BufferPool(SlabAllocator slabs) {
         this.slabs = slabs;
-        this.bridge = bridge;
+        this.geometry = slabs.geometry();
         this.bufferSize = slabs.slotSize();
-        this.shift = Integer.bitCount(bufferSize) == 1 ? Integer.numberOfTrailingZeros(bufferSize) : -1;
-        this.region = slabs.regionAddress();
         this.views = new ByteBuffer[slabs.config().slots()];
     }
 
@@ -72,7 +67,7 @@ public final class BufferPool implements AutoCloseable {
      * @throws OutOfMemoryError when the region cannot be reserved
      */
     public static BufferPool create(SlabConfig config) {
-        return new BufferPool(SlabAllocator.create(Objects.requireNonNull(config, "config")), Bridges.get());
+        return new BufferPool(SlabAllocator.create(Objects.requireNonNull(config, "config")));
     }
 
     /**
@@ -88,10 +83,10 @@ public final class BufferPool implements AutoCloseable {
         if (address == 0) {
             return false;
         }
-        int index = (int) (shift >= 0 ? (address - region) >>> shift : (address - region) / bufferSize);
+        int index = geometry.indexOfChecked(address);
         ByteBuffer view = (ByteBuffer) VIEWS.getAcquire(views, index);
         if (view == null) {
-            view = bridge.view(address, bufferSize);
+            view = slabs.slotView(address);
             VIEWS.setRelease(views, index, view);
         }
         view.clear().order(ByteOrder.BIG_ENDIAN);

@@ -1,7 +1,6 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.engine.Region;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,17 +20,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LargeBlock {
     private static final long PAGE = SizeClassConfig.PAGE_SIZE;
 
-    private final Bridge bridge;
-    private final long address;
-    private final long bytes;
+    private final Region region;
     private final ByteBuffer view;
     private final AtomicBoolean unmapped = new AtomicBoolean();
 
-    private LargeBlock(Bridge bridge, long address, long bytes) {
-        this.bridge = bridge;
-        this.address = address;
-        this.bytes = bytes;
-        this.view = bridge.view(address, bytes).order(ByteOrder.BIG_ENDIAN);
+    private LargeBlock(Region region) {
+        this.region = region;
+        this.view = region.view(region.address(), (int) region.bytes()).order(ByteOrder.BIG_ENDIAN);
     }
 
     /**
@@ -46,24 +41,23 @@ public final class LargeBlock {
         if (bytes < 1 || rounded > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bytes " + bytes + " must be in [1, " + (Integer.MAX_VALUE & -PAGE) + "]");
         }
-        Bridge bridge = Bridges.get();
-        long address = bridge.mapRegion(rounded);
+        Region region = Region.map(rounded);
         try {
-            return new LargeBlock(bridge, address, rounded);
+            return new LargeBlock(region);
         } catch (RuntimeException | Error e) {
-            bridge.unmapRegion(address, rounded);
+            region.unmap();
             throw e;
         }
     }
 
     /** Address of the first byte (page aligned). */
     public long address() {
-        return address;
+        return region.address();
     }
 
     /** Size in bytes: the requested size rounded up to whole pages. */
     public long bytes() {
-        return bytes;
+        return region.bytes();
     }
 
     /** A direct, big-endian {@link ByteBuffer} over the whole block (the same object on every call). */
@@ -78,12 +72,13 @@ public final class LargeBlock {
         if (!unmapped.compareAndSet(false, true)) {
             return false;
         }
-        bridge.unmapRegion(address, bytes);
+        region.unmap();
         return true;
     }
 
     @Override
     public String toString() {
-        return String.format("LargeBlock[0x%x, %d bytes%s]", address, bytes, unmapped.get() ? ", unmapped" : "");
+        return String.format("LargeBlock[0x%x, %d bytes%s]", region.address(), region.bytes(),
+            unmapped.get() ? ", unmapped" : "");
     }
 }

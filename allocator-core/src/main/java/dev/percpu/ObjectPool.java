@@ -1,6 +1,7 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridges;
+import dev.percpu.engine.IndexPool;
+import dev.percpu.runtime.Mode;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -9,7 +10,7 @@ import java.util.function.Supplier;
  * A fixed set of on-heap objects, made up front by a factory, handed out
  * into caller-owned {@link PooledObject} handles from per-CPU freelists of
  * their indices: the same native per-CPU stacks and depot as
- * {@link SlabAllocator} ({@link IndexStacks}), over an array of objects
+ * {@link SlabAllocator} (the engine's {@code IndexPool}), over an array of objects
  * instead of a region of memory.
  *
  * <pre>
@@ -48,7 +49,7 @@ import java.util.function.Supplier;
  * @param <T> the pooled type
  */
 public final class ObjectPool<T> implements AutoCloseable {
-    private final IndexStacks stacks;
+    private final IndexPool pool;
     private final Object[] objects;
     private final Consumer<? super T> reset;
 
@@ -58,8 +59,8 @@ public final class ObjectPool<T> implements AutoCloseable {
             objects[i] = Objects.requireNonNull(b.factory.get(), "the factory returned null");
         }
         this.reset = b.reset;
-        this.stacks = new IndexStacks(Bridges.get(), "ObjectPool", b.mode != null ? b.mode : Mode.fromProperty(),
-            b.capacity, b.perCpuCapacity, b.perCpuCapacity, Math.min(SlabConfig.DEFAULT_BATCH_SIZE, b.perCpuCapacity));
+        this.pool = new IndexPool("ObjectPool", ConfigRules.mode(b.mode), b.capacity, b.perCpuCapacity,
+            b.perCpuCapacity, ConfigRules.batchSize(null, b.perCpuCapacity));
     }
 
     /** A builder for a pool of objects made by {@code factory}. */
@@ -77,7 +78,8 @@ public final class ObjectPool<T> implements AutoCloseable {
         if (into.pool != null) {
             throw new IllegalStateException(into + " still holds an object: release it before acquiring another");
         }
-        int index = stacks.pop();
+        int r = pool.stacks().pop();
+        int index = r >= 0 ? r : pool.popSlow(r);
         if (index < 0) {
             return false;
         }
@@ -117,7 +119,10 @@ public final class ObjectPool<T> implements AutoCloseable {
         if (reset != null) {
             reset.accept(held.value);
         }
-        stacks.push(held.index);
+        int r = pool.stacks().push(held.index);
+        if (r != 0) {
+            pool.pushSlow(held.index, r);
+        }
         held.pool = null;
         held.value = null;
     }
@@ -129,7 +134,7 @@ public final class ObjectPool<T> implements AutoCloseable {
 
     /** The mode this pool runs in: {@link Mode#RSEQ} or {@link Mode#FALLBACK}. */
     public Mode mode() {
-        return stacks.mode();
+        return pool.mode();
     }
 
     /**
@@ -138,7 +143,7 @@ public final class ObjectPool<T> implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public SlabStats stats() {
-        return stacks.stats(0);
+        return new SlabStats(pool.snapshot(), 0);
     }
 
     /**
@@ -147,18 +152,18 @@ public final class ObjectPool<T> implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long drain() {
-        return stacks.drain();
+        return pool.drain();
     }
 
     /** Stops the per-CPU stacks; every later call throws {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        stacks.close(() -> { });
+        pool.close(() -> { });
     }
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        return stacks.isClosed();
+        return pool.isClosed();
     }
 
     /**
@@ -208,14 +213,8 @@ public final class ObjectPool<T> implements AutoCloseable {
          * @throws NullPointerException when the factory returns null
          */
         public ObjectPool<T> build() {
-            if (capacity < 1 || capacity > SlabConfig.MAX_SLOTS) {
-                throw new IllegalArgumentException("capacity " + capacity + " must be in [1, " + SlabConfig.MAX_SLOTS
-                    + "]");
-            }
-            if (perCpuCapacity < 1 || perCpuCapacity > SlabConfig.MAX_PER_CPU_CAPACITY) {
-                throw new IllegalArgumentException("perCpuCapacity " + perCpuCapacity + " must be in [1, "
-                    + SlabConfig.MAX_PER_CPU_CAPACITY + "]");
-            }
+            ConfigRules.slots("capacity", capacity, " (required)");
+            ConfigRules.perCpuCapacity("perCpuCapacity", perCpuCapacity);
             return new ObjectPool<>(this);
         }
     }

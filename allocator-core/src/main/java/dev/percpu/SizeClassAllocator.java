@@ -1,9 +1,8 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.engine.Region;
+import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -48,7 +47,7 @@ public final class SizeClassAllocator implements AutoCloseable {
     private static final int QUANTUM_SHIFT = 4;
 
     private final SizeClassConfig config;
-    private final Bridge bridge;
+    private final Region space;
     private final SlabAllocator[] classes;
     private final int[] sizes;
     /** {@code 1.0 / sizes[i]}, for {@link #blockIndex(long)}. */
@@ -61,9 +60,8 @@ public final class SizeClassAllocator implements AutoCloseable {
     private final long totalBytes;
     private boolean closed;
 
-    private SizeClassAllocator(SizeClassConfig config, Bridge bridge) {
+    private SizeClassAllocator(SizeClassConfig config) {
         this.config = config;
-        this.bridge = bridge;
         this.sizes = config.classSizes();
         this.maxSize = sizes[sizes.length - 1];
         this.inverseSizes = new double[sizes.length];
@@ -80,11 +78,12 @@ public final class SizeClassAllocator implements AutoCloseable {
         long span = Long.highestOneBit(config.capacityBytesPerClass() - 1) << 1;
         this.spanShift = Long.numberOfTrailingZeros(span);
         this.totalBytes = span * sizes.length;
-        this.base = bridge.mapRegion(totalBytes);
+        this.space = Region.map(totalBytes);
+        this.base = space.address();
         this.classes = new SlabAllocator[sizes.length];
         try {
             for (int i = 0; i < sizes.length; i++) {
-                classes[i] = SlabAllocator.createIn(config.classConfig(i), bridge, base + i * span);
+                classes[i] = SlabAllocator.createIn(config.classConfig(i), space.slice(i * span, span));
             }
         } catch (RuntimeException | Error e) {
             for (SlabAllocator made : classes) {
@@ -92,7 +91,7 @@ public final class SizeClassAllocator implements AutoCloseable {
                     made.close();
                 }
             }
-            bridge.unmapRegion(base, totalBytes);
+            space.unmap();
             throw e;
         }
     }
@@ -104,7 +103,7 @@ public final class SizeClassAllocator implements AutoCloseable {
      * @throws OutOfMemoryError when the address space cannot be reserved
      */
     public static SizeClassAllocator create(SizeClassConfig config) {
-        return new SizeClassAllocator(Objects.requireNonNull(config, "config"), Bridges.get());
+        return new SizeClassAllocator(Objects.requireNonNull(config, "config"));
     }
 
     /** The configuration this allocator was made from. */
@@ -217,11 +216,12 @@ public final class SizeClassAllocator implements AutoCloseable {
      * be touched after {@link #close()} (the memory is unmapped). Needs no JVM flag on any JDK.
      *
      * @throws IllegalArgumentException when {@code address} is outside this allocator's address
-     *     space or not the start of a block
+     *     space, not the start of a block, or a block never handed out
+     * @throws IllegalStateException after {@link #close()}
      */
     public ByteBuffer view(long address) {
         blockIndex(address);
-        return bridge.view(address, usableSize(address)).order(ByteOrder.BIG_ENDIAN);
+        return classes[classIndexOf(address)].slotView(address);
     }
 
     /**
@@ -240,6 +240,28 @@ public final class SizeClassAllocator implements AutoCloseable {
             bytes += classes[i].stats().inUse() * sizes[i];
         }
         return bytes;
+    }
+
+    /**
+     * In debug mode, hands each class's {@link LeakReport} of the blocks allocated now to the
+     * configured leak handler, as {@link #close()} does, without closing anything (for an owner
+     * that closes later, once its blocks are back). Returns the number of blocks reported: 0 when
+     * debug mode is off. Exact when no other thread allocates or frees.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long reportLeaks() {
+        long reported = 0;
+        for (SlabAllocator c : classes) {
+            if (c.isDebug()) {
+                LeakReport report = c.leaks();
+                if (report.count() > 0) {
+                    reported += report.count();
+                    c.config().leakHandler().accept(report);
+                }
+            }
+        }
+        return reported;
     }
 
     /** {@link SlabAllocator#drain()} on every class; returns the slots moved. */
@@ -276,7 +298,7 @@ public final class SizeClassAllocator implements AutoCloseable {
                     }
                 }
             }
-            bridge.unmapRegion(base, totalBytes);
+            space.unmap();
             if (first != null) {
                 throw first;
             }

@@ -1,5 +1,6 @@
 package dev.percpu;
 
+import dev.percpu.runtime.Mode;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -37,7 +38,7 @@ public final class SizeClassConfig {
     /** Largest class size (1 MiB); larger requests are rejected. */
     public static final int MAX_CLASS_SIZE = 1 << 20;
     /** Classes of at least this size are multiples of it, so their slots are page aligned. */
-    public static final int PAGE_SIZE = 4096;
+    public static final int PAGE_SIZE = ConfigRules.PAGE_SIZE;
     /** Default bytes of slots per class (64 MiB of address space, committed as used). */
     public static final long DEFAULT_CAPACITY_BYTES_PER_CLASS = 64L << 20;
     /** Most bytes per class (16 GiB): 64 classes then reserve at most 1 TiB of address space. */
@@ -191,10 +192,7 @@ public final class SizeClassConfig {
             }
             for (int i = 0; i < classSizes.length; i++) {
                 int size = classSizes[i];
-                if (size < SlabConfig.MIN_SLOT_SIZE || size > MAX_CLASS_SIZE || size % SlabConfig.SLOT_ALIGNMENT != 0) {
-                    throw new IllegalArgumentException("classSizes: " + size + " must be a multiple of "
-                        + SlabConfig.SLOT_ALIGNMENT + " in [" + SlabConfig.MIN_SLOT_SIZE + ", " + MAX_CLASS_SIZE + "]");
-                }
+                ConfigRules.slotSize("classSizes: size", size, MAX_CLASS_SIZE);
                 if (size >= PAGE_SIZE && size % PAGE_SIZE != 0) {
                     throw new IllegalArgumentException("classSizes: " + size + " is at least " + PAGE_SIZE
                         + " and must then be a multiple of it (page-aligned slots)");

@@ -1,5 +1,6 @@
 package dev.percpu;
 
+import dev.percpu.runtime.Mode;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -51,7 +52,6 @@ public final class SlabConfig {
     /** Debug mode poisons and checks at most this many bytes at the start of a slot. */
     public static final int DEBUG_POISON_BYTES = 4096;
 
-    private static final int UNSET = -1;
     private static final Consumer<LeakReport> LOG_LEAKS = report -> System.getLogger("dev.percpu")
         .log(System.Logger.Level.WARNING, report.toString());
 
@@ -71,8 +71,8 @@ public final class SlabConfig {
         this.slotSize = b.slotSize;
         this.slots = (int) b.slots;
         this.perCpuCapacity = b.perCpuCapacity;
-        this.batchSize = b.batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, b.perCpuCapacity) : b.batchSize;
-        this.mode = b.mode != null ? b.mode : Mode.fromProperty();
+        this.batchSize = ConfigRules.batchSize(b.batchSize, b.perCpuCapacity);
+        this.mode = ConfigRules.mode(b.mode);
         this.debug = b.debug != null ? b.debug : debugFromProperty();
         this.debugStackTraces = b.debugStackTraces != null ? b.debugStackTraces : stackTracesFromProperty();
         this.leakHandler = b.leakHandler != null ? b.leakHandler : LOG_LEAKS;
@@ -192,7 +192,7 @@ public final class SlabConfig {
         private long slots;
         private long capacityBytes;
         private int perCpuCapacity = DEFAULT_PER_CPU_CAPACITY;
-        private int batchSize = UNSET;
+        private Integer batchSize;
         private Mode mode;
         private Boolean debug;
         private Integer debugStackTraces;
@@ -306,36 +306,24 @@ public final class SlabConfig {
          * @throws IllegalArgumentException naming the first setting out of its limits
          */
         public SlabConfig build() {
-            if (slotSize < MIN_SLOT_SIZE || slotSize > MAX_SLOT_SIZE || slotSize % SLOT_ALIGNMENT != 0) {
-                throw new IllegalArgumentException("slotSize " + slotSize + " must be a multiple of "
-                    + SLOT_ALIGNMENT + " in [" + MIN_SLOT_SIZE + ", " + MAX_SLOT_SIZE + "]");
-            }
+            ConfigRules.slotSize("slotSize", slotSize, MAX_SLOT_SIZE);
             if (capacityBytes != 0) {
                 if (capacityBytes < 0) {
                     throw new IllegalArgumentException("capacityBytes " + capacityBytes + " must be > 0");
                 }
                 slots = capacityBytes / slotSize;
             }
-            if (slots < 1 || slots > MAX_SLOTS) {
-                throw new IllegalArgumentException("capacity of " + slots + " slots must be in [1, " + MAX_SLOTS
-                    + "] (set capacitySlots or capacityBytes; capacityBytes below one slot gives 0 slots)");
-            }
+            ConfigRules.slots("capacity in slots", slots,
+                " (set capacitySlots or capacityBytes; capacityBytes below one slot gives 0 slots)");
             if (slots * slotSize > MAX_REGION_BYTES) {
                 throw new IllegalArgumentException("region of " + slots + " x " + slotSize + " bytes exceeds the limit of "
                     + MAX_REGION_BYTES + " bytes");
             }
-            if (perCpuCapacity < 1 || perCpuCapacity > MAX_PER_CPU_CAPACITY) {
-                throw new IllegalArgumentException("perCpuCapacity " + perCpuCapacity + " must be in [1, "
-                    + MAX_PER_CPU_CAPACITY + "]");
-            }
-            if (batchSize != UNSET && (batchSize < 1 || batchSize > perCpuCapacity)) {
-                throw new IllegalArgumentException("batchSize " + batchSize + " must be in [1, perCpuCapacity = "
-                    + perCpuCapacity + "]");
-            }
+            ConfigRules.perCpuCapacity("perCpuCapacity", perCpuCapacity);
+            int batch = ConfigRules.batchSize(batchSize, perCpuCapacity);
             if (debugStackTraces != null && debugStackTraces < 0) {
                 throw new IllegalArgumentException("debugStackTraces " + debugStackTraces + " must be >= 0");
             }
-            int batch = batchSize == UNSET ? Math.min(DEFAULT_BATCH_SIZE, perCpuCapacity) : batchSize;
             minPerCpuCapacity = perCpuCapacity;
             maxPerCpuCapacity = perCpuCapacity;
             if (rebalancer != null) {

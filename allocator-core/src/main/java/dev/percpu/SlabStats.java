@@ -1,8 +1,8 @@
 package dev.percpu;
 
-import dev.percpu.bridge.StackLayout;
-import java.nio.ByteBuffer;
-import java.util.Arrays;
+import dev.percpu.engine.DepotCounter;
+import dev.percpu.engine.PoolSnapshot;
+import dev.percpu.runtime.Mode;
 
 /**
  * A snapshot of a pool's counters, taken by {@link SlabAllocator#stats()} (and the
@@ -32,250 +32,199 @@ import java.util.Arrays;
  * is exact.
  */
 public final class SlabStats {
-    private final Mode mode;
-    private final String bridge;
-    private final int slots;
+    private final PoolSnapshot snapshot;
     private final int slotSize;
-    private final long[] free;
-    private final long[] capacity;
-    private final long[] pops;
-    private final long[] pushes;
-    private final long[] aborts;
-    private final long[] refillsOnCpu;
-    private final long[] flushesOnCpu;
-    private final long depotFree;
-    private final int carvedSlots;
-    private final long lockAcquisitions;
-    private final long refills;
-    private final long flushes;
-    private final long slowPathEntries;
-    private final long steals;
-    private final long drainedSlots;
-    private final long rebalanceRounds;
-    private final long rebalanceDrainedSlots;
-    private final long rebalanceRefilledSlots;
-    private final long capacityMoves;
-    private final long idleDrains;
-    private final long trimmedBytes;
-    private final long remoteFences;
-    private final long callerThreadAborts;
 
-    /** Reads everything from the stacks; called with their depot lock held. {@code slotSize} is 0 for objects. */
-    SlabStats(IndexStacks stacks, int slotSize) {
-        Depot depot = stacks.depot();
-        ByteBuffer headers = stacks.headers();
-        int ncpu = stacks.cpus();
-        this.mode = stacks.mode();
-        this.bridge = stacks.bridge().name();
-        this.slots = stacks.slots();
+    /** Wraps a snapshot of a pool's counters; {@code slotSize} is 0 for pools of objects. */
+    SlabStats(PoolSnapshot snapshot, int slotSize) {
+        this.snapshot = snapshot;
         this.slotSize = slotSize;
-        this.free = new long[ncpu];
-        this.capacity = new long[ncpu];
-        this.pops = new long[ncpu];
-        this.pushes = new long[ncpu];
-        this.aborts = new long[ncpu];
-        for (int cpu = 0; cpu < ncpu; cpu++) {
-            int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
-            free[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.TOP_OFFSET));
-            capacity[cpu] = Integer.toUnsignedLong(headers.getInt(hdr + StackLayout.CAPACITY_OFFSET));
-            pops[cpu] = headers.getLong(hdr + StackLayout.POPS_OFFSET);
-            pushes[cpu] = headers.getLong(hdr + StackLayout.PUSHES_OFFSET);
-            aborts[cpu] = headers.getLong(hdr + StackLayout.ABORTS_OFFSET);
-        }
-        this.refillsOnCpu = depot.refillsOnCpu.clone();
-        this.flushesOnCpu = depot.flushesOnCpu.clone();
-        this.depotFree = depot.available();
-        this.carvedSlots = depot.carved();
-        this.lockAcquisitions = depot.lockAcquisitions;
-        this.refills = depot.refills;
-        this.flushes = depot.flushes;
-        this.slowPathEntries = depot.slowPathEntries;
-        this.steals = depot.steals;
-        this.drainedSlots = depot.drainedSlots;
-        this.rebalanceRounds = depot.rebalanceRounds;
-        this.rebalanceDrainedSlots = depot.rebalanceDrainedSlots;
-        this.rebalanceRefilledSlots = depot.rebalanceRefilledSlots;
-        this.capacityMoves = depot.capacityMoves;
-        this.idleDrains = depot.idleDrains;
-        this.trimmedBytes = depot.trimmedBytes;
-        this.remoteFences = stacks.bridge().remoteFences();
-        this.callerThreadAborts = stacks.bridge().threadAborts();
     }
 
     /** The allocator's mode. */
     public Mode mode() {
-        return mode;
+        return snapshot.mode();
     }
 
     /** The native binding. */
     public String bridge() {
-        return bridge;
+        return snapshot.bridge();
     }
 
     /** Number of per-CPU stacks. */
     public int cpus() {
-        return free.length;
+        return snapshot.cpus();
     }
 
     /** Total slots of the allocator. */
     public int slots() {
-        return slots;
+        return snapshot.slots();
     }
 
     /** Slots cached (free) on one CPU's stack. */
     public long freeOnCpu(int cpu) {
-        return free[cpu];
+        return snapshot.freeOnCpu(cpu);
     }
 
     /** Slots cached on all CPU stacks. */
     public long freeOnCpus() {
-        return Arrays.stream(free).sum();
+        long sum = 0;
+        for (int cpu = 0; cpu < cpus(); cpu++) {
+            sum += freeOnCpu(cpu);
+        }
+        return sum;
     }
 
     /** How many slots one CPU's stack may hold now (moved by the rebalancer). */
     public long capacityOnCpu(int cpu) {
-        return capacity[cpu];
+        return snapshot.capacityOnCpu(cpu);
     }
 
     /** Sum of all CPUs' capacities (constant unless a capacity move failed half-way). */
     public long capacityOnCpus() {
-        return Arrays.stream(capacity).sum();
+        long sum = 0;
+        for (int cpu = 0; cpu < cpus(); cpu++) {
+            sum += capacityOnCpu(cpu);
+        }
+        return sum;
     }
 
     /** Indices popped off one CPU's stack: fast-path allocations and flushes (approximate in rseq mode). */
     public long popsOnCpu(int cpu) {
-        return pops[cpu];
+        return snapshot.popsOnCpu(cpu);
     }
 
     /** Indices pushed onto one CPU's stack: fast-path frees and refills (approximate in rseq mode). */
     public long pushesOnCpu(int cpu) {
-        return pushes[cpu];
+        return snapshot.pushesOnCpu(cpu);
     }
 
     /** Section aborts counted on one CPU (approximate). */
     public long abortsOnCpu(int cpu) {
-        return aborts[cpu];
+        return snapshot.abortsOnCpu(cpu);
     }
 
     /** Refills from the depot by allocations that found CPU {@code cpu}'s stack empty. */
     public long refillsOnCpu(int cpu) {
-        return refillsOnCpu[cpu];
+        return snapshot.refillsOnCpu(cpu);
     }
 
     /** Flushes to the depot by frees that found CPU {@code cpu}'s stack full. */
     public long flushesOnCpu(int cpu) {
-        return flushesOnCpu[cpu];
+        return snapshot.flushesOnCpu(cpu);
     }
 
     /** Slots in the depot: freed ones plus the never-used tail of the region. */
     public long depotFree() {
-        return depotFree;
+        return snapshot.depotFree();
     }
 
     /** Slots ever handed out (the region's high-water mark, in slots). */
     public int carvedSlots() {
-        return carvedSlots;
+        return snapshot.carved();
     }
 
     /** Slots in use by the application: total minus free on CPU stacks and in the depot. */
     public long inUse() {
-        return slots - depotFree - freeOnCpus();
+        return slots() - depotFree() - freeOnCpus();
     }
 
     /** Times the depot lock was taken by slow paths and drain (not by stats or the rebalancer). */
     public long lockAcquisitions() {
-        return lockAcquisitions;
+        return snapshot.count(DepotCounter.LOCK_ACQUISITIONS);
     }
 
     /** Refills of an empty CPU stack from the depot. */
     public long refills() {
-        return refills;
+        return snapshot.count(DepotCounter.REFILLS);
     }
 
     /** Flushes of a full CPU stack into the depot. */
     public long flushes() {
-        return flushes;
+        return snapshot.count(DepotCounter.FLUSHES);
     }
 
     /** Operations served by the depot because the CPU stack was unusable (no rseq, restart bound, stopped, busy). */
     public long slowPathEntries() {
-        return slowPathEntries;
+        return snapshot.count(DepotCounter.SLOW_PATH_ENTRIES);
     }
 
     /** Batches stolen from CPU stacks when the depot was empty. */
     public long steals() {
-        return steals;
+        return snapshot.count(DepotCounter.STEALS);
     }
 
     /** Slots moved to the depot by {@link SlabAllocator#drain()}. */
     public long drainedSlots() {
-        return drainedSlots;
+        return snapshot.count(DepotCounter.DRAINED_SLOTS);
     }
 
     /** Rounds the rebalancer ran. */
     public long rebalanceRounds() {
-        return rebalanceRounds;
+        return snapshot.count(DepotCounter.REBALANCE_ROUNDS);
     }
 
     /** Slots the rebalancer moved from CPU stacks to the depot (high watermark and idle drains). */
     public long rebalanceDrainedSlots() {
-        return rebalanceDrainedSlots;
+        return snapshot.count(DepotCounter.REBALANCE_DRAINED_SLOTS);
     }
 
     /** Slots the rebalancer moved from the depot onto CPU stacks (low watermark). */
     public long rebalanceRefilledSlots() {
-        return rebalanceRefilledSlots;
+        return snapshot.count(DepotCounter.REBALANCE_REFILLED_SLOTS);
     }
 
     /** Capacity steps the rebalancer moved between CPUs. */
     public long capacityMoves() {
-        return capacityMoves;
+        return snapshot.count(DepotCounter.CAPACITY_MOVES);
     }
 
     /** CPU stacks the rebalancer emptied because they were idle. */
     public long idleDrains() {
-        return idleDrains;
+        return snapshot.count(DepotCounter.IDLE_DRAINS);
     }
 
     /** Resident bytes returned to the kernel by trimming (by hand or by the rebalancer). */
     public long trimmedBytes() {
-        return trimmedBytes;
+        return snapshot.count(DepotCounter.TRIMMED_BYTES);
     }
 
     /** Remote fences (membarrier calls or affinity moves) run by this process. */
     public long remoteFences() {
-        return remoteFences;
+        return snapshot.remoteFences();
     }
 
     /** Aborts seen by the thread that took this snapshot (exact). */
     public long callerThreadAborts() {
-        return callerThreadAborts;
+        return snapshot.callerThreadAborts();
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        sb.append("mode=").append(mode).append(" bridge=").append(bridge)
-            .append(" slots=").append(slots).append(slotSize > 0 ? " x " + slotSize + " B" : "")
-            .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree)
-            .append(" carved=").append(carvedSlots).append('\n');
-        for (int cpu = 0; cpu < free.length; cpu++) {
-            sb.append("  cpu ").append(cpu).append(": free=").append(free[cpu]).append('/').append(capacity[cpu])
-                .append(" pops~").append(pops[cpu]).append(" pushes~").append(pushes[cpu])
-                .append(" aborts~").append(aborts[cpu]).append(" refills=").append(refillsOnCpu[cpu])
-                .append(" flushes=").append(flushesOnCpu[cpu]).append('\n');
+        sb.append("mode=").append(mode()).append(" bridge=").append(bridge())
+            .append(" slots=").append(slots()).append(slotSize > 0 ? " x " + slotSize + " B" : "")
+            .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree())
+            .append(" carved=").append(carvedSlots()).append('\n');
+        for (int cpu = 0; cpu < cpus(); cpu++) {
+            sb.append("  cpu ").append(cpu).append(": free=").append(freeOnCpu(cpu)).append('/')
+                .append(capacityOnCpu(cpu)).append(" pops~").append(popsOnCpu(cpu))
+                .append(" pushes~").append(pushesOnCpu(cpu)).append(" aborts~").append(abortsOnCpu(cpu))
+                .append(" refills=").append(refillsOnCpu(cpu)).append(" flushes=").append(flushesOnCpu(cpu))
+                .append('\n');
         }
-        sb.append("  depot: lock=").append(lockAcquisitions).append(" refills=").append(refills)
-            .append(" flushes=").append(flushes).append(" slowPath=").append(slowPathEntries)
-            .append(" steals=").append(steals).append(" drained=").append(drainedSlots)
-            .append(" remoteFences=").append(remoteFences);
-        if (rebalanceRounds > 0) {
-            sb.append('\n').append("  rebalancer: rounds=").append(rebalanceRounds)
-                .append(" drained=").append(rebalanceDrainedSlots).append(" refilled=").append(rebalanceRefilledSlots)
-                .append(" capacityMoves=").append(capacityMoves).append(" idleDrains=").append(idleDrains);
+        sb.append("  depot: lock=").append(lockAcquisitions()).append(" refills=").append(refills())
+            .append(" flushes=").append(flushes()).append(" slowPath=").append(slowPathEntries())
+            .append(" steals=").append(steals()).append(" drained=").append(drainedSlots())
+            .append(" remoteFences=").append(remoteFences());
+        if (rebalanceRounds() > 0) {
+            sb.append('\n').append("  rebalancer: rounds=").append(rebalanceRounds())
+                .append(" drained=").append(rebalanceDrainedSlots()).append(" refilled=")
+                .append(rebalanceRefilledSlots()).append(" capacityMoves=").append(capacityMoves())
+                .append(" idleDrains=").append(idleDrains());
         }
-        if (trimmedBytes > 0) {
-            sb.append('\n').append("  trimmed=").append(trimmedBytes).append(" B");
+        if (trimmedBytes() > 0) {
+            sb.append('\n').append("  trimmed=").append(trimmedBytes()).append(" B");
         }
         return sb.toString();
     }

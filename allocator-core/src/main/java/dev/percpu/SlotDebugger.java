@@ -1,6 +1,7 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
+import dev.percpu.engine.IndexPool;
+import dev.percpu.engine.Region;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -40,7 +41,9 @@ final class SlotDebugger {
     private static final int FREE = 2;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    private final Bridge bridge;
+    private final Region region;
+    private final SlotGeometry geometry;
+    private final IndexPool pool;
     private final long[] states;
     private final int poisonBytes;
     private final int stackTraceEvery;
@@ -48,10 +51,12 @@ final class SlotDebugger {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean closing;
 
-    SlotDebugger(Bridge bridge, int slots, int slotSize, int stackTraceEvery) {
-        this.bridge = bridge;
+    SlotDebugger(Region region, SlotGeometry geometry, IndexPool pool, int slots, int stackTraceEvery) {
+        this.region = region;
+        this.geometry = geometry;
+        this.pool = pool;
         this.states = new long[(slots + 31) >>> 5];
-        this.poisonBytes = Math.min(slotSize, SlabConfig.DEBUG_POISON_BYTES);
+        this.poisonBytes = Math.min(geometry.slotSize(), SlabConfig.DEBUG_POISON_BYTES);
         this.stackTraceEvery = stackTraceEvery;
     }
 
@@ -61,7 +66,7 @@ final class SlotDebugger {
      * first changed word when the poison was overwritten: the slot is then
      * FREE again and re-poisoned, and the caller must put it back.
      */
-    long allocated(int index, long address) {
+    private long allocated(int index, long address) {
         enter();
         try {
             int before = swap(index, NEVER, FREE, ALLOCATED);
@@ -70,9 +75,9 @@ final class SlotDebugger {
                     "slot 0x%x (index %d) was on a freelist while marked allocated: the pool is corrupt", address, index));
             }
             if (before == FREE) {
-                long offset = bridge.findWordNot(address, poisonBytes, POISON);
+                long offset = region.findWordNot(address, poisonBytes, POISON);
                 if (offset >= 0) {
-                    bridge.fillWords(address, poisonBytes, POISON);
+                    region.fillWords(address, poisonBytes, POISON);
                     swap(index, ALLOCATED, ALLOCATED, FREE);
                     return offset;
                 }
@@ -91,7 +96,7 @@ final class SlotDebugger {
      *
      * @throws IllegalArgumentException for a double free or a slot never handed out; nothing changes then
      */
-    void freeing(int index, long address) {
+    private void freeing(int index, long address) {
         int before = swap(index, ALLOCATED, ALLOCATED, FREE);
         if (before != ALLOCATED) {
             throw new IllegalArgumentException(String.format(before == FREE
@@ -101,20 +106,90 @@ final class SlotDebugger {
     }
 
     /** Undoes {@link #freeing} for a batch free that is rejected by a later address. */
-    void unfree(int index) {
+    private void unfree(int index) {
         swap(index, FREE, FREE, ALLOCATED);
     }
 
     /** Poisons a slot marked FREE and forgets where it was allocated; before its index goes back. */
-    void poison(int index, long address) {
+    private void poison(int index, long address) {
         enter();
         try {
             if (stackTraceEvery > 0) {
                 sites.remove(index);
             }
-            bridge.fillWords(address, poisonBytes, POISON);
+            region.fillWords(address, poisonBytes, POISON);
         } finally {
             exit();
+        }
+    }
+
+    /**
+     * Checks a slot just popped: state and poison. On a write after free the
+     * slot is re-poisoned and pushed back, so the pool stays whole.
+     *
+     * @throws IllegalStateException on a write after free, naming the slot and the first changed word
+     */
+    void checkAllocated(int index, long address) {
+        long offset = allocated(index, address);
+        if (offset >= 0) {
+            int r = pool.stacks().push(index);
+            if (r != 0) {
+                pool.pushSlow(index, r);
+            }
+            throw new IllegalStateException(String.format(
+                "slot 0x%x (slot size %d) was written after it was freed: the 8-byte word at offset %d is not "
+                    + "the poison 0x%x (debug mode checks the first %d bytes); the slot was re-poisoned and put back",
+                address, geometry.slotSize(), offset, POISON, poisonBytes));
+        }
+    }
+
+    /**
+     * Marks one slot FREE and poisons it, before the caller pushes its index.
+     *
+     * @throws IllegalArgumentException for a double free or a slot never handed out
+     * @throws IllegalStateException after close (the slot is then marked allocated again)
+     */
+    void free(int index, long address) {
+        pool.ensureOpen();
+        freeing(index, address);
+        try {
+            poison(index, address);
+        } catch (IllegalStateException closed) {
+            unfree(index);
+            throw closed;
+        }
+    }
+
+    /**
+     * Marks every slot of {@code src[0 .. n)} FREE, or none (a double free
+     * anywhere undoes the rest), then poisons them, before the caller pushes
+     * their indices. The addresses were checked.
+     *
+     * @throws IllegalArgumentException for a double free or a slot never handed out; nothing changes then
+     * @throws IllegalStateException after close (the slots not yet poisoned are marked allocated again)
+     */
+    void freeAll(long[] src, int n) {
+        pool.ensureOpen();
+        int marked = 0;
+        try {
+            for (; marked < n; marked++) {
+                freeing(geometry.indexOfChecked(src[marked]), src[marked]);
+            }
+        } catch (IllegalArgumentException e) {
+            for (int i = 0; i < marked; i++) {
+                unfree(geometry.indexOfChecked(src[i]));
+            }
+            throw e;
+        }
+        for (int i = 0; i < n; i++) {
+            try {
+                poison(geometry.indexOfChecked(src[i]), src[i]);
+            } catch (IllegalStateException closed) {
+                for (int j = i; j < n; j++) {
+                    unfree(geometry.indexOfChecked(src[j]));
+                }
+                throw closed;
+            }
         }
     }
 
@@ -123,8 +198,8 @@ final class SlotDebugger {
         return poisonBytes;
     }
 
-    /** The slots ALLOCATED now, addresses from {@code base + index * slotSize}. */
-    LeakReport leaks(String pool, long base, int slotSize) {
+    /** The slots ALLOCATED now; {@code pool} names the pool in the report. */
+    LeakReport leaks(String pool) {
         int n = 0;
         for (long word : states) {
             n += Long.bitCount(word & 0x5555_5555_5555_5555L & ~(word >>> 1));
@@ -137,7 +212,7 @@ final class SlotDebugger {
             for (int bit = 0; bit < 32 && k < n; bit++) {
                 if (((word >>> (2 * bit)) & 3) == ALLOCATED) {
                     int index = (w << 5) + bit;
-                    addresses[k] = base + (long) index * slotSize;
+                    addresses[k] = geometry.address(index);
                     where[k] = sites.get(index);
                     k++;
                 }

@@ -19,5 +19,13 @@
  *   <li>The design, the rseq protocol and the close protocol are described in
  *       {@code docs/design.md}.</li>
  * </ul>
+ *
+ * <h2>Layer</h2>
+ * The pools and their configuration: the public API. It calls the allocator
+ * engine ({@code dev.percpu.engine}: per-CPU stacks, depot, rebalancer,
+ * trimming, regions) and {@code dev.percpu.runtime} ({@code Mode},
+ * {@code PercpuRuntime}); it never calls the bridge or reads native layouts.
+ * Validation rules and defaults shared by every builder live in one
+ * package-private class ({@code ConfigRules}).
  */
 package dev.percpu;

@@ -1,5 +1,7 @@
 package dev.percpu;
 
+import dev.percpu.runtime.Mode;
+
 /** Debug mode in {@link Mode#FALLBACK}. */
 class FallbackSlabDebugTest extends SlabDebugContract {
     @Override

@@ -1,7 +1,10 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.BlockCalls;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.bridge.StackCalls;
+import dev.percpu.runtime.Mode;
 
 /**
  * Main class for {@link RseqUnavailableTest}, run in a JVM started with
@@ -13,12 +16,12 @@ public final class NoRseqProbe {
     }
 
     public static void main(String[] args) {
-        Bridge bridge = Bridges.get();
-        System.out.println("rseqStatus=" + bridge.rseqStatus());
-        long block = bridge.createBlock(bridge.possibleCpus(), 4);
+        StackCalls bridge = Bridges.stacks();
+        System.out.println("rseqStatus=" + RseqCalls.rseqStatus());
+        long block = BlockCalls.createBlock(RseqCalls.possibleCpus(), 4);
         System.out.println("rseqPush=" + bridge.push(block, 1));
         System.out.println("rseqPop=" + bridge.pop(block));
-        bridge.destroyBlock(block);
+        BlockCalls.destroyBlock(block);
         try (SlabAllocator auto = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(100).build())) {
             System.out.println("autoMode=" + auto.mode());
             long[] slots = new long[100];

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.runtime.Mode;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,7 +28,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * each subclass names its mode.
  */
 abstract class PoolContract {
-    protected final Bridge bridge = Bridges.get();
     private final List<PoolKind.Pool> opened = new ArrayList<>();
     protected final List<LeakReport> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
 

@@ -1,7 +1,7 @@
 package dev.percpu;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.runtime.Mode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +30,6 @@ enum PoolKind {
 
     /** A pool of {@code capacity} items with small per-CPU caches (so stealing and the depot are exercised). */
     Pool open(Mode mode, int capacity, List<LeakReport> leaks) {
-        Bridge bridge = Bridges.get();
         switch (this) {
             case SLAB:
             case SLAB_DEBUG: {
@@ -55,12 +54,12 @@ enum PoolKind {
 
                     @Override
                     public void mark(Object holder, long owner) {
-                        bridge.view((Long) holder, 8).putLong(0, owner);
+                        MemoryCalls.view((Long) holder, 8).putLong(0, owner);
                     }
 
                     @Override
                     public long markOf(Object holder) {
-                        return bridge.view((Long) holder, 8).getLong(0);
+                        return MemoryCalls.view((Long) holder, 8).getLong(0);
                     }
 
                     @Override
@@ -104,12 +103,12 @@ enum PoolKind {
 
                     @Override
                     public void mark(Object holder, long owner) {
-                        bridge.view((Long) holder, 8).putLong(0, owner);
+                        MemoryCalls.view((Long) holder, 8).putLong(0, owner);
                     }
 
                     @Override
                     public long markOf(Object holder) {
-                        return bridge.view((Long) holder, 8).getLong(0);
+                        return MemoryCalls.view((Long) holder, 8).getLong(0);
                     }
 
                     @Override

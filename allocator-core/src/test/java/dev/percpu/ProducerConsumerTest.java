@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.runtime.Mode;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +26,6 @@ class ProducerConsumerTest {
     private static final int FACTOR = 4;
     private static final int SLOTS = 160;
     private static final int PER_CPU = 128;
-    private final Bridge bridge = Bridges.get();
 
     /** What one run measured. */
     private static final class Outcome {
@@ -59,7 +58,7 @@ class ProducerConsumerTest {
             AtomicBoolean producerDone = new AtomicBoolean();
             AtomicLong failures = new AtomicLong();
             Thread producer = new Thread(() -> {
-                bridge.pinCurrentThread(0);
+                RseqCalls.pinCurrentThread(0);
                 long failed = 0;
                 while (!stop.get()) {
                     if (tail.get() - head.get() == ring) {
@@ -79,7 +78,7 @@ class ProducerConsumerTest {
                 producerDone.set(true);
             });
             Thread consumer = new Thread(() -> {
-                bridge.pinCurrentThread(1);
+                RseqCalls.pinCurrentThread(1);
                 while (!producerDone.get() || head.get() < tail.get()) {
                     if (head.get() == tail.get()) {
                         Thread.onSpinWait();
@@ -124,7 +123,7 @@ class ProducerConsumerTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldCutStrandedSlotsAndProducerStallsByAFactor(Mode mode) throws InterruptedException {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(bridge);
+            RseqAvailability.requireRseq();
         }
         assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs CPUs 0 and 1");
         Outcome off = run(mode, false);

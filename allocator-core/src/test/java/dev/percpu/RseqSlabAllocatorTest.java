@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
 
     @BeforeEach
     void needRseq() {
-        RseqAvailability.requireRseq(bridge);
+        RseqAvailability.requireRseq();
     }
 
     @Test

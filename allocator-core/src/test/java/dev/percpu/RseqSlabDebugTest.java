@@ -1,6 +1,7 @@
 package dev.percpu;
 
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 
 /** Debug mode in {@link Mode#RSEQ}; skips where rseq is unavailable unless PERCPU_REQUIRE_RSEQ=1. */
@@ -12,6 +13,6 @@ class RseqSlabDebugTest extends SlabDebugContract {
 
     @BeforeEach
     void needRseq() {
-        RseqAvailability.requireRseq(bridge);
+        RseqAvailability.requireRseq();
     }
 }

@@ -3,8 +3,8 @@ package dev.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.ForkedJvm;
+import dev.percpu.bridge.NativeCodes;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,9 +20,9 @@ class RseqUnavailableTest {
     void shouldFallBackWhereNoThreadHasRseq() throws Exception {
         ForkedJvm run = ForkedJvm.run(NoRseqProbe.class, List.of(), Map.of("PERCPU_RSEQ", "off"));
         assertEquals(0, run.exitCode, run.toString());
-        assertEquals(String.valueOf(Bridge.RSEQ_UNAVAILABLE), run.value("rseqStatus"), run.toString());
-        assertEquals(String.valueOf(Bridge.NO_RSEQ), run.value("rseqPush"), run.toString());
-        assertEquals(String.valueOf(Bridge.NO_RSEQ), run.value("rseqPop"), run.toString());
+        assertEquals(String.valueOf(NativeCodes.RSEQ_UNAVAILABLE), run.value("rseqStatus"), run.toString());
+        assertEquals(String.valueOf(NativeCodes.NO_RSEQ), run.value("rseqPush"), run.toString());
+        assertEquals(String.valueOf(NativeCodes.NO_RSEQ), run.value("rseqPop"), run.toString());
         assertEquals("FALLBACK", run.value("autoMode"), run.toString());
         assertEquals("100 inUse=0", run.value("autoRoundTrip"), run.toString());
         assertTrue(run.value("rseqMode").startsWith("refused: mode RSEQ requested"), run.toString());

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.runtime.Mode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +21,7 @@ class SizeClassAllocatorTest {
 
     private SizeClassAllocator open(Mode mode, UnaryOperator<SizeClassConfig.Builder> settings) {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(Bridges.get());
+            RseqAvailability.requireRseq();
         }
         SizeClassAllocator allocator = SizeClassAllocator.create(settings.apply(SizeClassConfig.builder().mode(mode)
             .capacityBytesPerClass(1 << 20)).build());

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.bridge.StackCalls;
+import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tests assert the allocator really runs with them.
  */
 abstract class SlabAllocatorContract {
-    protected final Bridge bridge = Bridges.get();
+    protected final StackCalls bridge = Bridges.stacks();
     private final List<SlabAllocator> opened = new ArrayList<>();
     /** Leak reports of debug-mode allocators closed by a test (slots held by racing threads, say). */
     protected final List<LeakReport> leakReports = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -57,7 +60,7 @@ abstract class SlabAllocatorContract {
     @AfterEach
     void closeAll() {
         opened.forEach(SlabAllocator::close);
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     @Test
@@ -91,15 +94,15 @@ abstract class SlabAllocatorContract {
 
     @Test
     void shouldReachSlotsCachedOnAnotherCpu() {
-        assumeTrue(bridge.possibleCpus() >= 2 && Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
+        assumeTrue(RseqCalls.possibleCpus() >= 2 && Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
         SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(40).perCpuCapacity(64)
             .batchSize(8));
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         long[] all = new long[40];
         assertEquals(40, allocator.allocate(all, 40));
         allocator.free(all, 40);
         assertEquals(40, allocator.stats().freeOnCpu(0), "all 40 cached by CPU 0");
-        assertTrue(bridge.pinCurrentThread(1));
+        assertTrue(RseqCalls.pinCurrentThread(1));
         assertEquals(40, allocator.allocate(all, 40), "CPU 1 reaches the slots CPU 0 caches");
         assertTrue(allocator.stats().steals() > 0);
         assertEquals(0, allocator.tryAllocate());
@@ -158,6 +161,8 @@ abstract class SlabAllocatorContract {
         assertBad("perCpuCapacity", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(0));
         assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(8).batchSize(9));
         assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).batchSize(0));
+        assertBad("batchSize", b -> b.slotSize(16).capacitySlots(10).batchSize(-1));
+        assertBad("perCpuCapacity", b -> b.slotSize(16).capacitySlots(10).perCpuCapacity(-1));
         assertThrows(NullPointerException.class, () -> SlabConfig.builder().mode(null));
     }
 
@@ -221,6 +226,23 @@ abstract class SlabAllocatorContract {
     }
 
     @Test
+    void shouldViewAHandedOutSlotAndRejectAnyOtherAddress() {
+        SlabAllocator allocator = open(64, 100);
+        long a = allocator.allocate();
+        java.nio.ByteBuffer view = allocator.slotView(a);
+        assertEquals(64, view.capacity());
+        assertEquals(0, view.position());
+        view.putLong(8, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, allocator.slotView(a).getLong(8), "a second view sees the same memory");
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(a + 8));
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(a + 64 * 50));
+        assertThrows(IllegalArgumentException.class, () -> allocator.slotView(allocator.regionAddress() - 64));
+        assertTrue(allocator.residentBytes() >= 4096, "the written slot's page is resident");
+        allocator.free(a);
+        assertEquals(0, allocator.stats().inUse());
+    }
+
+    @Test
     void shouldThrowIllegalStateAfterCloseAndCloseTwiceQuietly() {
         SlabAllocator allocator = open(64, 100);
         long a = allocator.allocate();
@@ -231,6 +253,10 @@ abstract class SlabAllocatorContract {
         assertThrows(IllegalStateException.class, () -> allocator.free(a));
         assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 4));
         assertThrows(IllegalStateException.class, () -> allocator.free(new long[] {a}, 1));
+        assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 0));
+        assertThrows(IllegalStateException.class, () -> allocator.free(new long[4], 0));
+        assertThrows(IllegalStateException.class, () -> allocator.slotView(a));
+        assertThrows(IllegalStateException.class, allocator::residentBytes);
         assertThrows(IllegalStateException.class, allocator::drain);
         assertThrows(IllegalStateException.class, allocator::stats);
         allocator.close();
@@ -289,7 +315,7 @@ abstract class SlabAllocatorContract {
     @Test
     void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() {
         SlabAllocator allocator = open(64, 1024);
-        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()), "pin to stay on one CPU's stack");
+        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()), "pin to stay on one CPU's stack");
         for (int i = 0; i < 1000; i++) {
             allocator.free(allocator.allocate());
         }
@@ -326,21 +352,21 @@ abstract class SlabAllocatorContract {
             .batchSize(16));
         long[] all = new long[slots];
         assertEquals(slots, allocator.allocate(all, slots));
-        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        ByteBuffer memory = MemoryCalls.view(allocator.regionAddress(), allocator.regionBytes());
         for (long a : all) {
             memory.putLong((int) (a - allocator.regionAddress()), a);
         }
-        long residentFull = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        long residentFull = MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes());
         assertTrue(residentFull >= allocator.regionBytes() * 9 / 10, "written pages are resident: " + residentFull);
         allocator.free(all, slots);
         allocator.drain();
         long released = allocator.trim();
         if (allocator.isDebug()) {
             assertEquals(0, released, "debug mode keeps the poison of free slots: nothing is trimmed");
-            assertEquals(residentFull, bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
+            assertEquals(residentFull, MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes()));
             return;
         }
-        long residentAfter = bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes());
+        long residentAfter = MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes());
         assertTrue(residentAfter <= allocator.regionBytes() / 10,
             "trim gave the pages back: resident " + residentFull + " -> " + residentAfter);
         assertEquals(residentFull - residentAfter, released, "trim reports what it released");
@@ -350,7 +376,7 @@ abstract class SlabAllocatorContract {
             memory.putLong((int) (a - allocator.regionAddress()), a);
             assertEquals(a, memory.getLong((int) (a - allocator.regionAddress())));
         }
-        assertTrue(bridge.residentBytes(allocator.regionAddress(), allocator.regionBytes()) >= residentFull,
+        assertTrue(MemoryCalls.residentBytes(allocator.regionAddress(), allocator.regionBytes()) >= residentFull,
             "pages are committed again on use");
     }
 
@@ -387,22 +413,22 @@ abstract class SlabAllocatorContract {
             config.rebalancer(rebalancer);
         }
         SlabAllocator allocator = open(config);
-        ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
+        ByteBuffer memory = MemoryCalls.view(allocator.regionAddress(), allocator.regionBytes());
         long base = allocator.regionAddress();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong aborts = new AtomicLong();
         AtomicLong operations = new AtomicLong();
-        int restartLimit = bridge.restartLimit();
+        int restartLimit = RseqCalls.restartLimit();
         if (forceAborts) {
-            bridge.restartLimit(4);
+            RseqCalls.restartLimit(4);
         }
         List<Thread> threads = new ArrayList<>();
         int workers = 4 * Runtime.getRuntime().availableProcessors();
         for (int t = 0; t < workers; t++) {
             long owner = t + 1;
             threads.add(new Thread(() -> {
-                long abortsBefore = bridge.threadAborts();
+                long abortsBefore = RseqCalls.threadAborts();
                 SplittableRandom random = new SplittableRandom(owner);
                 long[] held = new long[64];
                 int nheld = 0;
@@ -454,7 +480,7 @@ abstract class SlabAllocatorContract {
                     failure.compareAndSet(null, e);
                 }
                 operations.addAndGet(ops);
-                aborts.addAndGet(bridge.threadAborts() - abortsBefore);
+                aborts.addAndGet(RseqCalls.threadAborts() - abortsBefore);
             }));
         }
         threads.add(new Thread(() -> {
@@ -465,9 +491,9 @@ abstract class SlabAllocatorContract {
         }));
         Thread toggler = new Thread(() -> {
             while (!stop.get()) {
-                bridge.forceAbort(true);
+                RseqCalls.forceAbort(true);
                 Thread.onSpinWait();
-                bridge.forceAbort(false);
+                RseqCalls.forceAbort(false);
                 sleepQuietly(0);
             }
         });
@@ -481,8 +507,8 @@ abstract class SlabAllocatorContract {
             t.join();
         }
         toggler.join();
-        bridge.forceAbort(false);
-        bridge.restartLimit(restartLimit);
+        RseqCalls.forceAbort(false);
+        RseqCalls.restartLimit(restartLimit);
         if (failure.get() != null) {
             throw new AssertionError("a worker failed", failure.get());
         }

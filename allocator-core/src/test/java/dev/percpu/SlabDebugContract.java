@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * CPU's stack hands out.
  */
 abstract class SlabDebugContract {
-    protected final Bridge bridge = Bridges.get();
     private final List<SlabAllocator> opened = new ArrayList<>();
     private final List<LeakReport> reports = new ArrayList<>();
 
@@ -41,13 +41,13 @@ abstract class SlabDebugContract {
 
     @BeforeEach
     void pin() {
-        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()));
+        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()));
     }
 
     @AfterEach
     void closeAll() {
         opened.forEach(SlabAllocator::close);
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     @Test
@@ -87,7 +87,7 @@ abstract class SlabDebugContract {
     void shouldPoisonAFreedSlot() {
         SlabAllocator allocator = open(64, 100, 0);
         long a = allocator.allocate();
-        ByteBuffer slot = bridge.view(a, 64);
+        ByteBuffer slot = MemoryCalls.view(a, 64);
         for (int i = 0; i < 64; i += 8) {
             slot.putLong(i, 42);
         }
@@ -102,7 +102,7 @@ abstract class SlabDebugContract {
         SlabAllocator allocator = open(64, 100, 0);
         long a = allocator.allocate();
         allocator.free(a);
-        bridge.view(a, 64).put(44, (byte) 7);
+        MemoryCalls.view(a, 64).put(44, (byte) 7);
         IllegalStateException e = assertThrows(IllegalStateException.class, allocator::allocate);
         assertTrue(e.getMessage().contains("0x" + Long.toHexString(a)), "names the address: " + e.getMessage());
         assertTrue(e.getMessage().contains("offset 40"), "names the changed word: " + e.getMessage());
@@ -119,7 +119,7 @@ abstract class SlabDebugContract {
         long[] four = new long[4];
         assertEquals(4, allocator.allocate(four, 4));
         allocator.free(four, 4);
-        bridge.view(four[1], 64).putLong(0, 1);
+        MemoryCalls.view(four[1], 64).putLong(0, 1);
         assertThrows(IllegalStateException.class, () -> allocator.allocate(new long[4], 4));
         assertEquals(0, allocator.stats().inUse(), "the slots taken before the corrupt one were freed again");
         long[] all = new long[100];
@@ -132,10 +132,10 @@ abstract class SlabDebugContract {
         SlabAllocator allocator = open(8192, 4, 0);
         long a = allocator.allocate();
         allocator.free(a);
-        bridge.view(a, 8192).putLong(SlabConfig.DEBUG_POISON_BYTES, 1);
+        MemoryCalls.view(a, 8192).putLong(SlabConfig.DEBUG_POISON_BYTES, 1);
         assertEquals(a, allocator.allocate(), "a write beyond the first 4 KiB is not checked (documented)");
         allocator.free(a);
-        bridge.view(a, 8192).putLong(SlabConfig.DEBUG_POISON_BYTES - 8, 1);
+        MemoryCalls.view(a, 8192).putLong(SlabConfig.DEBUG_POISON_BYTES - 8, 1);
         IllegalStateException e = assertThrows(IllegalStateException.class, allocator::allocate);
         assertTrue(e.getMessage().contains("offset 4088"), e.getMessage());
     }

@@ -31,7 +31,12 @@ import java.nio.channels.ScatteringByteChannel;
  * object that sat there takes the old block: the objects are swapped
  * between the blocks, the caller keeps its reference. As with Netty's pooled
  * buffers, a reference kept after the last release may later see the
- * buffer live again for its next owner: drop references at release.
+ * buffer live again for its next owner: drop references at release. The
+ * same holds for {@link #nioBuffer(int, int)} views, which the reference
+ * count cannot guard: after the release they show another buffer's block,
+ * or unmapped memory (a large block at once, a pooled one once the closed
+ * allocator has unmapped its classes), and touching unmapped memory crashes
+ * the JVM.
  *
  * <p>Reference counting is Netty's ({@link AbstractReferenceCountedByteBuf}):
  * the last {@link #release()} returns the block from whatever thread calls it.
@@ -288,7 +293,9 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     public ByteBuf getBytes(int index, ByteBuf dst, int dstIndex, int length) {
         checkDstIndex(index, length, dstIndex, dst.capacity());
         if (dst instanceof PercpuByteBuf) {
-            ((PercpuByteBuf) dst).view.put(dstIndex, view, index, length);
+            PercpuByteBuf target = (PercpuByteBuf) dst;
+            target.checkIndex(dstIndex, length);
+            target.view.put(dstIndex, view, index, length);
         } else if (dst.hasArray()) {
             view.get(index, dst.array(), dst.arrayOffset() + dstIndex, length);
         } else if (dst.nioBufferCount() > 0) {
@@ -349,7 +356,9 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     public ByteBuf setBytes(int index, ByteBuf src, int srcIndex, int length) {
         checkSrcIndex(index, length, srcIndex, src.capacity());
         if (src instanceof PercpuByteBuf) {
-            view.put(index, ((PercpuByteBuf) src).view, srcIndex, length);
+            PercpuByteBuf source = (PercpuByteBuf) src;
+            source.checkIndex(srcIndex, length);
+            view.put(index, source.view, srcIndex, length);
         } else if (src.hasArray()) {
             view.put(index, src.array(), src.arrayOffset() + srcIndex, length);
         } else if (src.nioBufferCount() > 0) {

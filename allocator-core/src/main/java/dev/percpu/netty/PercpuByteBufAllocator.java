@@ -2,7 +2,7 @@ package dev.percpu.netty;
 
 import dev.percpu.LargeBlock;
 import dev.percpu.LeakReport;
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import dev.percpu.PoolExhaustedException;
 import dev.percpu.SizeClassAllocator;
 import dev.percpu.SizeClassConfig;
@@ -60,16 +60,17 @@ import java.util.function.Consumer;
  * <p>Closing ({@link #close()}; {@link #DEFAULT} is never closed): new
  * allocations throw {@link IllegalStateException} at once; buffers still
  * alive keep working (they cannot move to another block) and the size-class
- * memory is unmapped when the last of them is released, so no access can
- * touch unmapped memory. An allocation racing with close either completes
+ * memory is unmapped when the last of them is released, so no buffer can
+ * touch unmapped memory (an NIO view kept past its buffer's release can: see
+ * {@link PercpuByteBuf}). An allocation racing with close either completes
  * before it (and its buffer is one of the live ones) or gives its block back
  * and throws: it checks the closed flag before taking a block and again
  * after, and close sets the flag before it counts the blocks in use.
  *
  * <p>Leak detection: buffers are wrapped by Netty's
  * {@code ResourceLeakDetector} exactly as Netty's own allocators do
- * ({@code toLeakAwareBuffer}); percpu's debug mode (double free, poison,
- * leak report at close) is {@link Builder#debug(boolean)}.
+ * ({@code toLeakAwareBuffer}); percpu's debug mode (poisoned free blocks,
+ * a report of the buffers still alive at close) is {@link Builder#debug(boolean)}.
  */
 public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         implements ByteBufAllocatorMetricProvider, AutoCloseable {
@@ -349,7 +350,8 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     /**
      * Stops new allocations; the size classes are unmapped now if no pooled buffer is alive,
      * else by the release of the last one. Large buffers keep their own mappings until released.
-     * Idempotent.
+     * In debug mode, pooled buffers still alive are reported to the leak handler first (with
+     * their allocation sites where recorded). Idempotent.
      *
      * @throws UnsupportedOperationException on {@link #DEFAULT}, which is shared and never closed
      */
@@ -358,7 +360,15 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (shared) {
             throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT is shared and never closed");
         }
-        closed = true;
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!unmapped && classes.inUseBytes() > 0) {
+                classes.reportLeaks();
+            }
+        }
         finishCloseIfIdle();
     }
 
@@ -584,7 +594,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             return this;
         }
 
-        /** Where debug mode's leak reports go at close (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
+        /** Where debug mode's report of the buffers alive at {@link #close()} goes (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
         public Builder leakHandler(Consumer<LeakReport> handler) {
             config.leakHandler(Objects.requireNonNull(handler, "handler"));
             return this;

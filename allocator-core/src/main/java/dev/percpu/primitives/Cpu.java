@@ -1,6 +1,7 @@
 package dev.percpu.primitives;
 
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.RseqCalls;
 
 /**
  * Which CPU the calling thread runs on, read from its rseq area (one JNI
@@ -14,7 +15,7 @@ public final class Cpu {
 
     /** The current CPU id (rseq cpu_id, or sched_getcpu() for a thread without rseq). */
     public static int current() {
-        return Bridges.get().currentCpu();
+        return Bridges.primitives().currentCpu();
     }
 
     /**
@@ -24,11 +25,11 @@ public final class Cpu {
      * kernel or the registration does not provide it.
      */
     public static int mmCid() {
-        return Bridges.get().mmCid();
+        return Bridges.primitives().mmCid();
     }
 
     /** Number of possible CPUs (the size of every per-CPU structure here). */
     public static int possible() {
-        return Bridges.get().possibleCpus();
+        return RseqCalls.possibleCpus();
     }
 }

@@ -1,8 +1,8 @@
 package dev.percpu.primitives;
 
-import dev.percpu.Mode;
-import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.PrimitiveCalls;
+import dev.percpu.runtime.Mode;
 import java.lang.ref.Reference;
 import java.util.Objects;
 
@@ -42,7 +42,7 @@ public final class EventCount {
     public static final int SEQUENCE_BITS = 48;
     private static final long SEQUENCE_MASK = (1L << SEQUENCE_BITS) - 1;
 
-    private final Bridge bridge = Bridges.get();
+    private final PrimitiveCalls bridge = Bridges.primitives();
     private final PerCpuLongArray counters;
 
     private EventCount(Mode mode) {

@@ -1,6 +1,6 @@
 package dev.percpu.primitives;
 
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

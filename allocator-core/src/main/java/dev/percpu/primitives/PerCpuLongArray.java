@@ -1,9 +1,11 @@
 package dev.percpu.primitives;
 
-import dev.percpu.Mode;
-import dev.percpu.bridge.Bridge;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.PrimitiveCalls;
+import dev.percpu.bridge.RseqCalls;
 import dev.percpu.bridge.StackLayout;
+import dev.percpu.runtime.Mode;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -39,7 +41,7 @@ public final class PerCpuLongArray {
     public static final int MAX_COPY = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
 
-    private final Bridge bridge;
+    private final PrimitiveCalls bridge;
     private final Mode mode;
     private final int length;
     private final int ncpu;
@@ -52,18 +54,17 @@ public final class PerCpuLongArray {
         if (length < 1 || length > (1 << 20)) {
             throw new IllegalArgumentException("length " + length + " must be in [1, 2^20] longs per CPU");
         }
-        this.bridge = Bridges.get();
+        this.bridge = Bridges.primitives();
         this.mode = mode.resolved();
         this.length = length;
-        this.ncpu = bridge.possibleCpus();
+        this.ncpu = RseqCalls.possibleCpus();
         this.rowBytes = ((length * 8L) + StackLayout.LINE - 1) / StackLayout.LINE * StackLayout.LINE;
         long bytes = rowBytes * ncpu + (long) StackLayout.LINE * ncpu;
-        this.base = bridge.mapRegion(bytes);
+        this.base = MemoryCalls.mapRegion(bytes);
         this.locks = this.mode == Mode.FALLBACK ? base + rowBytes * ncpu : 0;
-        this.view = rowBytes * ncpu <= Integer.MAX_VALUE ? bridge.view(base, rowBytes * ncpu) : null;
-        Bridge unmapper = bridge;
+        this.view = rowBytes * ncpu <= Integer.MAX_VALUE ? MemoryCalls.view(base, rowBytes * ncpu) : null;
         long address = base;
-        CLEANER.register(this, () -> unmapper.unmapRegion(address, bytes));
+        CLEANER.register(this, () -> MemoryCalls.unmapRegion(address, bytes));
     }
 
     /** An array of {@code length} longs per CPU, all 0, in the given mode (AUTO: rseq where available). */
@@ -96,7 +97,7 @@ public final class PerCpuLongArray {
         Objects.checkIndex(cpu, ncpu);
         Objects.checkIndex(index, length);
         long value = view != null ? view.getLong((int) (cpu * rowBytes + index * 8L))
-            : bridge.view(address(cpu, index), 8).getLong(0);
+            : MemoryCalls.view(address(cpu, index), 8).getLong(0);
         Reference.reachabilityFence(this);
         return value;
     }

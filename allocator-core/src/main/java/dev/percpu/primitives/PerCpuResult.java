@@ -1,6 +1,6 @@
 package dev.percpu.primitives;
 
-import dev.percpu.bridge.Bridge;
+import dev.percpu.bridge.NativeCodes;
 
 /**
  * The fixed result codes of the per-CPU primitives (mirroring
@@ -15,13 +15,13 @@ public final class PerCpuResult {
     /** Event-count commit: the thread no longer runs on the ticket's CPU; nothing was written. */
     public static final int NOT_ON_CPU = -1;
     /** The calling thread has no rseq registration (an rseq-mode object used from such a thread). */
-    public static final int NO_RSEQ = Bridge.NO_RSEQ;
+    public static final int NO_RSEQ = NativeCodes.NO_RSEQ;
     /** The section aborted {@code restartLimit} times in a row (debugger, signal storm); nothing was written. */
-    public static final int RESTART_LIMIT = Bridge.RESTART_LIMIT;
+    public static final int RESTART_LIMIT = NativeCodes.RESTART_LIMIT;
     /** Fallback mode: the row's lock stayed taken; nothing was written. */
-    public static final int BUSY = Bridge.BUSY;
+    public static final int BUSY = NativeCodes.BUSY;
     /** The kernel reported a CPU id beyond the possible CPUs; nothing was written. */
-    public static final int BAD_CPU = Bridge.BAD_CPU;
+    public static final int BAD_CPU = NativeCodes.BAD_CPU;
 
     private PerCpuResult() {
     }

@@ -18,8 +18,14 @@
  *
  * <p>Result codes are fixed and listed in {@link dev.percpu.primitives.PerCpuResult}.
  * Each object runs in rseq mode or in fallback mode (per-row locks), chosen
- * like a pool's {@link dev.percpu.Mode}. Native memory is released when the
+ * like a pool's {@link dev.percpu.runtime.Mode}. Native memory is released when the
  * object becomes unreachable (a {@link java.lang.ref.Cleaner}); there is no
  * {@code close()}, so no call can race with a release.
+ *
+ * <h2>Layer</h2>
+ * A second layer on the bridge, beside the allocator engine: it calls the
+ * bridge's primitive, memory and registration calls ({@code PrimitiveCalls},
+ * {@code MemoryCalls}, {@code RseqCalls}) and {@code dev.percpu.runtime};
+ * nothing of the pools or the engine.
  */
 package dev.percpu.primitives;

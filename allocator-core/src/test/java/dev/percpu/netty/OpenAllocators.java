@@ -2,7 +2,7 @@ package dev.percpu.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +21,7 @@ final class OpenAllocators {
     /** A small allocator (64 MiB cap, 16 MiB of it large) in {@code mode}, with {@code settings} applied. */
     PercpuByteBufAllocator open(Mode mode, UnaryOperator<PercpuByteBufAllocator.Builder> settings) {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(Bridges.get());
+            RseqAvailability.requireRseq();
         }
         PercpuByteBufAllocator alloc = settings.apply(PercpuByteBufAllocator.builder().mode(mode)
             .maxMemory(64L << 20).largeMemory(16L << 20)).build();

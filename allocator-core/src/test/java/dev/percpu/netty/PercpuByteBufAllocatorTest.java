@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.Mode;
+import dev.percpu.LeakReport;
+import dev.percpu.runtime.Mode;
 import dev.percpu.PoolExhaustedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
@@ -183,6 +184,25 @@ class PercpuByteBufAllocatorTest {
         alloc.close();
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldReportBuffersAliveAtCloseInDebugMode(Mode mode) {
+        List<LeakReport> leaks = new ArrayList<>();
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true).debugStackTraces(1)
+            .leakHandler(leaks::add));
+        alloc.directBuffer(64).release();
+        ByteBuf alive = alloc.directBuffer(100);
+        alloc.close();
+        assertEquals(1, leaks.size(), "one class has a live block");
+        assertEquals(1, leaks.get(0).count());
+        assertEquals(alive.memoryAddress(), leaks.get(0).address(0));
+        alloc.close();
+        assertEquals(1, leaks.size(), "reported once");
+        alive.release();
+        assertTrue(alloc.isUnmapped());
+        assertEquals(1, leaks.size(), "nothing left to report when the last block comes back");
+    }
+
     @Test
     void shouldNeverCloseTheDefaultInstance() {
         PercpuByteBufAllocator alloc = PercpuByteBufAllocator.DEFAULT;
@@ -199,7 +219,8 @@ class PercpuByteBufAllocatorTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldReachPercpuDebugModeUnderneath(Mode mode) {
-        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true));
+        List<LeakReport> leaks = new ArrayList<>();
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true).leakHandler(leaks::add));
         ByteBuf buf = alloc.directBuffer(64);
         ByteBuffer stale = buf.nioBuffer(0, 64);
         buf.release();

@@ -3,16 +3,21 @@ package dev.percpu.netty;
 import static dev.percpu.netty.OpenAllocators.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import dev.percpu.SlabStats;
 import io.netty.buffer.ByteBuf;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -188,6 +193,56 @@ class PercpuByteBufConcurrencyTest {
             assertTrue(alloc.isUnmapped(), "round " + round + ": the last release unmapped the classes");
             assertEquals(0, alloc.largeBytes());
         }
+    }
+
+    /**
+     * 10,000 virtual threads (JDK 21+; skipped on 17) each allocate, write and release a 4 KiB
+     * buffer 20 times, yielding between pairs (never while holding one). The blocks the 4 KiB class ever carved stay bounded
+     * by CPUs, not threads: its per-CPU caches, one refill batch, and what the running carriers hold.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldServeTenThousandVirtualThreadsWithMemoryBoundedByCpus(Mode mode) throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        int threads = 10_000;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Method perTask = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+        ExecutorService executor = (ExecutorService) perTask.invoke(null);
+        try {
+            for (int t = 0; t < threads; t++) {
+                long tag = t;
+                executor.execute(() -> {
+                    try {
+                        for (int i = 0; i < 20; i++) {
+                            ByteBuf buf = alloc.directBuffer(4096).writeLong(tag);
+                            assertEquals(tag, buf.readLong(), "overwritten while held");
+                            buf.release();
+                            Thread.yield();
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+            }
+        } finally {
+            executor.shutdown();
+        }
+        assertTrue(executor.awaitTermination(120, TimeUnit.SECONDS));
+        if (failure.get() != null) {
+            throw new AssertionError("a virtual thread failed", failure.get());
+        }
+        assertEquals(0, alloc.pooledInUseBytes());
+        int sizeClass = -1;
+        for (int i = 0; i < alloc.classCount(); i++) {
+            if (alloc.classSize(i) == 4096) {
+                sizeClass = i;
+            }
+        }
+        SlabStats stats = alloc.classStats(sizeClass);
+        long bound = stats.capacityOnCpus() + 32 + 2L * Runtime.getRuntime().availableProcessors();
+        assertTrue(stats.carvedSlots() <= bound, "blocks ever used: " + stats.carvedSlots() + ", bound by CPUs: "
+            + bound + " (" + threads + " threads)");
     }
 
     @ParameterizedTest

@@ -1,12 +1,13 @@
 package dev.percpu.netty;
 
+import dev.percpu.bridge.MemoryCalls;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import dev.percpu.bridge.Bridges;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -51,8 +52,14 @@ class PercpuByteBufContractTest {
 
     /**
      * Netty's {@link UnpooledDirectByteBuf} (ByteBuffer access). Not the Unsafe variant
-     * {@code UnpooledByteBufAllocator} hands out where Unsafe is available: in 4.2.18 its
-     * {@code setIntLE} skips the bounds check (a write at {@code capacity - 1} succeeds).
+     * {@code UnpooledByteBufAllocator} hands out where Unsafe is available: in 4.2.18 the
+     * little-endian setters skip the bounds check, and there a {@code setIntLE} at
+     * {@code capacity - 1} succeeds (here the ByteBuffer still throws). The oracle
+     * has one more deviation from {@code ByteBuf}'s documented contract, so the stream calls are
+     * compared in bounds only: for an index out of bounds its {@code getBytes(int, OutputStream, int)}
+     * and {@code setBytes(int, InputStream, int)} throw {@code IllegalArgumentException} (from
+     * {@code ByteBuffer.position}) instead of {@code IndexOutOfBoundsException}; percpu throws the
+     * latter, as documented.
      */
     private static ByteBuf oracle(int initialCapacity, int maxCapacity) {
         return new UnpooledDirectByteBuf(ORACLE, initialCapacity, maxCapacity);
@@ -142,7 +149,7 @@ class PercpuByteBufContractTest {
             assertFalse(buf.hasArray());
             assertEquals(1, buf.nioBufferCount());
             buf.writeLong(0x1122334455667788L).writeIntLE(0x01020304);
-            ByteBuffer raw = Bridges.get().view(buf.memoryAddress(), 12).order(ByteOrder.BIG_ENDIAN);
+            ByteBuffer raw = MemoryCalls.view(buf.memoryAddress(), 12).order(ByteOrder.BIG_ENDIAN);
             assertEquals(0x1122334455667788L, raw.getLong(0), "memoryAddress() is the first byte");
             assertEquals(0x01020304, raw.order(ByteOrder.LITTLE_ENDIAN).getInt(8));
             ByteBuffer nio = buf.nioBuffer(8, 4);
@@ -159,6 +166,38 @@ class PercpuByteBufContractTest {
             }
             buf.release();
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldCopyBetweenBuffersAndChannelsAndRefuseReleasedOnes(Mode mode) throws Exception {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        ByteBuf a = alloc.directBuffer(64).writeLong(1).writeLong(2);
+        ByteBuf released = alloc.directBuffer(64).writeLong(3);
+        released.release();
+        assertThrows(IllegalReferenceCountException.class, () -> a.setBytes(0, released, 0, 8));
+        assertThrows(IllegalReferenceCountException.class, () -> a.getBytes(0, released, 0, 8));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("percpu", ".bin");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+            java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            assertEquals(16, a.getBytes(0, channel, 0L, 16));
+            channel.position(16);
+            assertEquals(16, a.readBytes(channel, 16));
+            ByteBuf back = alloc.directBuffer(32);
+            assertEquals(32, back.writeBytes(channel, 0L, 32));
+            assertEquals(1, back.getLong(0));
+            assertEquals(2, back.getLong(24));
+            channel.position(0);
+            ByteBuf scattered = alloc.directBuffer(16);
+            assertEquals(16, scattered.writeBytes(channel, 16));
+            assertEquals(2, scattered.getLong(8));
+            back.release();
+            scattered.release();
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        a.release();
+        assertEquals(0, alloc.pooledInUseBytes());
     }
 
     /** The oracle and the buffer under test, driven by the same calls. */
@@ -273,7 +312,7 @@ class PercpuByteBufContractTest {
             ByteOrder order = le ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
             byte[] bytes = new byte[length];
             random.nextBytes(bytes);
-            switch (random.nextInt(34)) {
+            switch (random.nextInt(38)) {
                 case 0: same("writeByte", b -> b.writeByte((int) value)); break;
                 case 1: same("writeShort" + order, b -> b.order(order).writeShort((int) value)); break;
                 case 2: same("writeMedium", b -> le ? b.writeMediumLE((int) value) : b.writeMedium((int) value)); break;
@@ -342,6 +381,46 @@ class PercpuByteBufContractTest {
                 case 33: same("indexOf/bytesBefore/setCharSequence", b -> b.indexOf(0, b.writerIndex(), (byte) value)
                     + ":" + b.bytesBefore((byte) 0) + ":" + b.setCharSequence(Math.max(index, 0), "percpu",
                     StandardCharsets.US_ASCII)); break;
+                case 34: same("getBytes(index, ByteBuf of the same allocator)", b -> {
+                    ByteBuf dst = b.alloc().directBuffer(length + 8);
+                    dst.setZero(0, length + 8);
+                    try {
+                        b.getBytes(index, dst, 4, length);
+                        return describe(null, dst.writerIndex(length + 8));
+                    } finally {
+                        dst.release();
+                    }
+                });
+                    break;
+                case 35: same("setBytes(index, ByteBuf of the same allocator)", b -> {
+                    ByteBuf src = b.alloc().directBuffer(length + 8).writeBytes(bytes).writeLong(value);
+                    try {
+                        return b.setBytes(index, src, 8, length);
+                    } finally {
+                        src.release();
+                    }
+                });
+                    break;
+                case 36: same("getBytes/setBytes(heap ByteBuf)", b -> {
+                    ByteBuf heap = io.netty.buffer.Unpooled.wrappedBuffer(bytes.clone());
+                    b.setBytes(index, heap, 0, Math.min(length, 16));
+                    b.getBytes(index, heap, 0, Math.min(length, 16));
+                    return describe(null, heap);
+                });
+                    break;
+                case 37: same("streams (in bounds: see oracle())", b -> {
+                    int n = Math.min(Math.min(length, 64), b.capacity());
+                    int at = Math.max(0, Math.min(index, b.capacity() - n));
+                    try {
+                        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                        b.getBytes(at, out, n);
+                        int read = b.setBytes(at, new java.io.ByteArrayInputStream(bytes), n);
+                        return Arrays.toString(out.toByteArray()) + ":" + read;
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                    break;
                 default:
                     throw new AssertionError(step);
             }

@@ -3,7 +3,7 @@ package dev.percpu.netty;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.Mode;
+import dev.percpu.runtime.Mode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.ResourceLeakDetector;

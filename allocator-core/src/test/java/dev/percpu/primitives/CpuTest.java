@@ -3,8 +3,8 @@ package dev.percpu.primitives;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.bridge.RseqCalls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,20 +12,20 @@ import org.junit.jupiter.api.Test;
 class CpuTest {
     @AfterEach
     void unpin() {
-        Bridges.get().pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     @Test
     void shouldReportThePinnedCpu() {
         for (int cpu = 0; cpu < Runtime.getRuntime().availableProcessors(); cpu++) {
-            assertTrue(Bridges.get().pinCurrentThread(cpu));
+            assertTrue(RseqCalls.pinCurrentThread(cpu));
             assertEquals(cpu, Cpu.current());
         }
     }
 
     @Test
     void shouldReportADenseMmCidWhereTheKernelHasOne() {
-        RseqAvailability.requireRseq(Bridges.get());
+        RseqAvailability.requireRseq();
         int cid = Cpu.mmCid();
         assertTrue(cid == -1 || (cid >= 0 && cid < Cpu.possible()), "mm_cid " + cid);
     }

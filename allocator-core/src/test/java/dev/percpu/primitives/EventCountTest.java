@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.percpu.Mode;
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.runtime.Mode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -24,15 +23,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Each property of the event-count commit, proven on pinned threads, and conservation under stress. */
 class EventCountTest {
-    private final Bridge bridge = Bridges.get();
 
     @AfterEach
     void unpin() {
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     private void needTwoCpusAndRseq() {
-        RseqAvailability.requireRseq(bridge);
+        RseqAvailability.requireRseq();
         assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
     }
 
@@ -58,7 +56,7 @@ class EventCountTest {
     /** Runs a thread pinned to cpu and waits for it. */
     private void onCpu(int cpu, Runnable body) throws InterruptedException {
         Thread t = new Thread(() -> {
-            assertTrue(bridge.pinCurrentThread(cpu));
+            assertTrue(RseqCalls.pinCurrentThread(cpu));
             body.run();
         });
         t.start();
@@ -70,10 +68,10 @@ class EventCountTest {
         needTwoCpusAndRseq();
         EventCount events = EventCount.create(Mode.RSEQ);
         PerCpuLongArray target = PerCpuLongArray.create(1, Mode.RSEQ);
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         AtomicBoolean stop = new AtomicBoolean();
         Thread hog = new Thread(() -> {
-            bridge.pinCurrentThread(0);
+            RseqCalls.pinCurrentThread(0);
             while (!stop.get()) {
                 spin(1_000_000);
             }
@@ -101,7 +99,7 @@ class EventCountTest {
         }
         EventCount events = EventCount.create(mode);
         PerCpuLongArray target = PerCpuLongArray.create(1, mode);
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         long ticket = events.begin();
         AtomicLong other = new AtomicLong();
         onCpu(0, () -> other.set(events.begin()));
@@ -119,9 +117,9 @@ class EventCountTest {
         needTwoCpusAndRseq();
         EventCount events = EventCount.create(Mode.RSEQ);
         PerCpuLongArray target = PerCpuLongArray.create(1, Mode.RSEQ);
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         long ticket = events.begin();
-        assertTrue(bridge.pinCurrentThread(1));
+        assertTrue(RseqCalls.pinCurrentThread(1));
         assertEquals(PerCpuResult.NOT_ON_CPU, events.commit(ticket, target, 0, 5));
         assertEquals(0, target.get(0, 0));
         assertEquals(0, target.get(1, 0));
@@ -132,9 +130,9 @@ class EventCountTest {
         assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs 2 CPUs");
         EventCount events = EventCount.create(Mode.FALLBACK);
         PerCpuLongArray target = PerCpuLongArray.create(1, Mode.FALLBACK);
-        assertTrue(bridge.pinCurrentThread(0));
+        assertTrue(RseqCalls.pinCurrentThread(0));
         long ticket = events.begin();
-        assertTrue(bridge.pinCurrentThread(1));
+        assertTrue(RseqCalls.pinCurrentThread(1));
         assertEquals(PerCpuResult.OK, events.commit(ticket, target, 0, 5), "fallback checks the stripe's counter only");
         assertEquals(5, target.get(0, 0), "stored into the ticket's row");
     }
@@ -157,7 +155,7 @@ class EventCountTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldConserveUpdatesUnderStress(Mode mode) throws InterruptedException {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(bridge);
+            RseqAvailability.requireRseq();
         }
         EventCount events = EventCount.create(mode);
         PerCpuLongArray values = PerCpuLongArray.create(1, mode);

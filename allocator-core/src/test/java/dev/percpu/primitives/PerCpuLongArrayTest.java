@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.percpu.Mode;
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.bridge.RseqCalls;
+import dev.percpu.runtime.Mode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -16,20 +15,19 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** The per-CPU operations, on a thread pinned to one CPU, in rseq and fallback mode. */
 class PerCpuLongArrayTest {
-    private final Bridge bridge = Bridges.get();
 
     @AfterEach
     void unpin() {
-        bridge.pinCurrentThread(-1);
+        RseqCalls.pinCurrentThread(-1);
     }
 
     private PerCpuLongArray pinnedArray(Mode mode) {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(bridge);
+            RseqAvailability.requireRseq();
         }
         PerCpuLongArray array = PerCpuLongArray.create(4, mode);
         assertEquals(mode, array.mode());
-        assertTrue(bridge.pinCurrentThread(bridge.currentCpu()));
+        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()));
         return array;
     }
 
@@ -37,7 +35,7 @@ class PerCpuLongArrayTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldAddToTheCurrentCpusRowAndReportIt(Mode mode) {
         PerCpuLongArray array = pinnedArray(mode);
-        int cpu = bridge.currentCpu();
+        int cpu = RseqCalls.currentCpu();
         assertEquals(cpu, array.add(2, 5));
         assertEquals(cpu, array.add(2, -2));
         assertEquals(3, array.get(cpu, 2));
@@ -49,7 +47,7 @@ class PerCpuLongArrayTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldCompareAndSetOnlyWhenTheWordMatches(Mode mode) {
         PerCpuLongArray array = pinnedArray(mode);
-        int cpu = bridge.currentCpu();
+        int cpu = RseqCalls.currentCpu();
         assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSet(0, 7, 9));
         assertEquals(0, array.get(cpu, 0));
         assertEquals(PerCpuResult.OK, array.compareAndSet(0, 0, 9));
@@ -60,7 +58,7 @@ class PerCpuLongArrayTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldStoreTheSecondWordOnlyWhenTheCompareSucceeds(Mode mode) {
         PerCpuLongArray array = pinnedArray(mode);
-        int cpu = bridge.currentCpu();
+        int cpu = RseqCalls.currentCpu();
         assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSetWithStore(0, 1, 2, 3, 42));
         assertEquals(0, array.get(cpu, 3), "no try store after a failed compare");
         assertEquals(PerCpuResult.OK, array.compareAndSetWithStore(0, 0, 2, 3, 42));
@@ -72,7 +70,7 @@ class PerCpuLongArrayTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldCopyBytesBeforeCommitting(Mode mode) {
         PerCpuLongArray array = pinnedArray(mode);
-        int cpu = bridge.currentCpu();
+        int cpu = RseqCalls.currentCpu();
         byte[] src = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
         assertEquals(PerCpuResult.COMPARE_FAILED, array.compareAndSetWithCopy(0, 5, 6, 8, src, 0, 16));
         assertEquals(0, array.get(cpu, 1));
@@ -103,7 +101,7 @@ class PerCpuLongArrayTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldCountEveryIncrementFromManyThreads(Mode mode) throws InterruptedException {
         if (mode == Mode.RSEQ) {
-            RseqAvailability.requireRseq(bridge);
+            RseqAvailability.requireRseq();
         }
         PerCpuCounter counter = PerCpuCounter.create(mode);
         assertEquals(mode, counter.mode());

@@ -4,9 +4,7 @@ import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
-import dev.percpu.bridge.Bridge;
-import dev.percpu.bridge.Bridges;
-import dev.percpu.bridge.NativeLibrary;
+import dev.percpu.runtime.PercpuRuntime;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,23 +29,21 @@ public final class Demo {
     public static void main(String[] args) throws InterruptedException {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2 * Runtime.getRuntime().availableProcessors();
-        Bridge bridge = Bridges.get();
         SlabConfig config = SlabConfig.builder().slotSize(64).capacitySlots(1 << 16)
             .rebalancer(RebalancerConfig.builder().build()).build();
         try (SlabAllocator allocator = SlabAllocator.create(config)) {
             System.out.println("percpu demo");
             System.out.println("  java        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
             System.out.println("  mode        " + allocator.mode() + " (requested " + config.mode() + ")");
-            System.out.println("  bridge      " + allocator.bridgeName() + ", library extracted to " + NativeLibrary.loadedFrom());
-            System.out.println("  rseq        " + registration(bridge.rseqStatus()) + ", remote fence: "
-                + (bridge.fenceKind() == Bridge.FENCE_MEMBARRIER ? "membarrier RSEQ" : "sched_setaffinity"));
+            System.out.println("  bridge      " + allocator.bridgeName() + ", library extracted to "
+                + PercpuRuntime.library());
+            System.out.println("  rseq        " + PercpuRuntime.registration() + " registration, remote fence: "
+                + PercpuRuntime.remoteFence());
             System.out.println("  cpus        " + allocator.cpus() + " possible, " + Runtime.getRuntime().availableProcessors()
                 + " available to the JVM");
             System.out.println("  config      " + config);
             System.out.printf("  running     %d threads for %.1f s%n", threads, seconds);
 
-            ByteBuffer memory = bridge.view(allocator.regionAddress(), allocator.regionBytes());
-            long base = allocator.regionAddress();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong operations = new AtomicLong();
             AtomicLong slotsMoved = new AtomicLong();
@@ -57,6 +53,7 @@ public final class Demo {
                 long mark = t + 1;
                 workers.add(new Thread(() -> {
                     SplittableRandom random = new SplittableRandom(mark);
+                    SlotViews memory = new SlotViews(allocator);
                     long[] batch = new long[32];
                     long ops = 0;
                     long moved = 0;
@@ -64,10 +61,10 @@ public final class Demo {
                         if (random.nextInt(4) == 0) {
                             int n = allocator.allocate(batch, 1 + random.nextInt(batch.length));
                             for (int i = 0; i < n; i++) {
-                                memory.putLong((int) (batch[i] - base), mark);
+                                memory.of(batch[i]).putLong(0, mark);
                             }
                             for (int i = 0; i < n; i++) {
-                                if (memory.getLong((int) (batch[i] - base)) != mark) {
+                                if (memory.of(batch[i]).getLong(0) != mark) {
                                     corrupted.incrementAndGet();
                                 }
                             }
@@ -75,7 +72,7 @@ public final class Demo {
                             moved += n;
                         } else {
                             long slot = allocator.allocate();
-                            memory.putLong((int) (slot - base), mark);
+                            memory.of(slot).putLong(0, mark);
                             allocator.free(slot);
                             moved++;
                         }
@@ -109,14 +106,24 @@ public final class Demo {
         }
     }
 
-    private static String registration(int status) {
-        switch (status) {
-            case Bridge.RSEQ_GLIBC:
-                return "registered by glibc";
-            case Bridge.RSEQ_OWN:
-                return "registered by percpu";
-            default:
-                return "unavailable";
+    /** One thread's views of the allocator's slots, made when a slot is first seen ({@link SlabAllocator#slotView}). */
+    private static final class SlotViews {
+        private final SlabAllocator allocator;
+        private final ByteBuffer[] views;
+
+        SlotViews(SlabAllocator allocator) {
+            this.allocator = allocator;
+            this.views = new ByteBuffer[allocator.config().slots()];
+        }
+
+        ByteBuffer of(long address) {
+            int index = (int) ((address - allocator.regionAddress()) / allocator.slotSize());
+            ByteBuffer view = views[index];
+            if (view == null) {
+                view = allocator.slotView(address);
+                views[index] = view;
+            }
+            return view;
         }
     }
 }

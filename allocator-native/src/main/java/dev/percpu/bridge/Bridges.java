@@ -3,60 +3,76 @@ package dev.percpu.bridge;
 import java.lang.reflect.InvocationTargetException;
 
 /**
- * Chooses the {@link Bridge} implementation once per JVM.
+ * Chooses, once per JVM, the binding of the two families of critical
+ * operations: {@link StackCalls} and {@link PrimitiveCalls}. Everything else
+ * ({@link BlockCalls}, {@link MemoryCalls}, {@link RseqCalls}) is JNI on
+ * every JDK.
  *
  * <p>The system property {@value #PROPERTY} decides: {@code auto} (the
- * default) uses the FFM bridge on JDK 22+ when the multi-release jar
- * carries it ({@code META-INF/versions/22}), JNI otherwise; {@code jni}
+ * default) uses FFM critical downcalls on JDK 22+ when the multi-release jar
+ * carries them ({@code META-INF/versions/22}), JNI otherwise; {@code jni}
  * forces JNI; {@code ffm} forces FFM and fails with
  * {@link IllegalStateException} where it is unavailable (JDK 21 or older,
  * or classes run from a directory rather than the multi-release jar).
- * {@link Bridge#name()} tells which one runs.
  */
 public final class Bridges {
     /** System property naming the bridge to use. */
     public static final String PROPERTY = "percpu.bridge";
-    private static final String FFM_CLASS = "dev.percpu.bridge.FfmBridge";
+    private static final String FFM_STACKS = "dev.percpu.bridge.FfmStackCalls";
+    private static final String FFM_PRIMITIVES = "dev.percpu.bridge.FfmPrimitiveCalls";
 
-    private static final Bridge INSTANCE = choose(System.getProperty(PROPERTY, "auto"));
+    private static final boolean FFM = useFfm(System.getProperty(PROPERTY, "auto"));
+    private static final StackCalls STACKS = FFM ? (StackCalls) ffm(FFM_STACKS) : new JniStackCalls();
+    private static final PrimitiveCalls PRIMITIVES = FFM ? (PrimitiveCalls) ffm(FFM_PRIMITIVES)
+        : new JniPrimitiveCalls();
 
     private Bridges() {
     }
 
-    /** The bridge of this JVM; loads the native library on first use. */
-    public static Bridge get() {
-        return INSTANCE;
+    /** The stack operations of this JVM; loads the native library on first use. */
+    public static StackCalls stacks() {
+        return STACKS;
     }
 
-    private static Bridge choose(String requested) {
+    /** The research primitives' operations of this JVM. */
+    public static PrimitiveCalls primitives() {
+        return PRIMITIVES;
+    }
+
+    /** "jni" or "ffm": the binding of the critical operations. */
+    public static String name() {
+        return STACKS.name();
+    }
+
+    private static boolean useFfm(String requested) {
         switch (requested) {
             case "auto":
-                return Runtime.version().feature() >= 22 && ffmClass() != null ? ffm() : JniBridge.create();
+                return Runtime.version().feature() >= 22 && ffmClass(FFM_STACKS) != null;
             case "jni":
-                return JniBridge.create();
+                return false;
             case "ffm":
-                if (Runtime.version().feature() < 22 || ffmClass() == null) {
+                if (Runtime.version().feature() < 22 || ffmClass(FFM_STACKS) == null) {
                     throw new IllegalStateException(PROPERTY + "=ffm needs JDK 22+ and percpu's multi-release jar "
                         + "(the FFM bridge lives in META-INF/versions/22); this is JDK " + Runtime.version());
                 }
-                return ffm();
+                return true;
             default:
                 throw new IllegalArgumentException(
                     PROPERTY + "=" + requested + " is not a known bridge (known: auto, jni, ffm)");
         }
     }
 
-    private static Class<?> ffmClass() {
+    private static Class<?> ffmClass(String name) {
         try {
-            return Class.forName(FFM_CLASS, false, Bridges.class.getClassLoader());
+            return Class.forName(name, false, Bridges.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             return null;
         }
     }
 
-    private static Bridge ffm() {
+    private static Object ffm(String name) {
         try {
-            return (Bridge) ffmClass().getMethod("create").invoke(null);
+            return ffmClass(name).getMethod("create").invoke(null);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException) {

@@ -59,7 +59,7 @@ public final class StackLayout {
     /** Per-CPU header: aborts counted on this CPU (approximate). */
     public static final int ABORTS_OFFSET = PUSHES_OFFSET + 8;
 
-    /** Field ids understood by {@link Bridge#layoutOffset(int)} ({@code enum percpu_layout_field}). */
+    /** Field ids understood by {@link BlockCalls#layoutOffset(int)} ({@code enum percpu_layout_field}). */
     public static final int FIELD_LINE = 0;
     public static final int FIELD_BLOCK_MAGIC = 1;
     public static final int FIELD_BLOCK_NCPU = 2;
@@ -75,6 +75,29 @@ public final class StackLayout {
     public static final int FIELD_CPU_ABORTS = 12;
     public static final int FIELD_CPU_HEADER_SIZE = 13;
     public static final int FIELD_BLOCK_HEADER_SIZE = 14;
+
+    /**
+     * Ids of the C codes (allocator-native/src/main/include/percpu_codes.h) that
+     * {@link BlockCalls#layoutOffset(int)} also serves ({@code PERCPU_CONSTANT_*}):
+     * StackLayoutTest compares {@link NativeCodes}' result codes, registration
+     * status and fence kinds with them.
+     */
+    public static final int CONSTANT_EMPTY = 15;
+    public static final int CONSTANT_FULL = 16;
+    public static final int CONSTANT_NO_RSEQ = 17;
+    public static final int CONSTANT_RESTART_LIMIT = 18;
+    public static final int CONSTANT_STOPPED = 19;
+    public static final int CONSTANT_BUSY = 20;
+    public static final int CONSTANT_BAD_CPU = 21;
+    public static final int CONSTANT_BAD_ADDRESS = 22;
+    public static final int CONSTANT_RSEQ_UNAVAILABLE = 23;
+    public static final int CONSTANT_RSEQ_GLIBC = 24;
+    public static final int CONSTANT_RSEQ_OWN = 25;
+    public static final int CONSTANT_FENCE_MEMBARRIER = 26;
+    public static final int CONSTANT_FENCE_AFFINITY = 27;
+
+    /** What {@link BlockCalls#layoutOffset(int)} returns for an id the C side does not know. */
+    public static final long UNKNOWN_ID = Long.MIN_VALUE;
 
     private StackLayout() {
     }

@@ -10,21 +10,21 @@ public final class BridgeProbe {
     }
 
     public static void main(String[] args) {
-        Bridge bridge = Bridges.get();
+        StackCalls bridge = Bridges.stacks();
         System.out.println("bridge=" + bridge.name());
         System.out.println("loadedFrom=" + NativeLibrary.loadedFrom());
         System.out.println("skipped=" + NativeLibrary.skipped().replace('\n', ' '));
-        int status = bridge.rseqStatus();
+        int status = RseqCalls.rseqStatus();
         System.out.println("rseqStatus=" + status);
-        long block = bridge.createBlock(bridge.possibleCpus(), 8);
+        long block = BlockCalls.createBlock(RseqCalls.possibleCpus(), 8);
         // Pinned, so that push and pop use the same CPU's stack even when several JVMs compete.
-        bridge.pinCurrentThread(bridge.currentCpu());
+        RseqCalls.pinCurrentThread(RseqCalls.currentCpu());
         try {
-            int pushed = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPush(block, 5) : bridge.push(block, 5);
-            int popped = status == Bridge.RSEQ_UNAVAILABLE ? bridge.fallbackPop(block) : bridge.pop(block);
+            int pushed = status == NativeCodes.RSEQ_UNAVAILABLE ? bridge.fallbackPush(block, 5) : bridge.push(block, 5);
+            int popped = status == NativeCodes.RSEQ_UNAVAILABLE ? bridge.fallbackPop(block) : bridge.pop(block);
             System.out.println("roundTrip=" + (pushed == 0 && popped == 5 ? "ok" : "failed " + pushed + " " + popped));
         } finally {
-            bridge.destroyBlock(block);
+            BlockCalls.destroyBlock(block);
         }
     }
 }

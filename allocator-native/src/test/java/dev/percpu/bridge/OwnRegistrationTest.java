@@ -2,8 +2,6 @@ package dev.percpu.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,11 +11,10 @@ import org.junit.jupiter.api.Test;
 class OwnRegistrationTest {
     @Test
     void shouldRegisterItsOwnAreaWhenGlibcDidNot() throws Exception {
-        RseqAvailability.requireRseq(Bridges.get());
-        ForkedJvm run = ForkedJvm.run(BridgeProbe.class, List.of(),
-            Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
+        RseqAvailability.requireRseq();
+        ForkedJvm run = ForkedJvm.runWithoutGlibcRseq(BridgeProbe.class);
         assertEquals(0, run.exitCode, run.toString());
-        assertEquals(String.valueOf(Bridge.RSEQ_OWN), run.value("rseqStatus"), run.toString());
+        assertEquals(String.valueOf(NativeCodes.RSEQ_OWN), run.value("rseqStatus"), run.toString());
         assertEquals("ok", run.value("roundTrip"), run.toString());
     }
 }

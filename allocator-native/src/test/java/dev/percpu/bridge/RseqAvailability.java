@@ -13,12 +13,12 @@ public final class RseqAvailability {
     private RseqAvailability() {
     }
 
-    public static void requireRseq(Bridge bridge) {
-        int status = bridge.rseqStatus();
+    public static void requireRseq() {
+        int status = RseqCalls.rseqStatus();
         if ("1".equals(System.getenv("PERCPU_REQUIRE_RSEQ"))) {
-            assertNotEquals(Bridge.RSEQ_UNAVAILABLE, status, "PERCPU_REQUIRE_RSEQ=1 but this thread has no rseq");
+            assertNotEquals(NativeCodes.RSEQ_UNAVAILABLE, status, "PERCPU_REQUIRE_RSEQ=1 but this thread has no rseq");
         } else {
-            assumeTrue(status != Bridge.RSEQ_UNAVAILABLE, "rseq unavailable here");
+            assumeTrue(status != NativeCodes.RSEQ_UNAVAILABLE, "rseq unavailable here");
         }
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StackConservationTest {
     private static final int HELD = 64;
-    private final Bridge bridge = Bridges.get();
+    private final StackCalls bridge = Bridges.stacks();
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"rseq", "fallback", "rseq-forced-aborts"})
@@ -31,12 +31,12 @@ class StackConservationTest {
         boolean fallback = mode.equals("fallback");
         boolean forced = mode.equals("rseq-forced-aborts");
         if (!fallback) {
-            RseqAvailability.requireRseq(bridge);
+            RseqAvailability.requireRseq();
         }
-        int ncpu = bridge.possibleCpus();
+        int ncpu = RseqCalls.possibleCpus();
         int stride = 128;
         int indices = stride * ncpu;
-        long block = bridge.createBlock(ncpu, stride);
+        long block = BlockCalls.createBlock(ncpu, stride);
         ArrayDeque<Integer> overflow = new ArrayDeque<>();
         for (int i = 0; i < indices; i++) {
             overflow.push(i);
@@ -45,16 +45,16 @@ class StackConservationTest {
         AtomicLong aborts = new AtomicLong();
         AtomicLong unexpected = new AtomicLong();
         AtomicLong noRseq = new AtomicLong();
-        int restartLimit = bridge.restartLimit();
+        int restartLimit = RseqCalls.restartLimit();
         if (forced) {
-            bridge.restartLimit(4);
+            RseqCalls.restartLimit(4);
         }
         List<Thread> threads = new ArrayList<>();
         int workers = 4 * Runtime.getRuntime().availableProcessors();
         for (int t = 0; t < workers; t++) {
             long seed = t;
             threads.add(new Thread(() -> {
-                long abortsBefore = bridge.threadAborts();
+                long abortsBefore = RseqCalls.threadAborts();
                 SplittableRandom random = new SplittableRandom(seed);
                 int[] held = new int[HELD];
                 int nheld = 0;
@@ -66,9 +66,9 @@ class StackConservationTest {
                         if (r > 0) {
                             nheld += r;
                         } else {
-                            if (r == Bridge.NO_RSEQ) {
+                            if (r == NativeCodes.NO_RSEQ) {
                                 noRseq.incrementAndGet();
-                            } else if (r != 0 && r != Bridge.RESTART_LIMIT && r != Bridge.BUSY) {
+                            } else if (r != 0 && r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
                                 unexpected.incrementAndGet();
                             }
                             synchronized (overflow) {
@@ -83,7 +83,7 @@ class StackConservationTest {
                         int r = fallback ? bridge.fallbackPushBatch(block, held, from, give)
                             : bridge.pushBatch(block, held, from, give);
                         if (r < 0) {
-                            if (r != Bridge.RESTART_LIMIT && r != Bridge.BUSY) {
+                            if (r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
                                 unexpected.incrementAndGet();
                             }
                             r = 0;
@@ -101,14 +101,14 @@ class StackConservationTest {
                         overflow.push(held[i]);
                     }
                 }
-                aborts.addAndGet(bridge.threadAborts() - abortsBefore);
+                aborts.addAndGet(RseqCalls.threadAborts() - abortsBefore);
             }));
         }
         Thread toggler = new Thread(() -> {
             while (!stop.get()) {
-                bridge.forceAbort(true);
+                RseqCalls.forceAbort(true);
                 Thread.onSpinWait();
-                bridge.forceAbort(false);
+                RseqCalls.forceAbort(false);
                 try {
                     Thread.sleep(0, 200_000);
                 } catch (InterruptedException e) {
@@ -126,18 +126,18 @@ class StackConservationTest {
             t.join();
         }
         toggler.join();
-        bridge.forceAbort(false);
-        bridge.restartLimit(restartLimit);
+        RseqCalls.forceAbort(false);
+        RseqCalls.restartLimit(restartLimit);
 
         try {
             int[] seen = new int[indices];
-            ByteBuffer headers = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+            ByteBuffer headers = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(ncpu));
             for (int cpu = 0; cpu < ncpu; cpu++) {
                 int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
                 int top = headers.getInt(hdr + StackLayout.TOP_OFFSET);
                 assertEquals(0, headers.getInt(hdr + StackLayout.LOCK_OFFSET), "lock released on cpu " + cpu);
                 assertTrue(top <= stride, "top within capacity");
-                ByteBuffer slots = bridge.view(headers.getLong(hdr + StackLayout.SLOTS_OFFSET), 4L * stride);
+                ByteBuffer slots = MemoryCalls.view(headers.getLong(hdr + StackLayout.SLOTS_OFFSET), 4L * stride);
                 for (int i = 0; i < top; i++) {
                     seen[slots.getInt(4 * i)]++;
                 }
@@ -158,7 +158,7 @@ class StackConservationTest {
                 assertTrue(aborts.get() > 0, "the force-abort hook made sections abort: " + aborts.get());
             }
         } finally {
-            bridge.destroyBlock(block);
+            BlockCalls.destroyBlock(block);
         }
     }
 }

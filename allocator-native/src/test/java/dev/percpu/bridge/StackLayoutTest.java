@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The hand-written Java layout constants agree with the C compiler's offsetof/sizeof. */
+/**
+ * The hand-written Java layout constants agree with the C compiler's
+ * offsetof/sizeof, and NativeCodes' codes (results, registration status, fence
+ * kinds) with their one C definition, percpu_codes.h, served by the same ids.
+ */
 class StackLayoutTest {
-    private final Bridge bridge = Bridges.get();
 
     private void assertField(int field, long javaValue, String name) {
-        assertEquals(bridge.layoutOffset(field), javaValue, name + ": Java and C disagree");
+        assertEquals(BlockCalls.layoutOffset(field), javaValue, name + ": Java and C disagree");
     }
 
     @Test
@@ -29,15 +32,40 @@ class StackLayoutTest {
         assertField(StackLayout.FIELD_CPU_POPS, StackLayout.POPS_OFFSET, "pops");
         assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
         assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
-        assertEquals(-1, bridge.layoutOffset(999), "unknown field id");
+        assertEquals(StackLayout.UNKNOWN_ID, BlockCalls.layoutOffset(999), "unknown field id");
+    }
+
+    @Test
+    void shouldAgreeWithTheCResultCodes() {
+        assertField(StackLayout.CONSTANT_EMPTY, NativeCodes.EMPTY, "EMPTY");
+        assertField(StackLayout.CONSTANT_FULL, NativeCodes.FULL, "FULL");
+        assertField(StackLayout.CONSTANT_NO_RSEQ, NativeCodes.NO_RSEQ, "NO_RSEQ");
+        assertField(StackLayout.CONSTANT_RESTART_LIMIT, NativeCodes.RESTART_LIMIT, "RESTART_LIMIT");
+        assertField(StackLayout.CONSTANT_STOPPED, NativeCodes.STOPPED, "STOPPED");
+        assertField(StackLayout.CONSTANT_BUSY, NativeCodes.BUSY, "BUSY");
+        assertField(StackLayout.CONSTANT_BAD_CPU, NativeCodes.BAD_CPU, "BAD_CPU");
+        assertField(StackLayout.CONSTANT_BAD_ADDRESS, NativeCodes.BAD_ADDRESS, "BAD_ADDRESS");
+    }
+
+    @Test
+    void shouldAgreeWithTheCRegistrationStatus() {
+        assertField(StackLayout.CONSTANT_RSEQ_UNAVAILABLE, NativeCodes.RSEQ_UNAVAILABLE, "RSEQ_UNAVAILABLE");
+        assertField(StackLayout.CONSTANT_RSEQ_GLIBC, NativeCodes.RSEQ_GLIBC, "RSEQ_GLIBC");
+        assertField(StackLayout.CONSTANT_RSEQ_OWN, NativeCodes.RSEQ_OWN, "RSEQ_OWN");
+    }
+
+    @Test
+    void shouldAgreeWithTheCFenceKinds() {
+        assertField(StackLayout.CONSTANT_FENCE_MEMBARRIER, NativeCodes.FENCE_MEMBARRIER, "FENCE_MEMBARRIER");
+        assertField(StackLayout.CONSTANT_FENCE_AFFINITY, NativeCodes.FENCE_AFFINITY, "FENCE_AFFINITY");
     }
 
     @Test
     void shouldLayOutANewBlockAsDrawn() {
-        int ncpu = bridge.possibleCpus();
-        long block = bridge.createBlock(ncpu, 10);
+        int ncpu = RseqCalls.possibleCpus();
+        long block = BlockCalls.createBlock(ncpu, 10);
         try {
-            java.nio.ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(ncpu));
+            java.nio.ByteBuffer view = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(ncpu));
             assertEquals(0x50435055, view.getInt(StackLayout.BLOCK_MAGIC_OFFSET));
             assertEquals(ncpu, view.getInt(StackLayout.BLOCK_NCPU_OFFSET));
             assertEquals(10, view.getInt(StackLayout.BLOCK_STRIDE_OFFSET));
@@ -54,7 +82,7 @@ class StackLayoutTest {
                 previousSlots = slots;
             }
         } finally {
-            bridge.destroyBlock(block);
+            BlockCalls.destroyBlock(block);
         }
     }
 }

@@ -12,34 +12,34 @@ import org.junit.jupiter.api.Test;
 
 /** Single-thread behaviour of the rseq stack operations through the bridge. */
 class StackOpsTest {
-    private final Bridge bridge = Bridges.get();
+    private final StackCalls bridge = Bridges.stacks();
     private long block;
 
     @BeforeEach
     void setUp() {
-        RseqAvailability.requireRseq(bridge);
-        block = bridge.createBlock(bridge.possibleCpus(), 4);
+        RseqAvailability.requireRseq();
+        block = BlockCalls.createBlock(RseqCalls.possibleCpus(), 4);
     }
 
     @AfterEach
     void tearDown() {
         if (block != 0) {
-            bridge.destroyBlock(block);
+            BlockCalls.destroyBlock(block);
         }
     }
 
     @Test
     void shouldRunInRseqModeWithGlibcRegistration() {
-        int status = bridge.rseqStatus();
-        assertEquals(Bridge.RSEQ_GLIBC, status, "glibc 2.35+ registers rseq for every thread; status " + status);
-        assertNotEquals(Bridge.NO_RSEQ, bridge.pop(block));
+        int status = RseqCalls.rseqStatus();
+        assertEquals(NativeCodes.RSEQ_GLIBC, status, "glibc 2.35+ registers rseq for every thread; status " + status);
+        assertNotEquals(NativeCodes.NO_RSEQ, bridge.pop(block));
     }
 
     @Test
     void shouldBeLifoAndReportEmptyAndFullPerCpu() {
         // Each call may run on a different CPU; retry a round until it stayed on one CPU.
         for (int attempt = 0; attempt < 100; attempt++) {
-            int cpu = bridge.currentCpu();
+            int cpu = RseqCalls.currentCpu();
             drain();
             int[] in = {11, 12, 13, 14, 15};
             int pushed = bridge.pushBatch(block, in, 0, 5);
@@ -48,16 +48,16 @@ class StackOpsTest {
             int[] out = new int[8];
             int popped = bridge.popBatch(block, out, 0, 8);
             int empty = bridge.pop(block);
-            if (bridge.currentCpu() != cpu) {
+            if (RseqCalls.currentCpu() != cpu) {
                 continue;
             }
             assertEquals(4, pushed, "a batch push stops at capacity");
-            assertEquals(Bridge.FULL, full);
+            assertEquals(NativeCodes.FULL, full);
             assertEquals(14, top, "last in, first out");
             assertEquals(3, popped);
             assertEquals(11, out[0]);
             assertEquals(13, out[2]);
-            assertEquals(Bridge.EMPTY, empty);
+            assertEquals(NativeCodes.EMPTY, empty);
             return;
         }
         throw new AssertionError("migrated during every one of 100 rounds");
@@ -73,9 +73,9 @@ class StackOpsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.popAddresses(block, false, two, 1, 2, 0, 12));
         assertThrows(IndexOutOfBoundsException.class,
             () -> bridge.pushAddresses(block, true, two, -1, 1, 0, 12, 4096));
-        assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(0, 4));
-        assertThrows(IllegalArgumentException.class, () -> bridge.createBlock(1, 1 << 30));
-        assertThrows(IllegalArgumentException.class, () -> bridge.restartLimit(0));
+        assertThrows(IllegalArgumentException.class, () -> BlockCalls.createBlock(0, 4));
+        assertThrows(IllegalArgumentException.class, () -> BlockCalls.createBlock(1, 1 << 30));
+        assertThrows(IllegalArgumentException.class, () -> RseqCalls.restartLimit(0));
     }
 
     /**
@@ -87,8 +87,8 @@ class StackOpsTest {
      */
     @Test
     void shouldMoveSlotAddressesAndCheckEveryOneBeforePushing() {
-        assertTrue(bridge.pinCurrentThread(0), "pin to CPU 0");
-        long big = bridge.createBlock(bridge.possibleCpus(), 256);
+        assertTrue(RseqCalls.pinCurrentThread(0), "pin to CPU 0");
+        long big = BlockCalls.createBlock(RseqCalls.possibleCpus(), 256);
         try {
             long region = 1L << 40;
             int shift = 12;
@@ -101,7 +101,7 @@ class StackOpsTest {
                 for (long bad : new long[] {addresses[150] + 8, region + limit, region - (1L << shift), 0}) {
                     long[] batch = addresses.clone();
                     batch[150] = bad;
-                    assertEquals(Bridge.BAD_ADDRESS,
+                    assertEquals(NativeCodes.BAD_ADDRESS,
                         bridge.pushAddresses(big, fallback, batch, 0, 200, region, shift, limit),
                         "0x" + Long.toHexString(bad) + " is rejected");
                 }
@@ -116,21 +116,21 @@ class StackOpsTest {
                 assertEquals(0, out[0], "nothing written before the offset");
             }
         } finally {
-            bridge.destroyBlock(big);
-            bridge.pinCurrentThread(-1);
+            BlockCalls.destroyBlock(big);
+            RseqCalls.pinCurrentThread(-1);
         }
     }
 
     @Test
     void shouldLeaveAStoppedStackAlone() {
-        ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(bridge.possibleCpus()));
-        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+        ByteBuffer view = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(RseqCalls.possibleCpus()));
+        for (int cpu = 0; cpu < RseqCalls.possibleCpus(); cpu++) {
             view.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.STOPPED_OFFSET, 1);
         }
-        assertEquals(Bridge.STOPPED, bridge.push(block, 1));
-        assertEquals(Bridge.STOPPED, bridge.pop(block));
-        assertEquals(Bridge.STOPPED, bridge.fallbackPush(block, 1));
-        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+        assertEquals(NativeCodes.STOPPED, bridge.push(block, 1));
+        assertEquals(NativeCodes.STOPPED, bridge.pop(block));
+        assertEquals(NativeCodes.STOPPED, bridge.fallbackPush(block, 1));
+        for (int cpu = 0; cpu < RseqCalls.possibleCpus(); cpu++) {
             int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
             assertEquals(0, view.getInt(hdr + StackLayout.TOP_OFFSET), "a stopped stack is not modified");
             view.putInt(hdr + StackLayout.STOPPED_OFFSET, 0);
@@ -139,29 +139,29 @@ class StackOpsTest {
 
     @Test
     void shouldGiveUpAfterTheRestartLimitWhenEverySectionAborts() {
-        int limit = bridge.restartLimit();
-        bridge.restartLimit(5);
-        long before = bridge.threadAborts();
-        bridge.forceAbort(true);
+        int limit = RseqCalls.restartLimit();
+        RseqCalls.restartLimit(5);
+        long before = RseqCalls.threadAborts();
+        RseqCalls.forceAbort(true);
         int pop;
         int push;
         try {
             pop = bridge.pop(block);
             push = bridge.push(block, 3);
         } finally {
-            bridge.forceAbort(false);
-            bridge.restartLimit(limit);
+            RseqCalls.forceAbort(false);
+            RseqCalls.restartLimit(limit);
         }
-        assertEquals(Bridge.RESTART_LIMIT, pop);
-        assertEquals(Bridge.RESTART_LIMIT, push);
-        assertEquals(10, bridge.threadAborts() - before, "each call aborted exactly limit times");
-        assertTrue(bridge.push(block, 3) >= 0 || bridge.push(block, 3) == Bridge.FULL, "works again after the hook");
+        assertEquals(NativeCodes.RESTART_LIMIT, pop);
+        assertEquals(NativeCodes.RESTART_LIMIT, push);
+        assertEquals(10, RseqCalls.threadAborts() - before, "each call aborted exactly limit times");
+        assertTrue(bridge.push(block, 3) >= 0 || bridge.push(block, 3) == NativeCodes.FULL, "works again after the hook");
     }
 
     /** Empties every CPU's stack; only this thread uses the block, so writing top directly is safe. */
     private void drain() {
-        ByteBuffer view = bridge.view(block, StackLayout.cpuHeaderOffset(bridge.possibleCpus()));
-        for (int cpu = 0; cpu < bridge.possibleCpus(); cpu++) {
+        ByteBuffer view = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(RseqCalls.possibleCpus()));
+        for (int cpu = 0; cpu < RseqCalls.possibleCpus(); cpu++) {
             view.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.TOP_OFFSET, 0);
         }
     }

@@ -1,7 +1,7 @@
 package dev.percpu.examples.server;
 
-import dev.percpu.Mode;
 import dev.percpu.netty.PercpuByteBufAllocator;
+import dev.percpu.runtime.Mode;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;

@@ -1,0 +1,24 @@
+/**
+ * percpu's pools: {@code SlabAllocator}, {@code SizeClassAllocator},
+ * {@code BufferPool}, {@code ObjectPool} and their configuration
+ * ({@code dev.percpu}), and the per-CPU primitives for research users
+ * ({@code dev.percpu.primitives}), and a Netty {@code ByteBufAllocator}
+ * ({@code dev.percpu.netty}; Netty is an optional dependency: a module that
+ * uses that package requires {@code io.netty.buffer} itself). The allocator engine
+ * ({@code dev.percpu.engine}) is internal and not exported.
+ *
+ * <p>Agrona is required for the rebalancer's agent runner and the counters
+ * export; its {@code UnsafeBuffer} views ({@code PooledBuffer.unsafeBuffer()})
+ * need {@code --add-opens java.base/jdk.internal.misc=org.agrona} on the
+ * module path. Native access: see module {@code dev.percpu.runtime}.
+ */
+module dev.percpu {
+    requires transitive dev.percpu.runtime;
+    requires transitive org.agrona;
+    requires static io.netty.buffer;
+    requires static io.netty.common;
+
+    exports dev.percpu;
+    exports dev.percpu.netty;
+    exports dev.percpu.primitives;
+}

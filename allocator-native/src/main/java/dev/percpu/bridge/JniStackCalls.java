@@ -1,0 +1,99 @@
+package dev.percpu.bridge;
+
+import java.util.Objects;
+
+/**
+ * {@link StackCalls} over JNI: one static native method per operation, in
+ * {@code percpu_jni.c}. Batch calls pass the Java array itself (the C side
+ * pins it with {@code GetPrimitiveArrayCritical}, which does not copy on
+ * HotSpot), so a batch costs one crossing whatever its size.
+ */
+final class JniStackCalls implements StackCalls {
+    JniStackCalls() {
+        NativeLibrary.load();
+    }
+
+    @Override
+    public String name() {
+        return "jni";
+    }
+
+    @Override
+    public int pop(long block) {
+        return nPop(block);
+    }
+
+    @Override
+    public int push(long block, int index) {
+        return nPush(block, index);
+    }
+
+    @Override
+    public int popBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nPopBatch(block, dst, offset, n);
+    }
+
+    @Override
+    public int pushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nPushBatch(block, src, offset, n);
+    }
+
+    @Override
+    public int fallbackPop(long block) {
+        return nFallbackPop(block);
+    }
+
+    @Override
+    public int fallbackPush(long block, int index) {
+        return nFallbackPush(block, index);
+    }
+
+    @Override
+    public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nFallbackPopBatch(block, dst, offset, n);
+    }
+
+    @Override
+    public int fallbackPushBatch(long block, int[] src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nFallbackPushBatch(block, src, offset, n);
+    }
+
+    @Override
+    public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
+        Objects.checkFromIndexSize(offset, n, dst.length);
+        return n == 0 ? 0 : nPopAddresses(block, fallback, dst, offset, n, region, shift);
+    }
+
+    @Override
+    public int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
+                             long limit) {
+        Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : nPushAddresses(block, fallback, src, offset, n, region, shift, limit);
+    }
+
+    private static native int nPop(long block);
+
+    private static native int nPush(long block, int index);
+
+    private static native int nPopBatch(long block, int[] dst, int offset, int n);
+
+    private static native int nPushBatch(long block, int[] src, int offset, int n);
+
+    private static native int nFallbackPop(long block);
+
+    private static native int nFallbackPush(long block, int index);
+
+    private static native int nFallbackPopBatch(long block, int[] dst, int offset, int n);
+
+    private static native int nFallbackPushBatch(long block, int[] src, int offset, int n);
+
+    private static native int nPopAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region,
+                                            int shift);
+
+    private static native int nPushAddresses(long block, boolean fallback, long[] src, int offset, int n,
+                                             long region, int shift, long limit);
+}

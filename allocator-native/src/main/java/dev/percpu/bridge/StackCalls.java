@@ -1,0 +1,61 @@
+package dev.percpu.bridge;
+
+/**
+ * The critical fast operations on a block of per-CPU index stacks: the ones
+ * every binding provides (JNI on JDK 17+, FFM critical downcalls on 22+),
+ * chosen once per JVM by {@link Bridges#stacks()}. Only the allocator
+ * engine's per-CPU stacks object ({@code dev.percpu.engine.PerCpuStacks})
+ * calls them.
+ *
+ * <p>Each call acts on the calling thread's current CPU, never blocks, takes
+ * no lock in its rseq form (a per-CPU try-lock in its fallback form), and
+ * returns a count, an index, or a code of {@link NativeCodes}. Java-side
+ * checks (array bounds, counts) happen in the implementation before the
+ * crossing; the block address is trusted.
+ */
+public interface StackCalls {
+    /** Short name of the binding, for diagnostics: "jni" or "ffm". */
+    String name();
+
+    /** rseq pop on the current CPU: an index, {@link NativeCodes#EMPTY} or an error code. */
+    int pop(long block);
+
+    /** rseq push on the current CPU: 0, {@link NativeCodes#FULL} or an error code. */
+    int push(long block, int index);
+
+    /** rseq pop of up to {@code n} indices into {@code dst[offset ..]}: the count (0 when empty) or an error code. */
+    int popBatch(long block, int[] dst, int offset, int n);
+
+    /** rseq push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
+    int pushBatch(long block, int[] src, int offset, int n);
+
+    /** Fallback-mode pop (per-CPU try-lock): an index, {@link NativeCodes#EMPTY} or an error code. */
+    int fallbackPop(long block);
+
+    /** Fallback-mode push: 0, {@link NativeCodes#FULL} or an error code. */
+    int fallbackPush(long block, int index);
+
+    /** Fallback-mode batch pop: the count or an error code. */
+    int fallbackPopBatch(long block, int[] dst, int offset, int n);
+
+    /** Fallback-mode batch push: the count or an error code. */
+    int fallbackPushBatch(long block, int[] src, int offset, int n);
+
+    /**
+     * Pop of up to {@code n} slots into {@code dst[offset ..]} as addresses
+     * {@code region + (index << shift)}, in chunks of 64 per section
+     * ({@code fallback}: under the CPU's try-lock instead). Returns the count
+     * (0 when empty; a short count when the stack ran short) or an error code.
+     */
+    int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift);
+
+    /**
+     * Checks {@code src[offset .. offset + n)} (each address in
+     * {@code [region, region + limit)} on a multiple of {@code 1 << shift})
+     * and pushes their indices. Returns the count pushed (short when the
+     * stack filled up), {@link NativeCodes#BAD_ADDRESS} with nothing pushed,
+     * or an error code.
+     */
+    int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
+                      long limit);
+}

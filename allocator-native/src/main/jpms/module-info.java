@@ -1,0 +1,18 @@
+/**
+ * percpu's native layer: the C library (rseq sections, registration, remote
+ * access) with its loader and bridge, and the runtime facts every user may
+ * need ({@link dev.percpu.runtime.Mode}, {@link dev.percpu.runtime.PercpuRuntime}).
+ *
+ * <p>Only {@code dev.percpu.runtime} is API. The bridge package is exported
+ * to the allocator module alone. Loading the library and the FFM downcalls
+ * of JDK 22+ are restricted operations: run with
+ * {@code --enable-native-access=dev.percpu.runtime} (on the class path:
+ * {@code ALL-UNNAMED}) to keep the JDK from warning.
+ *
+ * <p>This descriptor is compiled after the tests (see the module's pom), so
+ * the tests run on the class path, where split test packages are simple.
+ */
+module dev.percpu.runtime {
+    exports dev.percpu.runtime;
+    exports dev.percpu.bridge to dev.percpu;
+}
