@@ -128,11 +128,16 @@ public final class HttpServerExample implements AutoCloseable {
         acceptor.terminationFuture().sync();
     }
 
-    /** {@link #stop()}, then closes the allocator. */
+    /** {@link #stop()}, then closes the allocator; an interrupt while stopping is kept as the thread's status. */
     @Override
-    public void close() throws InterruptedException {
-        stop();
-        allocator.close();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            allocator.close();
+        }
     }
 
     public static void main(String[] args) throws Exception {
