@@ -29,6 +29,7 @@
 #include "../../main/c/percpu_block.c"
 #include "../../main/c/percpu_remote.c"
 #include "percpu_primitives.h"
+#include "percpu_test_setup.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -195,7 +196,47 @@ static void *signaller(void *arg)
     return NULL;
 }
 
+
+/*
+ * Runs the storm for at least min_seconds, then on until done() says every
+ * kind of progress a check below asks for was seen, or until a generous
+ * deadline: no check depends on how fast this machine or set-up is (under a
+ * signal and migration storm progress can be slow). Sleeps in short steps,
+ * since a storm's signals cut sleeps short.
+ */
+#define PROGRESS_DEADLINE_SECONDS 120.0
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+static void run_until_progress(double min_seconds, int (*done)(void))
+{
+    double start = seconds_now();
+    struct timespec step = {0, 10 * 1000 * 1000};
+    while (seconds_now() - start < min_seconds || (!done() && seconds_now() - start < PROGRESS_DEADLINE_SECONDS))
+        nanosleep(&step, NULL);
+}
+
 static atomic_ulong g_remote_taken;
+
+/* Every point with a delay aborted at least once (rseq mode only). */
+static int every_point_aborted(void)
+{
+    if (g_fallback)
+        return 1;
+    for (int p = 1; p <= 2; p++)
+        if (__atomic_load_n(&percpu_inject_aborts[p], __ATOMIC_RELAXED) == 0)
+            return 0;
+    return 1;
+}
+
+static int stack_progress_seen(void)
+{
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && every_point_aborted();
+}
 
 static void *drainer(void *arg)
 {
@@ -311,8 +352,7 @@ static void stress(int fallback, double seconds, uint32_t delay)
     pthread_create(&sig, NULL, signaller, NULL);
     pthread_create(&drain, NULL, drainer, NULL);
 
-    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
-    nanosleep(&run, NULL);
+    run_until_progress(seconds, stack_progress_seen);
     atomic_store(&g_stop, 1);
     pthread_join(sig, NULL);
     pthread_join(drain, NULL);
@@ -362,7 +402,7 @@ static atomic_ulong g_commit_failures;
 static void *primitive_worker(void *arg)
 {
     unsigned int seed = (unsigned int) (uintptr_t) arg;
-    unsigned long adds = 0, commits = 0, failures = 0;
+    unsigned long adds = 0, commits = 0;
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
         int r = g_fallback ? percpu_op_add_fb(g_rows, ROW_BYTES, g_ncpu, g_locks, 0, 1)
                            : percpu_op_add(g_rows, ROW_BYTES, g_ncpu, 0, 1);
@@ -384,12 +424,17 @@ static void *primitive_worker(void *arg)
         if (r == PERCPU_OP_OK)
             commits++;
         else
-            failures++;
+            atomic_fetch_add_explicit(&g_commit_failures, 1, memory_order_relaxed);
     }
     atomic_fetch_add(&g_adds, adds);
     atomic_fetch_add(&g_commits, commits);
-    atomic_fetch_add(&g_commit_failures, failures);
     return NULL;
+}
+
+static int primitives_progress_seen(void)
+{
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_commit_failures) > 0 &&
+           (g_fallback || __atomic_load_n(&percpu_inject_aborts[1], __ATOMIC_RELAXED) > 0);
 }
 
 static void primitives_stress(int fallback, double seconds, uint32_t delay)
@@ -415,8 +460,7 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
         pthread_create(&g_workers[i], NULL, primitive_worker, (void *) (uintptr_t) (i + 1));
     pthread_t sig;
     pthread_create(&sig, NULL, signaller, NULL);
-    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
-    nanosleep(&run, NULL);
+    run_until_progress(seconds, primitives_progress_seen);
     atomic_store(&g_stop, 1);
     pthread_join(sig, NULL);
     for (int i = 0; i < g_nworkers; i++)
@@ -444,15 +488,21 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     free(g_locks);
 }
 
-static void single_thread_edges(void)
+/*
+ * LIFO order and the full, empty and stopped edges of one CPU's stack: the
+ * thread pins itself so that every call uses one stack. Returns 0 when the
+ * pin did not hold throughout; the checks of that round are then void.
+ */
+static int pinned_edges_once(void)
 {
     void *block = percpu_block_create((uint32_t) percpu_possible_cpus(), 4);
-    /* The thread may migrate between calls; pin it so one stack is used. */
-    cpu_set_t set, old;
-    sched_getaffinity(0, sizeof old, &old);
+    int cpu = percpu_current_cpu();
+    cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(percpu_current_cpu(), &set);
+    CPU_SET(cpu, &set);
     sched_setaffinity(0, sizeof set, &set);
+    int failures_before = failures;
+    long migrations = percpu_test_migrations();
     CHECK(percpu_pop(block) == PERCPU_EMPTY, "pop on an empty stack");
     uint32_t in[6] = {1, 2, 3, 4, 5, 6}, out[6];
     int pushed = percpu_push_batch(block, in, 6);
@@ -471,13 +521,36 @@ static void single_thread_edges(void)
     CHECK(percpu_pop_batch(block, out, 6) == 0, "batch pop on an empty stack");
 
     /* Stopped stacks are left alone. */
-    struct percpu_cpu_header *hdr = percpu_cpu_header(block, (uint32_t) percpu_current_cpu());
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, (uint32_t) cpu);
     hdr->stopped = 1;
     CHECK(percpu_push(block, 1) == PERCPU_STOPPED, "push on a stopped stack");
     CHECK(percpu_fb_push(block, 1) == PERCPU_STOPPED, "fallback push on a stopped stack");
     hdr->stopped = 0;
+    int held = percpu_test_pin_held(cpu, migrations);
+    if (!held && failures > failures_before) {
+        fprintf(stderr, "(the pin to cpu %d was overridden: the %d failure(s) above are void, retrying)\n", cpu,
+                failures - failures_before);
+        failures = failures_before;
+    }
+    percpu_block_destroy(block);
+    return held;
+}
 
-    /* Bounded restarts: with every section aborting, the call gives up after the limit. */
+static void single_thread_edges(void)
+{
+    cpu_set_t old;
+    sched_getaffinity(0, sizeof old, &old);
+    int attempts = 0, held = 0;
+    while (!held && attempts < 1000) {
+        held = pinned_edges_once();
+        attempts++;
+    }
+    sched_setaffinity(0, sizeof old, &old);
+    if (!held)
+        printf("edges: every one of %d pins was overridden by the set-up: LIFO and edge checks skipped\n", attempts);
+
+    /* Bounded restarts: with every section aborting, the call gives up after the limit (any CPU). */
+    void *block = percpu_block_create((uint32_t) percpu_possible_cpus(), 4);
     uint64_t before = percpu_thread_aborts();
     percpu_force_abort = 1;
     int r = percpu_pop(block);
@@ -485,19 +558,44 @@ static void single_thread_edges(void)
     CHECK(r == PERCPU_RESTART_LIMIT, "forced aborts give PERCPU_RESTART_LIMIT, got %d", r);
     CHECK(percpu_thread_aborts() - before == percpu_restart_limit, "counted %lu aborts, limit %u",
           (unsigned long) (percpu_thread_aborts() - before), percpu_restart_limit);
-    sched_setaffinity(0, sizeof old, &old);
     percpu_block_destroy(block);
-    printf("edges: ok (rseq status %d, possible cpus %d)\n", percpu_rseq_status(), percpu_possible_cpus());
+    printf("edges: ok after %d pin attempt(s) (rseq status %d, possible cpus %d)\n", attempts, percpu_rseq_status(),
+           percpu_possible_cpus());
+}
+
+static void *report_status(void *arg)
+{
+    *(int *) arg = percpu_rseq_status();
+    return NULL;
+}
+
+/* The main thread and a new thread have the registration the set-up declares. */
+static void check_declared_registration(void)
+{
+    int expected = percpu_test_expected_status();
+    int on_new_thread = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, report_status, &on_new_thread);
+    pthread_join(t, NULL);
+    printf("registration: main thread %d, new thread %d, declared %s\n", percpu_rseq_status(), on_new_thread,
+           expected == PERCPU_TEST_UNDECLARED ? "nothing" : getenv("PERCPU_EXPECT_REGISTRATION"));
+    if (expected != PERCPU_TEST_UNDECLARED) {
+        CHECK(percpu_rseq_status() == expected, "main thread: status %d, the set-up declares %d", percpu_rseq_status(),
+              expected);
+        CHECK(on_new_thread == expected, "new thread: status %d, the set-up declares %d", on_new_thread, expected);
+    }
 }
 
 int main(int argc, char **argv)
 {
+    percpu_test_enter_setup(argv);
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigurg;
     sigaction(SIGURG, &sa, NULL);
 
+    check_declared_registration();
     if (percpu_rseq_status() == PERCPU_RSEQ_UNAVAILABLE) {
         printf("rseq unavailable here: only the fallback run is done\n");
     } else {
