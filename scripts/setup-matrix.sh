@@ -17,8 +17,9 @@
 # root pom's setup-* profiles and by percpu_test_setup.h), never Maven, javac
 # or gcc. Each run holds the build lock PERCPU_MATRIX_LOCK (default
 # /tmp/percpu-mvn.lock; set it empty when the caller already holds it).
-# MVN_ARGS (default "clean verify") are passed to Maven; logs go to
-# target/setup-matrix/<set-up>.log. Exit status 1 if any set-up failed.
+# MVN_ARGS (default "clean verify") are passed to Maven; each run's log goes
+# to a new directory (printed; outside target/, which "mvn clean" removes).
+# Exit status 1 if any set-up failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,8 +35,7 @@ trap 'rm -rf "${tools}"' EXIT
 gcc -O2 -Wall -Wextra -Werror -fPIC -shared -o "${tools}/librseq_enosys.so" scripts/setups/rseq_enosys_preload.c || exit 1
 gcc -O2 -Wall -Wextra -Werror -fPIC -shared -pthread -o "${tools}/libstorm.so" scripts/setups/storm_preload.c || exit 1
 
-logs="${root}/target/setup-matrix"
-mkdir -p "${logs}"
+logs=$(mktemp -d "${TMPDIR:-/tmp}/percpu-setup-matrix.XXXXXX")
 
 # Prints "run skipped failed" summed over this build's surefire reports.
 count_tests() {
@@ -76,8 +76,8 @@ run_setup() {
     read -r run skipped failed <<< "${counts}"
     local result=PASS
     [ "${status}" -ne 0 ] && result=FAIL
-    rows+=("$(printf '| %-8s | %-6s | %-4s | %5d | %7d | %6d | %2d/5 | %4ds |' "${setup}" \
-        "${env[0]#PERCPU_EXPECT_REGISTRATION=}" "${result}" "${run}" "${skipped}" "${failed}" "${native}" \
+    rows+=("$(printf '| %-8s | %-6s | %-4s | %5d | %7d | %6d | %5s | %4ss |' "${setup}" \
+        "${env[0]#PERCPU_EXPECT_REGISTRATION=}" "${result}" "${run}" "${skipped}" "${failed}" "${native}/5" \
         $((SECONDS - start)))")
     echo "${rows[-1]}   log: ${log}"
     [ "${status}" -eq 0 ]
@@ -90,7 +90,7 @@ for setup in "${setups[@]}"; do
     run_setup "${setup}" || overall=1
 done
 echo
-echo "| set-up   | expect | mvn  | tests | skipped | failed | C tests | time |"
-echo "|----------|--------|------|-------|---------|--------|---------|------|"
+echo "| set-up   | expect | mvn  | tests | skipped | failed | C ok  | time  |"
+echo "|----------|--------|------|-------|---------|--------|-------|-------|"
 printf '%s\n' "${rows[@]}"
 exit "${overall}"

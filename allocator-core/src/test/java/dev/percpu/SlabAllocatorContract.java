@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.PinnedRun;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.bridge.StackCalls;
 import dev.percpu.runtime.Mode;
@@ -313,23 +314,24 @@ abstract class SlabAllocatorContract {
     }
 
     @Test
-    void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() {
-        SlabAllocator allocator = open(64, 1024);
-        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()), "pin to stay on one CPU's stack");
-        for (int i = 0; i < 1000; i++) {
-            allocator.free(allocator.allocate());
-        }
-        SlabStats before = allocator.stats();
-        long[] four = new long[4];
-        for (int i = 0; i < 100_000; i++) {
-            allocator.free(allocator.allocate());
-            allocator.allocate(four, 4);
-            allocator.free(four, 4);
-        }
-        SlabStats after = allocator.stats();
-        assertEquals(before.lockAcquisitions(), after.lockAcquisitions(), "depot lock taken on the fast path");
-        assertEquals(before.slowPathEntries(), after.slowPathEntries(), "slow path taken on the fast path");
-        assertEquals(0, after.inUse());
+    void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() throws Exception {
+        PinnedRun.onCurrentCpu(cpu -> {
+            SlabAllocator allocator = open(64, 1024);
+            for (int i = 0; i < 1000; i++) {
+                allocator.free(allocator.allocate());
+            }
+            SlabStats before = allocator.stats();
+            long[] four = new long[4];
+            for (int i = 0; i < 100_000; i++) {
+                allocator.free(allocator.allocate());
+                allocator.allocate(four, 4);
+                allocator.free(four, 4);
+            }
+            SlabStats after = allocator.stats();
+            assertEquals(before.lockAcquisitions(), after.lockAcquisitions(), "depot lock taken on the fast path");
+            assertEquals(before.slowPathEntries(), after.slowPathEntries(), "slow path taken on the fast path");
+            assertEquals(0, after.inUse());
+        });
     }
 
     @Test

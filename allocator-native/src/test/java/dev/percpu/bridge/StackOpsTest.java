@@ -86,11 +86,15 @@ class StackOpsTest {
      * region + (index << shift), across more than one 64-index chunk and at
      * an array offset; one bad address anywhere in a push (not a slot start,
      * at or beyond the limit, below the region) returns BAD_ADDRESS and
-     * leaves the stack as it was.
+     * leaves the stack as it was. Pinned to CPU 0 (PinnedRun): the pops must
+     * see the pushes' stack.
      */
     @Test
-    void shouldMoveSlotAddressesAndCheckEveryOneBeforePushing() {
-        assertTrue(RseqCalls.pinCurrentThread(0), "pin to CPU 0");
+    void shouldMoveSlotAddressesAndCheckEveryOneBeforePushing() throws Exception {
+        PinnedRun.onCpu(0, cpu -> moveSlotAddresses());
+    }
+
+    private void moveSlotAddresses() {
         long big = BlockCalls.createBlock(RseqCalls.possibleCpus(), 256);
         try {
             long region = 1L << 40;
@@ -120,7 +124,6 @@ class StackOpsTest {
             }
         } finally {
             BlockCalls.destroyBlock(big);
-            RseqCalls.pinCurrentThread(-1);
         }
     }
 
