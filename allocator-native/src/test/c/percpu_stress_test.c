@@ -221,6 +221,8 @@ static void run_until_progress(double min_seconds, int (*done)(void))
 }
 
 static atomic_ulong g_remote_taken;
+static atomic_ulong g_remote_put;
+static atomic_ulong g_capacity_changes;
 
 /* Every point with a delay aborted at least once (rseq mode only). */
 static int every_point_aborted(void)
@@ -235,24 +237,51 @@ static int every_point_aborted(void)
 
 static int stack_progress_seen(void)
 {
-    return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && every_point_aborted();
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && atomic_load(&g_remote_put) > 0 &&
+           atomic_load(&g_capacity_changes) > 0 && every_point_aborted();
 }
 
+/*
+ * The remote side, racing the workers' local pushes and pops: takes entries
+ * off a random CPU's stack, puts entries from the overflow list onto one,
+ * and changes a CPU's capacity (entries above a lowered capacity go to the
+ * overflow list), in turn.
+ */
 static void *drainer(void *arg)
 {
     (void) arg;
     unsigned int seed = 11;
-    uint32_t buf[64];
+    uint32_t stride = percpu_cpu_header(g_block, 0)->capacity;
+    uint32_t buf[256];
     struct timespec pause = {0, 500 * 1000};
-    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+    for (unsigned long round = 0; !atomic_load_explicit(&g_stop, memory_order_relaxed); round++) {
         uint32_t cpu = (uint32_t) rand_r(&seed) % percpu_block_ncpu(g_block);
-        int k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
-        if (k > 0) {
-            overflow_put(buf, (uint32_t) k);
-            atomic_fetch_add(&g_remote_taken, (unsigned long) k);
-        } else if (k < 0) {
-            atomic_fetch_add(&g_unexpected, 1);
+        int k;
+        if (round % 3 == 0) {
+            k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
+            if (k > 0) {
+                overflow_put(buf, (uint32_t) k);
+                atomic_fetch_add(&g_remote_taken, (unsigned long) k);
+            }
+        } else if (round % 3 == 1) {
+            uint32_t n = overflow_take(buf, 1 + (uint32_t) rand_r(&seed) % 32);
+            k = percpu_remote_put(g_block, cpu, buf, n, g_fallback);
+            if (k >= 0) {
+                overflow_put(buf + k, n - (uint32_t) k);
+                atomic_fetch_add(&g_remote_put, (unsigned long) k);
+            } else {
+                overflow_put(buf, n);
+            }
+        } else {
+            uint32_t capacity = stride / 4 + (uint32_t) rand_r(&seed) % (stride - stride / 4 + 1);
+            k = percpu_remote_set_capacity(g_block, cpu, capacity, buf, stride, g_fallback);
+            if (k >= 0) {
+                overflow_put(buf, (uint32_t) k);
+                atomic_fetch_add(&g_capacity_changes, 1);
+            }
         }
+        if (k < 0)
+            atomic_fetch_add(&g_unexpected, 1);
         nanosleep(&pause, NULL);
     }
     return NULL;
@@ -348,6 +377,8 @@ static void stress(int fallback, double seconds, uint32_t delay)
         pthread_create(&spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
     pthread_t sig, drain;
     atomic_store(&g_remote_taken, 0);
+    atomic_store(&g_remote_put, 0);
+    atomic_store(&g_capacity_changes, 0);
     uint64_t fences_before = percpu_remote_fences();
     pthread_create(&sig, NULL, signaller, NULL);
     pthread_create(&drain, NULL, drainer, NULL);
@@ -375,7 +406,11 @@ static void stress(int fallback, double seconds, uint32_t delay)
            (unsigned long) atomic_load(&g_remote_taken), (unsigned long) (percpu_remote_fences() - fences_before),
            percpu_remote_fence_kind());
     CHECK(atomic_load(&g_signals) > 0, "%s: no signal was delivered", mode);
+    printf("%s: %lu entries put remotely, %lu capacity changes\n", mode, (unsigned long) atomic_load(&g_remote_put),
+           (unsigned long) atomic_load(&g_capacity_changes));
     CHECK(atomic_load(&g_remote_taken) > 0, "%s: the drainer never took anything", mode);
+    CHECK(atomic_load(&g_remote_put) > 0, "%s: the drainer never put anything", mode);
+    CHECK(atomic_load(&g_capacity_changes) > 0, "%s: the drainer never changed a capacity", mode);
     if (!fallback)
         CHECK(percpu_remote_fences() > fences_before, "%s: remote takes ran no fence", mode);
     if (fallback) {
@@ -396,6 +431,40 @@ static uint64_t *g_counters;  /* event counters, one row per CPU */
 static void *g_locks;
 static uint32_t g_ncpu;
 static atomic_ulong g_adds;
+static atomic_ulong g_stores;  /* committed compare-and-store2 increments (word 2) */
+static atomic_ulong g_copies;  /* committed compare-and-copy increments (word 4) */
+
+/* Words of a primitives row used by the compare-and-store variants. */
+#define STORE2_WORD 2u      /* counter moved by cmp_store2; its second store goes to word 3 */
+#define COPY_WORD 4u        /* counter moved by cmp_copy; the copy goes to words 5 and 6 */
+
+/*
+ * One increment of a row word through a compare-and-store variant: read the
+ * word on the CPU the thread is on, then ask for word == seen -> seen + 1 on
+ * whatever CPU the call runs on. Whichever row it lands on, a commit adds
+ * exactly one, so the rows' words must sum to the commits. Returns 1 on a
+ * commit, 0 on a failed compare or a give-up, -1 on anything else.
+ */
+static int compare_and_increment(int copy)
+{
+    int here = sched_getcpu();
+    uint32_t cpu = here < 0 ? 0 : (uint32_t) here % g_ncpu;
+    uint32_t word = copy ? COPY_WORD : STORE2_WORD;
+    uint64_t seen = __atomic_load_n(&g_rows[cpu * (ROW_BYTES / 8) + word], __ATOMIC_RELAXED);
+    uint64_t payload[2] = {seen + 1, ~(seen + 1)};
+    int r;
+    if (g_fallback)
+        r = percpu_op_cmp_fb(g_rows, ROW_BYTES, g_ncpu, g_locks, word * 8, seen, seen + 1, !copy, 8 * (word + 1),
+                             seen + 1, 8 * (word + 1), (const uint8_t *) payload, sizeof payload);
+    else if (copy)
+        r = percpu_op_cmp_copy(g_rows, ROW_BYTES, g_ncpu, word * 8, seen, seen + 1, 8 * (word + 1),
+                               (const uint8_t *) payload, sizeof payload);
+    else
+        r = percpu_op_cmp_store2(g_rows, ROW_BYTES, g_ncpu, word * 8, seen, seen + 1, 8 * (word + 1), seen + 1);
+    if (r == PERCPU_OP_OK)
+        return 1;
+    return r == PERCPU_OP_COMPARE_FAILED || r == PERCPU_RESTART_LIMIT || r == PERCPU_BUSY ? 0 : -1;
+}
 static atomic_ulong g_commits;
 static atomic_ulong g_commit_failures;
 
@@ -410,6 +479,13 @@ static void *primitive_worker(void *arg)
             adds++;
         else if (r != PERCPU_RESTART_LIMIT && r != PERCPU_BUSY)
             atomic_fetch_add(&g_unexpected, 1);
+        for (int copy = 0; copy <= 1; copy++) {
+            int done = compare_and_increment(copy);
+            if (done < 0)
+                atomic_fetch_add(&g_unexpected, 1);
+            else if (done > 0)
+                atomic_fetch_add_explicit(copy ? &g_copies : &g_stores, 1, memory_order_relaxed);
+        }
         int64_t ticket = g_fallback ? percpu_ec_begin_fb(g_counters, ROW_BYTES, g_ncpu, g_locks)
                                     : percpu_ec_begin(g_counters, ROW_BYTES, g_ncpu);
         if (ticket < 0)
@@ -451,6 +527,8 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     }
     atomic_store(&g_stop, 0);
     atomic_store(&g_adds, 0);
+    atomic_store(&g_stores, 0);
+    atomic_store(&g_copies, 0);
     atomic_store(&g_commits, 0);
     atomic_store(&g_commit_failures, 0);
     atomic_store(&g_unexpected, 0);
@@ -467,11 +545,21 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
         pthread_join(g_workers[i], NULL);
 
     const char *mode = fallback ? "primitives fallback" : "primitives rseq";
-    uint64_t sum_adds = 0, sum_values = 0;
+    uint64_t sum_adds = 0, sum_values = 0, sum_stores = 0, sum_copies = 0;
     for (uint32_t cpu = 0; cpu < g_ncpu; cpu++) {
         sum_adds += g_rows[cpu * (ROW_BYTES / 8)];
         sum_values += g_rows[cpu * (ROW_BYTES / 8) + 1];
+        sum_stores += g_rows[cpu * (ROW_BYTES / 8) + STORE2_WORD];
+        sum_copies += g_rows[cpu * (ROW_BYTES / 8) + COPY_WORD];
     }
+    printf("%s: %lu compare-and-store2 and %lu compare-and-copy commits\n", mode,
+           (unsigned long) atomic_load(&g_stores), (unsigned long) atomic_load(&g_copies));
+    CHECK(sum_stores == atomic_load(&g_stores) && atomic_load(&g_stores) > 0,
+          "%s: compare-and-store2 words sum to %lu, %lu commits", mode, (unsigned long) sum_stores,
+          (unsigned long) atomic_load(&g_stores));
+    CHECK(sum_copies == atomic_load(&g_copies) && atomic_load(&g_copies) > 0,
+          "%s: compare-and-copy words sum to %lu, %lu commits", mode, (unsigned long) sum_copies,
+          (unsigned long) atomic_load(&g_copies));
     printf("%s: %lu adds, %lu commits, %lu failed commits, aborts at point 1: %lu\n", mode,
            (unsigned long) atomic_load(&g_adds), (unsigned long) atomic_load(&g_commits),
            (unsigned long) atomic_load(&g_commit_failures), (unsigned long) percpu_inject_aborts[1]);
