@@ -99,14 +99,21 @@ abstract class SlabAllocatorContract {
         SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(40).perCpuCapacity(64)
             .batchSize(8));
         assertTrue(RseqCalls.pinCurrentThread(0));
+        long onZero = PinnedRun.migrations();
         long[] all = new long[40];
         assertEquals(40, allocator.allocate(all, 40));
         allocator.free(all, 40);
-        assertEquals(40, allocator.stats().freeOnCpu(0), "all 40 cached by CPU 0");
+        long cachedOnZero = allocator.stats().freeOnCpu(0);
+        boolean heldOnZero = PinnedRun.held(0, onZero);
         assertTrue(RseqCalls.pinCurrentThread(1));
+        long onOne = PinnedRun.migrations();
         assertEquals(40, allocator.allocate(all, 40), "CPU 1 reaches the slots CPU 0 caches");
-        assertTrue(allocator.stats().steals() > 0);
+        long steals = allocator.stats().steals();
+        boolean heldOnOne = PinnedRun.held(1, onOne);
         assertEquals(0, allocator.tryAllocate());
+        PinnedRun.assumeHeld(heldOnZero && heldOnOne);
+        assertEquals(40, cachedOnZero, "all 40 cached by CPU 0");
+        assertTrue(steals > 0, "taken from CPU 0's stack");
     }
 
     @Test
