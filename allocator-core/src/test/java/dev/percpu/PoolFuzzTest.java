@@ -92,7 +92,7 @@ class PoolFuzzTest {
         private final long budget;
         private final List<Long> slots = new ArrayList<>();
         private final PooledBuffer[] buffers = {new PooledBuffer(), new PooledBuffer(), new PooledBuffer()};
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         private final PooledObject<Thing>[] objects = new PooledObject[] {new PooledObject<>(), new PooledObject<>()};
         private final PooledBuffer foreignBuffer = new PooledBuffer();
         private final PooledObject<Thing> foreignObject = new PooledObject<>();
