@@ -19,8 +19,9 @@
 #     /usr/lib/jvm/temurin-25-jdk-amd64 exists (so the multi-release jar holds
 #     the FFM bridge; JDK 17 ignores the versioned classes), else with the
 #     default JDK; counts the runs and prints the estimate
-#  2. compiles scripts/floor_bench.c and runs it (the C floor: percpu's rseq
-#     sections called straight from C, JSON lines) -> floor.jsonl
+#  2. compiles allocator-native/src/bench/c/floor_bench.c into a temporary
+#     directory and runs it (the C floor: percpu's rseq sections called
+#     straight from C, JSON lines) -> floor.jsonl
 #  3. runs JMH with -prof gc -rf json on the default JDK (JNI bridge), and on
 #     JDK 25 twice (-Dpercpu.bridge=jni and -Dpercpu.bridge=ffm)
 #     -> jmh-<jdk>-<bridge>.json
@@ -28,7 +29,7 @@
 #     threads, one child JVM per allocator and N, JDK 17) -> memory.md
 #  4. renders summary.md (scripts/bench_report.py) and, if matplotlib is
 #     importable, PNG plots (log scale)
-# Results go to target/bench/<UTC date-time>/ (or $BENCH_OUT). Extra
+# Results go to target/bench/<UTC date-time>/ (or $BENCH_OUT, anywhere). Extra
 # arguments after the mode are passed to JMH (e.g. a different regex is not
 # supported; use -p, -t, -jvmArgsPrepend ...).
 #
@@ -41,6 +42,12 @@
 # several classes (NettyEventLoopThreadBench, NettyRecyclerEventLoopBench,
 # MatrixNetty*Bench, RingBench) select their FastThreadLocalThread executor
 # there. So do not pass -jvmArgsAppend as an extra argument either.
+#
+# Benchmark classes (JMH names are package.Class.method):
+#   dev.percpu.examples.bench.percpu     percpu's own benchmarks
+#   dev.percpu.examples.bench.baselines  Netty, allocateDirect, Unsafe, Recycler, RingBench
+#   dev.percpu.bridge.bench              BridgeFloorBench (allocator-native/src/bench,
+#                                        shaded into the examples jar)
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -55,13 +62,15 @@ BASE_ARGS="--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal
 
 case "$MODE" in
   quick)
-    REGEX='dev\.percpu\.examples\.bench\.((PercpuBench|BridgeFloorBench|BatchBench|NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
-    REGEX+='|Matrix[A-Za-z]*Bench\.(batch1OneThread|batch1SixteenThreads|batch32OneThread)$|RingBench\.oneThread$)'
+    REGEX='^dev\.percpu\.(bridge\.bench\.BridgeFloorBench\.|examples\.bench\.('
+    REGEX+='percpu\.(PercpuBench|BatchBench)\.|baselines\.(NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
+    REGEX+='|(percpu|baselines)\.Matrix[A-Za-z]*Bench\.(batch1OneThread|batch1SixteenThreads|batch32OneThread)$'
+    REGEX+='|baselines\.RingBench\.oneThread$))'
     FORKS=1 WI=2 I=3
     PARAMS=(-p mode=RSEQ -p cache=allThreads -p size=4096)
     FLOOR_ROUNDS=5 ;;
   full)
-    REGEX='dev\.percpu\.examples\.bench\..*Bench\.'
+    REGEX='^dev\.percpu\.(examples\.bench\.(percpu|baselines)|bridge\.bench)\.[A-Za-z]*Bench\.'
     FORKS=1 WI=3 I=5
     PARAMS=()
     FLOOR_ROUNDS=11 ;;
@@ -111,8 +120,12 @@ echo "== estimate: $RUNS JMH runs x $FORKS fork(s) per JVM, about $((SECONDS_PER
 echo "estimate: $RUNS runs per JVM, $((SECONDS_PER_JVM * JVMS / 60)) min for $JVMS JVM(s)" >> "$OUT/machine.txt"
 
 echo "== C floor"
-gcc -O3 -std=gnu11 -I allocator-native/src/main/include scripts/floor_bench.c -o target/floor_bench -lpthread
-target/floor_bench "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
+# Built in a directory of its own, so the run needs no target/ (BENCH_OUT may be anywhere).
+FLOOR_DIR=$(mktemp -d)
+trap 'rm -rf "$FLOOR_DIR"' EXIT
+gcc -O3 -std=gnu11 -I allocator-native/src/main/include allocator-native/src/bench/c/floor_bench.c \
+  -o "$FLOOR_DIR/floor_bench" -lpthread
+"$FLOOR_DIR/floor_bench" "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
 
 run_jmh() { # name java extra-jvm-args...
   local name="$1" java="$2"; shift 2
@@ -121,7 +134,7 @@ run_jmh() { # name java extra-jvm-args...
   "$java" -cp "$JAR" org.openjdk.jmh.Main "$REGEX" "${JMH_OPTS[@]}" \
     -prof gc -rf json -rff "$OUT/jmh-$name.json" \
     -jvmArgs "$BASE_ARGS $*" "${EXTRA[@]}" 2>&1 | tee "$OUT/jmh-$name.log" \
-    | grep -E '^(# Benchmark:|# Parameters|Benchmark  |[A-Za-z]*Bench\.)' || true
+    | grep -E '^(# Benchmark:|# Parameters|Benchmark  |[A-Za-z.]*Bench\.)' || true
 }
 
 if wanted jdk17-jni; then
@@ -141,7 +154,7 @@ fi
 if [ "$MODE" = full ]; then
   # Memory held after 1, 4, 16, 64 threads: a main class (one child JVM per allocator and N), not JMH.
   echo "== MemoryAfterThreads"
-  java -cp "$JAR" dev.percpu.examples.bench.MemoryAfterThreads | grep "^|" | tee "$OUT/memory.md"
+  java -cp "$JAR" dev.percpu.examples.bench.baselines.MemoryAfterThreads | grep "^|" | tee "$OUT/memory.md"
 fi
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 

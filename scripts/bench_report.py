@@ -3,7 +3,7 @@
 
 Usage: scripts/bench_report.py target/bench/<run> [--plots]
 
-Reads <run>/floor.jsonl (scripts/floor_bench.c, one JSON object a line),
+Reads <run>/floor.jsonl (allocator-native/src/bench/c/floor_bench.c, one JSON object a line),
 <run>/jmh-<jdk>-<bridge>.json (JMH -rf json with -prof gc) and <run>/machine.txt.
 For every JMH row: "ns" is the median of all measurement iterations
 (primaryMetric.rawData), "x C" is that median over the C floor "c rseq pop+push"
@@ -217,7 +217,7 @@ def render(run, floor, configs, families=None):
     machine = os.path.join(run, "machine.txt")
     if os.path.exists(machine):
         out += ["```", open(machine).read().rstrip(), "```", ""]
-    out += ["C floor (scripts/floor_bench.c, one pinned thread, median ns)", "",
+    out += ["C floor (allocator-native/src/bench/c/floor_bench.c, one pinned thread, median ns)", "",
             "| C path | ns |", "|---|---:|"]
     out += [f"| {k} | {v:.2f} |" for k, v in floor.items()]
     names = [c for c in CONFIG_ORDER if c in configs] + sorted(c for c in configs if c not in CONFIG_ORDER)

@@ -17,6 +17,12 @@ thread does one operation per buffer).
 
 The issue #7 families (Matrix*Bench, RingBench: several methods per thread
 count, @Param size) are left out; scripts/bench_report.py renders them.
+
+Rows are matched by simple class name, method and @Param values; the package
+is ignored, so results from before the benchmarks moved into packages
+(dev.percpu.examples.bench.Xxx) render like today's
+(dev.percpu.examples.bench.percpu.Xxx, ...baselines.Xxx,
+dev.percpu.bridge.bench.BridgeFloorBench).
 """
 import json
 import statistics

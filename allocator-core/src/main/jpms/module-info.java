@@ -2,7 +2,9 @@
  * percpu's pools: {@code SlabAllocator}, {@code SizeClassAllocator},
  * {@code BufferPool}, {@code ObjectPool} and their configuration
  * ({@code dev.percpu}), and the per-CPU primitives for research users
- * ({@code dev.percpu.primitives}). The allocator engine
+ * ({@code dev.percpu.primitives}), and a Netty {@code ByteBufAllocator}
+ * ({@code dev.percpu.netty}; Netty is an optional dependency: a module that
+ * uses that package requires {@code io.netty.buffer} itself). The allocator engine
  * ({@code dev.percpu.engine}) is internal and not exported.
  *
  * <p>Agrona is required for the rebalancer's agent runner and the counters
@@ -13,7 +15,10 @@
 module dev.percpu {
     requires transitive dev.percpu.runtime;
     requires transitive org.agrona;
+    requires static io.netty.buffer;
+    requires static io.netty.common;
 
     exports dev.percpu;
+    exports dev.percpu.netty;
     exports dev.percpu.primitives;
 }

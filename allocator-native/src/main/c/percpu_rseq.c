@@ -15,6 +15,14 @@
 
 #include "percpu_rseq.h"
 
+/* The kernel's auxiliary-vector types (linux/auxvec.h) where older headers lack them; getauxval gives 0. */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE 27
+#endif
+#ifndef AT_RSEQ_ALIGN
+#define AT_RSEQ_ALIGN 28
+#endif
+
 /* glibc >= 2.35 publishes its registration; weak so older glibc still loads us. */
 extern const ptrdiff_t __rseq_offset __attribute__((weak));
 extern const unsigned int __rseq_size __attribute__((weak));
@@ -65,20 +73,15 @@ void percpu_rseq_abi_override(unsigned long feature_size, unsigned long align)
     percpu_auxv_align = align;
 }
 
+/* The auxiliary vector's value of type, or the seam's override when one is set. */
 static unsigned long percpu_auxv(unsigned long type, unsigned long override)
 {
-    if (override != 0)
-        return override;
-    return getauxval(type);
+    return override != 0 ? override : getauxval(type);
 }
 
 unsigned long percpu_rseq_feature_size(void)
 {
-#ifdef AT_RSEQ_FEATURE_SIZE
     unsigned long size = percpu_auxv(AT_RSEQ_FEATURE_SIZE, percpu_auxv_feature_size);
-#else
-    unsigned long size = percpu_auxv_feature_size;
-#endif
     return size != 0 ? size : PERCPU_RSEQ_ORIGINAL_FEATURE_SIZE;
 }
 
@@ -90,11 +93,7 @@ unsigned long percpu_rseq_registration_length(void)
 
 unsigned long percpu_rseq_registration_align(void)
 {
-#ifdef AT_RSEQ_ALIGN
     unsigned long align = percpu_auxv(AT_RSEQ_ALIGN, percpu_auxv_align);
-#else
-    unsigned long align = percpu_auxv_align;
-#endif
     return align > PERCPU_RSEQ_MIN_LENGTH ? align : PERCPU_RSEQ_MIN_LENGTH;
 }
 

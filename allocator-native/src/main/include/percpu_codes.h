@@ -4,7 +4,7 @@
  *
  * Mirrored by the constants of dev.percpu.bridge.NativeCodes. percpu_layout_offset()
  * (percpu_layout.h) serves each value under a PERCPU_CONSTANT_* id, and
- * CodesMirrorTest compares Bridge's constants with what it returns.
+ * StackLayoutTest compares NativeCodes' constants with what it returns.
  */
 #ifndef PERCPU_CODES_H
 #define PERCPU_CODES_H

@@ -4,7 +4,7 @@
  * This is the one C drawing of the layout; dev.percpu.bridge.StackLayout is
  * its Java mirror, and StackLayoutTest compares the Java constants with the
  * offsetof() values that percpu_layout_offset() exports from here. The same
- * function serves the codes of percpu_codes.h to CodesMirrorTest.
+ * function serves the codes of percpu_codes.h to the same test.
  *
  * A block is one anonymous mapping:
  *

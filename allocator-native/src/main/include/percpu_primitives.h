@@ -195,7 +195,7 @@ percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         "1:\n\t"                                      /* start_ip */
-        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"          /* rs->cpu_id == ticket's cpu ? */
+        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"       /* rs->cpu_id == ticket's cpu ? */
         "jnz %l[notoncpu]\n\t"                        /* no: a definitive failure, not a restart */
         "cmpl $0, percpu_force_abort(%%rip)\n\t"      /* test hook set? */
         "jnz 4f\n\t"                                  /* yes: take the abort path */
@@ -221,35 +221,14 @@ aborted:
 }
 
 /*
- * The retry loop of the primitives: like PERCPU_RSEQ_RETRY (every exit
- * disarms rseq_cs), without a stack header to count aborts in. OP sees rs and cpu and gives a PERCPU_CS_*
- * outcome; RESULT is returned once it committed.
+ * The retry loop of the primitives (PERCPU_CS_RETRY, percpu_stack_ops.h),
+ * with no stack header to count aborts in: only the per-thread count.
  */
 #define PERCPU_OP_RETRY(ncpu, OP, RESULT)                                         \
-    do {                                                                          \
-        struct percpu_rseq_area *rs = percpu_rseq_area();                         \
-        uint32_t aborts = 0;                                                      \
-        for (;;) {                                                                \
-            uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);        \
-            if (__builtin_expect(cpu >= (uint32_t) (ncpu), 0))                    \
-                return percpu_cs_disarm_cpu_error(rs, cpu);                       \
-            PERCPU_INJECT_RESET();                                                \
-            int cs = (OP);                                                        \
-            if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                   \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
-                if (cs == PERCPU_CS_COMMITTED)                                    \
-                    return (RESULT);                                              \
-                return cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED  \
-                                                      : PERCPU_OP_NOT_ON_CPU;     \
-            }                                                                     \
-            percpu_tls_aborts++;                                                  \
-            PERCPU_INJECT_COUNT_ABORT();                                          \
-            if (++aborts >= percpu_restart_limit) {                               \
-                __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);              \
-                return PERCPU_RESTART_LIMIT;                                      \
-            }                                                                     \
-        }                                                                         \
-    } while (0)
+    PERCPU_CS_RETRY((uint32_t) (ncpu), (void) 0, OP, RESULT,                      \
+                    cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED     \
+                                                   : PERCPU_OP_NOT_ON_CPU,        \
+                    percpu_count_thread_abort())
 
 /* rseq: current CPU's row word(offset) += delta. Returns the CPU used (>= 0) or an error code. */
 static inline int percpu_op_add(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset, int64_t delta)

@@ -61,11 +61,11 @@ extern __thread uint32_t percpu_inject_point;
 extern void (*percpu_inject_after_abort)(void);
 /* Record that the section reached point n, then spin delay[n] times. */
 #define PERCPU_INJECT_AT(n)                                                           \
-    "movl $" #n ", (%[inj_point])\n\t"       /* inj_point = n */                      \
+    "movl $" #n ", (%[inj_point])\n\t"      /* inj_point = n */                       \
     "movl " #n "*%c[inj_size](%[inj_delay]), %%r8d\n\t" /* r8d = delay[n] */          \
     "7" #n ":\n\t"                                                                    \
     "subl $1, %%r8d\n\t"                    /* r8d -= 1 */                            \
-    "jns 7" #n "b\n\t"                       /* loop until it goes negative */
+    "jns 7" #n "b\n\t"                      /* loop until it goes negative */
 #define PERCPU_INJECT_INPUTS                                                          \
     , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),    \
       [inj_size] "i"(sizeof percpu_inject_delay[0])
@@ -167,17 +167,17 @@ percpu_cs_pop(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"         /* ecx = top */
         "testl %%ecx, %%ecx\n\t"                      /* top == 0 ? */
         "jz %l[empty]\n\t"                            /* yes: nothing to pop */
         PERCPU_INJECT_AT(1)
         "subl $1, %%ecx\n\t"                          /* ecx = top - 1 */
-        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"           /* rdx = hdr->slots */
+        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"       /* rdx = hdr->slots */
         "movl (%%rdx, %%rcx, 4), %%eax\n\t"           /* eax = slots[top - 1] */
         "movl %%eax, (%[out])\n\t"                    /* *out = eax (caller-private) */
-        "addq $1, %c[hdr_pops](%[hdr])\n\t"               /* hdr->pops += 1 */
+        "addq $1, %c[hdr_pops](%[hdr])\n\t"           /* hdr->pops += 1 */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top - 1 */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"         /* commit: top = top - 1 */
         "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
@@ -201,16 +201,16 @@ percpu_cs_push(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint3
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
-        "cmpl %c[hdr_capacity](%[hdr]), %%ecx\n\t"        /* top >= capacity ? */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"         /* ecx = top */
+        "cmpl %c[hdr_capacity](%[hdr]), %%ecx\n\t"    /* top >= capacity ? */
         "jae %l[full]\n\t"                            /* yes: no room */
         PERCPU_INJECT_AT(1)
-        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"           /* rdx = hdr->slots */
+        "movq %c[hdr_slots](%[hdr]), %%rdx\n\t"       /* rdx = hdr->slots */
         "movl %[index], (%%rdx, %%rcx, 4)\n\t"        /* slots[top] = index (above top: invisible) */
-        "addq $1, %c[hdr_pushes](%[hdr])\n\t"             /* hdr->pushes += 1 */
+        "addq $1, %c[hdr_pushes](%[hdr])\n\t"         /* hdr->pushes += 1 */
         "addl $1, %%ecx\n\t"                          /* ecx = top + 1 */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top + 1 */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"         /* commit: top = top + 1 */
         "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
@@ -236,7 +236,7 @@ percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, 
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"         /* ecx = top */
         "movl %[n], %%edx\n\t"                        /* edx = n */
         "cmpl %%ecx, %%edx\n\t"                       /* n > top ? */
         "cmova %%ecx, %%edx\n\t"                      /* then edx = top: edx = k = min(n, top) */
@@ -244,7 +244,7 @@ percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, 
         "jz %l[empty]\n\t"                            /* yes: nothing to pop */
         "movl %%ecx, %%eax\n\t"                       /* eax = top */
         "subl %%edx, %%eax\n\t"                       /* eax = top - k, the new top */
-        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"           /* rsi = hdr->slots */
+        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"       /* rsi = hdr->slots */
         "leaq (%%rsi, %%rax, 4), %%rsi\n\t"           /* rsi = &slots[top - k] */
         "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
@@ -255,9 +255,9 @@ percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, 
         "jb 5b\n\t"                                   /* yes: copy the next one */
         PERCPU_INJECT_AT(1)
         "movl %%edx, (%[count])\n\t"                  /* *count = k (caller-private) */
-        "addq %%rdx, %c[hdr_pops](%[hdr])\n\t"            /* hdr->pops += k */
+        "addq %%rdx, %c[hdr_pops](%[hdr])\n\t"        /* hdr->pops += k */
         PERCPU_INJECT_AT(2)
-        "movl %%eax, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top - k */
+        "movl %%eax, %c[hdr_top](%[hdr])\n\t"         /* commit: top = top - k */
         "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
@@ -284,14 +284,14 @@ percpu_cs_push_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr,
         PERCPU_CS_DESCRIPTOR
         PERCPU_CS_ARM
         PERCPU_CS_ENTER
-        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"             /* ecx = top */
-        "movl %c[hdr_capacity](%[hdr]), %%edx\n\t"        /* edx = capacity */
+        "movl %c[hdr_top](%[hdr]), %%ecx\n\t"         /* ecx = top */
+        "movl %c[hdr_capacity](%[hdr]), %%edx\n\t"    /* edx = capacity */
         "cmpl %%ecx, %%edx\n\t"                       /* capacity <= top ? */
         "jbe %l[full]\n\t"                            /* yes: no room */
         "subl %%ecx, %%edx\n\t"                       /* edx = room = capacity - top */
         "cmpl %[n], %%edx\n\t"                        /* room > n ? */
         "cmova %[n], %%edx\n\t"                       /* then edx = n: edx = k = min(n, room) */
-        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"           /* rsi = hdr->slots */
+        "movq %c[hdr_slots](%[hdr]), %%rsi\n\t"       /* rsi = hdr->slots */
         "leaq (%%rsi, %%rcx, 4), %%rsi\n\t"           /* rsi = &slots[top] */
         "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
@@ -302,10 +302,10 @@ percpu_cs_push_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr,
         "jb 5b\n\t"                                   /* yes: copy the next one */
         PERCPU_INJECT_AT(1)
         "movl %%edx, (%[count])\n\t"                  /* *count = k (caller-private) */
-        "addq %%rdx, %c[hdr_pushes](%[hdr])\n\t"          /* hdr->pushes += k */
+        "addq %%rdx, %c[hdr_pushes](%[hdr])\n\t"      /* hdr->pushes += k */
         "addl %%edx, %%ecx\n\t"                       /* ecx = top + k */
         PERCPU_INJECT_AT(2)
-        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"             /* commit: top = top + k */
+        "movl %%ecx, %c[hdr_top](%[hdr])\n\t"         /* commit: top = top + k */
         "2:\n\t"                                      /* post_commit */
         PERCPU_CS_ABORT
         :
@@ -337,32 +337,36 @@ static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu
 }
 
 /*
- * The retry loop around a section. OP is one of the percpu_cs_* calls above
- * with its arguments; it sees rs, hdr and cpu. RESULT is evaluated once the
- * section committed. EMPTY_OR_FULL is what an empty (pop) or full (push)
- * stack returns. Every exit disarms rseq_cs (the cpu_id errors in
+ * The retry loop around a section, shared by the stacks and the primitives.
+ * Each round reads cpu_id (NO_RSEQ / BAD_CPU when it is unusable), runs
+ * ENTER (declarations that need cpu), then OP, one of the percpu_cs_* calls
+ * with its arguments (it sees rs and cpu), which gives a PERCPU_CS_*
+ * outcome. RESULT is returned once the section committed, OTHER for any
+ * other outcome but an abort (it sees cs). After an abort, ON_ABORT counts
+ * it, and after percpu_restart_limit aborts in a row the loop gives up with
+ * PERCPU_RESTART_LIMIT. Every exit disarms rseq_cs (the cpu_id errors in
  * percpu_cs_disarm_cpu_error), so no descriptor of this library stays
  * referenced by the kernel once the call returns.
  */
-#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+#define PERCPU_CS_RETRY(NCPU, ENTER, OP, RESULT, OTHER, ON_ABORT)                     \
     do {                                                                              \
         struct percpu_rseq_area *rs = percpu_rseq_area();                             \
-        uint32_t ncpu = percpu_block_ncpu(block);                                     \
+        uint32_t retry_ncpu = (NCPU);                                                 \
         uint32_t aborts = 0;                                                          \
         for (;;) {                                                                    \
             uint32_t cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);            \
-            if (__builtin_expect(cpu >= ncpu, 0))                                     \
+            if (__builtin_expect(cpu >= retry_ncpu, 0))                               \
                 return percpu_cs_disarm_cpu_error(rs, cpu);                           \
-            struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu);            \
+            ENTER;                                                                    \
             PERCPU_INJECT_RESET();                                                    \
             int cs = (OP);                                                            \
             if (__builtin_expect(cs != PERCPU_CS_ABORTED, 1)) {                       \
                 __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
                 if (cs == PERCPU_CS_COMMITTED)                                        \
                     return (RESULT);                                                  \
-                return cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL);    \
+                return (OTHER);                                                       \
             }                                                                         \
-            percpu_count_abort(hdr);                                                  \
+            ON_ABORT;                                                                 \
             if (++aborts >= percpu_restart_limit) {                                   \
                 __atomic_store_n(&rs->rseq_cs, 0, __ATOMIC_RELAXED);                  \
                 return PERCPU_RESTART_LIMIT;                                          \
@@ -370,12 +374,29 @@ static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu
         }                                                                             \
     } while (0)
 
-/* Abort path only: exact per-thread count, approximate per-CPU count. */
-static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
+/*
+ * The retry loop of a stack section: OP also sees hdr, the header of the
+ * CPU it runs on. EMPTY_OR_FULL is what an empty (pop) or full (push) stack
+ * returns.
+ */
+#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+    PERCPU_CS_RETRY(percpu_block_ncpu(block),                                         \
+                    struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu),    \
+                    OP, RESULT, cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL), \
+                    percpu_count_abort(hdr))
+
+/* Abort path only: the exact per-thread count. */
+static inline void percpu_count_thread_abort(void)
 {
     percpu_tls_aborts++;
-    __atomic_store_n(&hdr->aborts, __atomic_load_n(&hdr->aborts, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
     PERCPU_INJECT_COUNT_ABORT();
+}
+
+/* Abort path of a stack section: the exact per-thread count and the approximate per-CPU count. */
+static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
+{
+    percpu_count_thread_abort();
+    __atomic_store_n(&hdr->aborts, __atomic_load_n(&hdr->aborts, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
 /* rseq mode. Returns the popped index (>= 0), PERCPU_EMPTY or an error code. */

@@ -20,21 +20,11 @@
 #include "../../main/c/percpu_remote.c"
 #include "percpu_stack_ops.h"
 #include "percpu_test_setup.h"
+#include "percpu_test_support.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fprintf(stderr, "\n");                                        \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 #define STRIDE 64u
 /* Slot arrays of 8 KiB: the block spans pages past its header page, which close must unmap. */
@@ -50,27 +40,7 @@ static atomic_int g_stop;
 static cpu_set_t g_mine;
 
 /* The test's own holding list: entries taken off stacks (and handed back by workers). */
-static pthread_mutex_t g_held_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t *g_held;
-static uint32_t g_held_len;
-
-static void held_put(const uint32_t *in, uint32_t n)
-{
-    pthread_mutex_lock(&g_held_lock);
-    for (uint32_t i = 0; i < n; i++)
-        g_held[g_held_len++] = in[i];
-    pthread_mutex_unlock(&g_held_lock);
-}
-
-static uint32_t held_take(uint32_t *out, uint32_t n)
-{
-    pthread_mutex_lock(&g_held_lock);
-    uint32_t k = n < g_held_len ? n : g_held_len;
-    for (uint32_t i = 0; i < k; i++)
-        out[i] = g_held[--g_held_len];
-    pthread_mutex_unlock(&g_held_lock);
-    return k;
-}
+static struct percpu_test_list g_held = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /*
  * The fence must give the caller back the affinity it had. A migration storm
@@ -132,7 +102,7 @@ static void *worker(void *arg)
             continue;
         int pushed = percpu_push_batch(g_block, mine, (uint32_t) got);
         uint32_t back = pushed > 0 ? (uint32_t) pushed : 0;
-        held_put(mine + back, (uint32_t) got - back);
+        percpu_test_list_put(&g_held, mine + back, (uint32_t) got - back);
     }
     return NULL;
 }
@@ -147,13 +117,13 @@ static void check_conservation(void)
         for (uint32_t i = 0; i < hdr->top; i++, found++)
             seen[slots[i]]++;
     }
-    for (uint32_t i = 0; i < g_held_len; i++, found++)
-        seen[g_held[i]]++;
+    for (uint32_t i = 0; i < g_held.len; i++, found++)
+        seen[g_held.items[i]]++;
     uint32_t wrong = 0;
     for (uint32_t i = 0; i < g_indices; i++)
         wrong += seen[i] != 1;
-    CHECK(wrong == 0 && found == g_indices, "conservation: %u indices not seen exactly once, %u found of %u", wrong,
-          found, g_indices);
+    CHECK(wrong == 0 && found == g_indices && g_held.excess == 0,
+          "conservation: %u indices not seen exactly once, %u found of %u", wrong, found, g_indices);
     free(seen);
 }
 
@@ -164,9 +134,10 @@ int main(int argc, char **argv)
     g_real = (uint32_t) percpu_possible_cpus();
     g_ncpu = g_real + ABSENT;
     g_indices = STRIDE * g_ncpu / 2;
-    g_held = malloc(sizeof *g_held * g_indices);
+    g_held.items = malloc(sizeof *g_held.items * g_indices);
+    g_held.room = g_indices;
     for (uint32_t i = 0; i < g_indices; i++)
-        g_held[g_held_len++] = i;
+        g_held.items[g_held.len++] = i;
     percpu_remote_force_affinity_fence(1);
     CHECK(percpu_remote_fence_kind() == PERCPU_FENCE_AFFINITY, "the seam forces the affinity fence");
     int rseq = percpu_rseq_status() != PERCPU_RSEQ_UNAVAILABLE;
@@ -189,11 +160,11 @@ int main(int argc, char **argv)
     /* Fill every stack, the absent CPUs' too, by remote puts. */
     uint64_t absent_before = percpu_fence_absent_count;
     for (uint32_t cpu = 0; cpu < g_ncpu; cpu++) {
-        uint32_t n = held_take(buf, STRIDE / 2);
+        uint32_t n = percpu_test_list_take(&g_held, buf, STRIDE / 2);
         int pushed = percpu_remote_put(g_block, cpu, buf, n, 0);
         CHECK(pushed == (int) n, "remote put of %u on cpu %u: %d", n, cpu, pushed);
-        if (pushed < (int) n)
-            held_put(buf + (pushed > 0 ? pushed : 0), n - (uint32_t) (pushed > 0 ? pushed : 0));
+        uint32_t in = pushed > 0 ? (uint32_t) pushed : 0;
+        percpu_test_list_put(&g_held, buf + in, n - in);
         check_affinity_restored("remote put");
     }
     CHECK(percpu_fence_absent_count - absent_before >= ABSENT, "the absent CPUs counted as fenced: %llu",
@@ -210,16 +181,17 @@ int main(int argc, char **argv)
         int k = percpu_remote_take(g_block, cpu, buf, STRIDE / 4, 0);
         CHECK(k >= 0, "remote take on cpu %u: %d", cpu, k);
         if (k > 0)
-            held_put(buf, (uint32_t) k);
+            percpu_test_list_put(&g_held, buf, (uint32_t) k);
         check_affinity_restored("remote take");
-        uint32_t n = held_take(buf, STRIDE / 8);
+        uint32_t n = percpu_test_list_take(&g_held, buf, STRIDE / 8);
         int pushed = percpu_remote_put(g_block, cpu, buf, n, 0);
         CHECK(pushed >= 0, "remote put on cpu %u: %d", cpu, pushed);
-        held_put(buf + (pushed > 0 ? pushed : 0), n - (uint32_t) (pushed > 0 ? pushed : 0));
+        uint32_t in = pushed > 0 ? (uint32_t) pushed : 0;
+        percpu_test_list_put(&g_held, buf + in, n - in);
         int moved = percpu_remote_set_capacity(g_block, cpu, round % 2 ? STRIDE : STRIDE / 2, buf, STRIDE, 0);
         CHECK(moved >= 0, "capacity change on cpu %u: %d", cpu, moved);
         if (moved > 0)
-            held_put(buf, (uint32_t) moved);
+            percpu_test_list_put(&g_held, buf, (uint32_t) moved);
         check_affinity_restored("capacity change");
     }
     atomic_store(&g_stop, 1);
@@ -243,11 +215,6 @@ int main(int argc, char **argv)
     printf("affinity fence: %u real + %u absent CPUs, %llu fences (%llu on absent CPUs), workers %d\n", g_real,
            ABSENT, (unsigned long long) percpu_remote_fences(), (unsigned long long) percpu_fence_absent_count,
            nworkers);
-    free(g_held);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("percpu_affinity_fence_test: all checks passed\n");
-    return 0;
+    free(g_held.items);
+    return percpu_test_report("percpu_affinity_fence_test");
 }

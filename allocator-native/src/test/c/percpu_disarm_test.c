@@ -19,6 +19,7 @@
 #include "../../main/c/percpu_block.c"
 #include "percpu_primitives.h"
 #include "percpu_test_setup.h"
+#include "percpu_test_support.h"
 
 #include <stdlib.h>
 
@@ -26,17 +27,6 @@ uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
 uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
 __thread uint32_t percpu_inject_point;
 void (*percpu_inject_after_abort)(void);
-
-static int failures;
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fprintf(stderr, "\n");                                        \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 #define ROW 128u
 
@@ -197,10 +187,5 @@ int main(int argc, char **argv)
         check_registered_returns();
     check_returns_after_self_abort();
     free(g_rows);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("percpu_disarm_test: all checks passed\n");
-    return 0;
+    return percpu_test_report("percpu_disarm_test");
 }

@@ -15,21 +15,11 @@
 #include "../../main/c/percpu_remote.c"
 #include "percpu_stack_ops.h"
 #include "percpu_test_setup.h"
+#include "percpu_test_support.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fprintf(stderr, "\n");                                        \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 #define PER_CPU 8u
 #define HELD_CPU 0u
@@ -151,10 +141,6 @@ int main(int argc, char **argv)
     pthread_join(stop_holder, NULL);
     CHECK(percpu_block_close(g_fallback_block, 1) == 0, "close in the parent (fallback)");
     CHECK(percpu_block_close(g_rseq_block, 0) == 0, "close in the parent (rseq)");
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("percpu_fork_test: all checks passed (rseq %s)\n", rseq ? "on" : "unavailable");
-    return 0;
+    printf("fork: rseq %s\n", rseq ? "on" : "unavailable");
+    return percpu_test_report("percpu_fork_test");
 }

@@ -15,20 +15,10 @@
 #include "../../main/c/percpu_block.c"
 #include "percpu_stack_ops.h"
 #include "percpu_test_setup.h"
+#include "percpu_test_support.h"
 
 #include <pthread.h>
 #include <stdlib.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fprintf(stderr, "\n");                                        \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 /* What one thread saw of its own registration. */
 struct registration {
@@ -161,10 +151,5 @@ int main(int argc, char **argv)
     } else {
         check_own_registration();
     }
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("percpu_registration_test: all checks passed\n");
-    return 0;
+    return percpu_test_report("percpu_registration_test");
 }

@@ -30,6 +30,7 @@
 #include "../../main/c/percpu_remote.c"
 #include "percpu_primitives.h"
 #include "percpu_test_setup.h"
+#include "percpu_test_support.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -56,44 +57,16 @@ static pthread_t g_workers[MAX_THREADS];
 static int g_nworkers;
 
 /* The overflow list ("depot" of this test). */
-static pthread_mutex_t g_overflow_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t *g_overflow;
-static uint32_t g_overflow_len;
+static struct percpu_test_list g_overflow = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static int failures;
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fprintf(stderr, "\n");                                        \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
-
-static atomic_ulong g_overflow_excess;
-
-/* More entries than indices means some index was duplicated: counted, reported as a failure. */
 static void overflow_put(const uint32_t *in, uint32_t n)
 {
-    pthread_mutex_lock(&g_overflow_lock);
-    for (uint32_t i = 0; i < n; i++) {
-        if (g_overflow_len < g_indices)
-            g_overflow[g_overflow_len++] = in[i];
-        else
-            atomic_fetch_add(&g_overflow_excess, 1);
-    }
-    pthread_mutex_unlock(&g_overflow_lock);
+    percpu_test_list_put(&g_overflow, in, n);
 }
 
 static uint32_t overflow_take(uint32_t *out, uint32_t n)
 {
-    pthread_mutex_lock(&g_overflow_lock);
-    uint32_t k = n < g_overflow_len ? n : g_overflow_len;
-    for (uint32_t i = 0; i < k; i++)
-        out[i] = g_overflow[--g_overflow_len];
-    pthread_mutex_unlock(&g_overflow_lock);
-    return k;
+    return percpu_test_list_take(&g_overflow, out, n);
 }
 
 static int op_pop_batch(uint32_t *out, uint32_t n)
@@ -321,14 +294,14 @@ static void check_conservation(const char *mode)
             found++;
         }
     }
-    for (uint32_t i = 0; i < g_overflow_len; i++) {
-        CHECK(g_overflow[i] < g_indices, "%s: garbage index %u in overflow", mode, g_overflow[i]);
-        if (g_overflow[i] < g_indices)
-            seen[g_overflow[i]]++;
+    for (uint32_t i = 0; i < g_overflow.len; i++) {
+        CHECK(g_overflow.items[i] < g_indices, "%s: garbage index %u in overflow", mode, g_overflow.items[i]);
+        if (g_overflow.items[i] < g_indices)
+            seen[g_overflow.items[i]]++;
         found++;
     }
-    CHECK(atomic_load(&g_overflow_excess) == 0, "%s: %lu more entries than indices reached the overflow list", mode,
-          (unsigned long) atomic_load(&g_overflow_excess));
+    CHECK(g_overflow.excess == 0, "%s: %lu more entries than indices reached the overflow list", mode,
+          (unsigned long) g_overflow.excess);
     uint32_t lost = 0, duplicated = 0;
     for (uint32_t i = 0; i < g_indices; i++) {
         lost += seen[i] == 0;
@@ -339,7 +312,7 @@ static void check_conservation(const char *mode)
           (unsigned long) found, g_indices);
     printf("%s: conservation %s, %u indices: %lu on stacks, %u in overflow\n", mode,
            lost == 0 && duplicated == 0 ? "ok" : "BROKEN", g_indices,
-           (unsigned long) (found - g_overflow_len), g_overflow_len);
+           (unsigned long) (found - g_overflow.len), g_overflow.len);
     free(seen);
 }
 
@@ -352,10 +325,12 @@ static void stress(int fallback, double seconds, uint32_t delay)
     g_indices = stride * ncpu;
     g_block = percpu_block_create(ncpu, stride);
     CHECK(g_block != NULL, "block create");
-    g_overflow = malloc(sizeof *g_overflow * g_indices);
-    g_overflow_len = 0;
+    g_overflow.items = malloc(sizeof *g_overflow.items * g_indices);
+    g_overflow.room = g_indices;
+    g_overflow.len = 0;
+    g_overflow.excess = 0;
     for (uint32_t i = 0; i < g_indices; i++)
-        g_overflow[g_overflow_len++] = i;
+        g_overflow.items[g_overflow.len++] = i;
     for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
         percpu_inject_aborts[p] = 0;
         percpu_inject_delay[p] = p == 0 ? 0 : delay;
@@ -364,7 +339,6 @@ static void stress(int fallback, double seconds, uint32_t delay)
     atomic_store(&g_signals, 0);
     atomic_store(&g_ops, 0);
     atomic_store(&g_unexpected, 0);
-    atomic_store(&g_overflow_excess, 0);
 
     g_nworkers = 6 * nproc;
     if (g_nworkers > MAX_THREADS)
@@ -421,7 +395,7 @@ static void stress(int fallback, double seconds, uint32_t delay)
     }
     check_conservation(mode);
     percpu_block_destroy(g_block);
-    free(g_overflow);
+    free(g_overflow.items);
 }
 
 /* Research primitives under the same storm: rows of 16 longs per CPU. */
@@ -693,10 +667,5 @@ int main(int argc, char **argv)
     }
     stress(1, seconds / 2, 2000);
     primitives_stress(1, seconds / 4, 2000);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("percpu_stress_test: all checks passed\n");
-    return 0;
+    return percpu_test_report("percpu_stress_test");
 }

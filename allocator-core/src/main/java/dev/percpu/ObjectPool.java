@@ -49,7 +49,7 @@ import java.util.function.Supplier;
  * @param <T> the pooled type
  */
 public final class ObjectPool<T> implements AutoCloseable {
-    private final IndexPool stacks;
+    private final IndexPool pool;
     private final Object[] objects;
     private final Consumer<? super T> reset;
 
@@ -59,7 +59,7 @@ public final class ObjectPool<T> implements AutoCloseable {
             objects[i] = Objects.requireNonNull(b.factory.get(), "the factory returned null");
         }
         this.reset = b.reset;
-        this.stacks = new IndexPool("ObjectPool", ConfigRules.mode(b.mode), b.capacity, b.perCpuCapacity,
+        this.pool = new IndexPool("ObjectPool", ConfigRules.mode(b.mode), b.capacity, b.perCpuCapacity,
             b.perCpuCapacity, ConfigRules.batchSize(null, b.perCpuCapacity));
     }
 
@@ -78,7 +78,8 @@ public final class ObjectPool<T> implements AutoCloseable {
         if (into.pool != null) {
             throw new IllegalStateException(into + " still holds an object: release it before acquiring another");
         }
-        int index = stacks.pop();
+        int r = pool.stacks().pop();
+        int index = r >= 0 ? r : pool.popSlow(r);
         if (index < 0) {
             return false;
         }
@@ -118,7 +119,10 @@ public final class ObjectPool<T> implements AutoCloseable {
         if (reset != null) {
             reset.accept(held.value);
         }
-        stacks.push(held.index);
+        int r = pool.stacks().push(held.index);
+        if (r != 0) {
+            pool.pushSlow(held.index, r);
+        }
         held.pool = null;
         held.value = null;
     }
@@ -130,7 +134,7 @@ public final class ObjectPool<T> implements AutoCloseable {
 
     /** The mode this pool runs in: {@link Mode#RSEQ} or {@link Mode#FALLBACK}. */
     public Mode mode() {
-        return stacks.mode();
+        return pool.mode();
     }
 
     /**
@@ -139,7 +143,7 @@ public final class ObjectPool<T> implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public SlabStats stats() {
-        return new SlabStats(stacks.snapshot(), 0);
+        return new SlabStats(pool.snapshot(), 0);
     }
 
     /**
@@ -148,18 +152,18 @@ public final class ObjectPool<T> implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long drain() {
-        return stacks.drain();
+        return pool.drain();
     }
 
     /** Stops the per-CPU stacks; every later call throws {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        stacks.close(() -> { });
+        pool.close(() -> { });
     }
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        return stacks.isClosed();
+        return pool.isClosed();
     }
 
     /**

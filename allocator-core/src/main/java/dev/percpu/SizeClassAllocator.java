@@ -2,6 +2,7 @@ package dev.percpu;
 
 import dev.percpu.engine.Region;
 import dev.percpu.runtime.Mode;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -49,6 +50,8 @@ public final class SizeClassAllocator implements AutoCloseable {
     private final Region space;
     private final SlabAllocator[] classes;
     private final int[] sizes;
+    /** {@code 1.0 / sizes[i]}, for {@link #blockIndex(long)}. */
+    private final double[] inverseSizes;
     /** Class index by {@code ceil(size / 16)}. */
     private final byte[] classByQuanta;
     private final int maxSize;
@@ -61,6 +64,10 @@ public final class SizeClassAllocator implements AutoCloseable {
         this.config = config;
         this.sizes = config.classSizes();
         this.maxSize = sizes[sizes.length - 1];
+        this.inverseSizes = new double[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            inverseSizes[i] = 1.0 / sizes[i];
+        }
         this.classByQuanta = new byte[(maxSize >>> QUANTUM_SHIFT) + 1];
         for (int q = 0, c = 0; q < classByQuanta.length; q++) {
             while (sizes[c] < q << QUANTUM_SHIFT) {
@@ -181,6 +188,43 @@ public final class SizeClassAllocator implements AutoCloseable {
     }
 
     /**
+     * The index of the block at {@code address} within its class: block {@code k} of class
+     * {@code i} is the {@code k}-th block of that class's sub-range, so indices run from 0 to
+     * {@code stats(i).slots() - 1}. Lets a caller keep per-block data in an array per class.
+     *
+     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
+     *     space or not the start of a block
+     */
+    public int blockIndex(long address) {
+        int c = classIndexOf(address);
+        int size = sizes[c];
+        long offset = (address - base) & ((1L << spanShift) - 1);
+        // offset / size without a division (tens of cycles): offset < 2^34 and the quotient < 2^28, so the
+        // product's rounding error is far below the 0.5 added, and the floor is the exact quotient.
+        long index = (long) ((offset + (size >>> 1)) * inverseSizes[c]);
+        if (index * size != offset) {
+            throw new IllegalArgumentException(String.format(
+                "address 0x%x is not the start of a block of class %d (%d bytes)", address, c, size));
+        }
+        return (int) index;
+    }
+
+    /**
+     * A direct {@link ByteBuffer} over the block at {@code address}: capacity
+     * {@code usableSize(address)}, position 0, big-endian. Each call makes a new view (one native
+     * call); views share the block's memory, are valid while the block is allocated, and must not
+     * be touched after {@link #close()} (the memory is unmapped). Needs no JVM flag on any JDK.
+     *
+     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
+     *     space, not the start of a block, or a block never handed out
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public ByteBuffer view(long address) {
+        blockIndex(address);
+        return classes[classIndexOf(address)].slotView(address);
+    }
+
+    /**
      * A snapshot of class {@code i}'s counters.
      *
      * @throws IllegalStateException after {@link #close()}
@@ -196,6 +240,28 @@ public final class SizeClassAllocator implements AutoCloseable {
             bytes += classes[i].stats().inUse() * sizes[i];
         }
         return bytes;
+    }
+
+    /**
+     * In debug mode, hands each class's {@link LeakReport} of the blocks allocated now to the
+     * configured leak handler, as {@link #close()} does, without closing anything (for an owner
+     * that closes later, once its blocks are back). Returns the number of blocks reported: 0 when
+     * debug mode is off. Exact when no other thread allocates or frees.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long reportLeaks() {
+        long reported = 0;
+        for (SlabAllocator c : classes) {
+            if (c.isDebug()) {
+                LeakReport report = c.leaks();
+                if (report.count() > 0) {
+                    reported += report.count();
+                    c.config().leakHandler().accept(report);
+                }
+            }
+        }
+        return reported;
     }
 
     /** {@link SlabAllocator#drain()} on every class; returns the slots moved. */

@@ -6,9 +6,9 @@ import org.agrona.SystemUtil;
  * Parses sizes written with an optional {@code k}, {@code m} or {@code g}
  * suffix (powers of 1024, either case: {@code "64k"}, {@code "256m"},
  * {@code "1g"}), with Agrona's {@link SystemUtil#parseSize}, for the
- * builders' {@code String} overloads.
+ * builders' {@code String} overloads (public for the builders of other packages).
  */
-final class Sizes {
+public final class Sizes {
     private Sizes() {
     }
 
@@ -17,7 +17,7 @@ final class Sizes {
      *
      * @throws IllegalArgumentException naming the setting when the text is not a size
      */
-    static long parse(String setting, String text) {
+    public static long parse(String setting, String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException(setting + " must be a size such as 4096, 64k, 256m or 1g, was " + text);
         }

@@ -1,6 +1,7 @@
 package dev.percpu;
 
 import dev.percpu.engine.IndexPool;
+import dev.percpu.engine.PerCpuStacks;
 import dev.percpu.engine.RebalanceSettings;
 import dev.percpu.engine.Rebalancer;
 import dev.percpu.engine.Region;
@@ -62,6 +63,8 @@ import org.agrona.concurrent.AgentRunner;
 public final class SlabAllocator implements AutoCloseable {
     private final SlabConfig config;
     private final IndexPool pool;
+    /** {@code pool.stacks()}: the fast path calls it directly (see {@link IndexPool#stacks()}). */
+    private final PerCpuStacks stacks;
     private final Region region;
     private final SlotGeometry geometry;
     private final AddressBatches batches;
@@ -76,6 +79,7 @@ public final class SlabAllocator implements AutoCloseable {
         this.config = config;
         this.region = region;
         this.pool = pool;
+        this.stacks = pool.stacks();
         this.geometry = new SlotGeometry(region.address(), config.regionBytes(), config.slotSize());
         this.batches = new AddressBatches(pool, geometry);
         this.debug = config.debug();
@@ -199,7 +203,8 @@ public final class SlabAllocator implements AutoCloseable {
      *     about to be handed out was written after it was freed (the message names its address)
      */
     public long tryAllocate() {
-        int index = pool.pop();
+        int r = stacks.pop();
+        int index = r >= 0 ? r : pool.popSlow(r);
         if (index < 0) {
             return 0L;
         }
@@ -257,7 +262,10 @@ public final class SlabAllocator implements AutoCloseable {
         if (debug) {
             debugger.free(index, address);
         }
-        pool.push(index);
+        int r = stacks.push(index);
+        if (r != 0) {
+            pool.pushSlow(index, r);
+        }
     }
 
     /**

@@ -132,7 +132,10 @@ final class SlotDebugger {
     void checkAllocated(int index, long address) {
         long offset = allocated(index, address);
         if (offset >= 0) {
-            pool.push(index);
+            int r = pool.stacks().push(index);
+            if (r != 0) {
+                pool.pushSlow(index, r);
+            }
             throw new IllegalStateException(String.format(
                 "slot 0x%x (slot size %d) was written after it was freed: the 8-byte word at offset %d is not "
                     + "the poison 0x%x (debug mode checks the first %d bytes); the slot was re-poisoned and put back",

@@ -3,6 +3,9 @@ package dev.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.percpu.netty.PercpuByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -164,5 +167,36 @@ class ApiGuideTest {
             inUse = counters.counter("inUse").get();
         }
         assertEquals(1, inUse);
+    }
+
+    @Test
+    void nettyDefault() {
+        // snippet
+        ByteBufAllocator alloc = PercpuByteBufAllocator.DEFAULT;   // bootstrap.childOption(ChannelOption.ALLOCATOR, alloc)
+        ByteBuf buf = alloc.ioBuffer(1024);                        // direct percpu memory, whatever Netty's Unsafe detection says
+        buf.writeLong(42);
+        buf.release();                                             // from any thread: the block goes back to percpu
+        // end
+        assertEquals(true, buf.isDirect());
+        assertEquals(0, buf.refCnt());
+    }
+
+    @Test
+    void nettyOwnInstance() {
+        long seen;
+        // snippet
+        try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder()
+                .maxMemory("2g")                 // hard cap on off-heap memory: size classes + large path
+                .largeMemory(512L << 20)         // the part buffers above the largest class (1 MiB) may hold
+                .build()) {
+            ByteBuf buf = alloc.directBuffer(100);
+            buf.writeBytes(new byte[5000]);      // grows along the size classes: to the 8 KiB class, contents moved
+            long used = alloc.metric().usedDirectMemory();
+            buf.release();
+            // end
+            seen = used;
+            assertEquals(8192, buf.capacity(), "grown to the 8 KiB class");
+        }
+        assertEquals(true, seen >= 8192);
     }
 }

@@ -2,6 +2,7 @@ package dev.percpu.engine;
 
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.runtime.Mode;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -11,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * object array.
  *
  * <pre>
- *   pop/push  --(PerCpuStacks: rseq section or per-CPU try-lock)-->  the calling thread's CPU stack
+ *   stacks().pop/push  --(rseq section or per-CPU try-lock)-->  the calling thread's CPU stack
+ *        |  a code goes to popSlow/pushSlow:
  *        |  EMPTY on pop: refill a batch from the depot
  *        |  FULL on push: flush a batch to the depot
  *        |  any other code (no rseq, restart bound, stopped, busy): use the depot directly
@@ -21,9 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: every method may be called from any thread. The fast path
  * takes no lock in {@link Mode#RSEQ}; slow paths, drain, statistics, the
- * rebalancer and close serialise on one fair lock ({@link #lock()}),
+ * rebalancer and close serialise on one lock (see {@code lock} below),
  * which is also what serialises the remote operations of the stacks. Indices
- * are trusted: the owner checks them (range, carved) before {@link #push(int)}.
+ * are trusted: the owner checks them (range, carved) before pushing them.
  *
  * <p>Closing: {@link #close(Runnable)} stops every CPU stack for good under
  * the lock; calls racing with it find their stack stopped, reach a slow path
@@ -36,15 +38,21 @@ public final class IndexPool {
     private final Depot depot;
     /**
      * Guards the depot, its counters and scratch array, the closed flag's
-     * writes, and serialises the remote operations of the stacks. Fair
-     * (FIFO): hundreds of (virtual) threads living on the slow path must not
-     * starve {@code stats()}, {@code drain()}, the rebalancer or
-     * {@code close()}: beside 256 virtual threads on this 2-CPU machine,
-     * twenty stats() + drain() pairs took 3.7 to 4.4 s with
-     * {@code synchronized} and about 30 ms with this lock
-     * (SlowPathFairnessTest, JDK 25, FFM).
+     * writes, and serialises the remote operations of the stacks. Slow paths
+     * take it as they come ({@link #lockForSlowPath()}); maintenance
+     * ({@code stats()}, {@code drain()}, the rebalancer, trimming,
+     * {@code close()}) announces itself first ({@link #lockForMaintenance()}),
+     * and slow paths stand back while it waits. Hundreds of (virtual) threads
+     * living on the slow path would otherwise starve maintenance: beside 256
+     * virtual threads on this 2-CPU machine, twenty stats() + drain() pairs
+     * took 3.7 to 4.4 s with {@code synchronized}; see SlowPathFairnessTest.
+     * A fair (FIFO) lock fixed that but let thousands of virtual threads park
+     * in its queue, each holding a slot it was returning, so the pool carved
+     * far beyond its per-CPU bound.
      */
-    private final ReentrantLock lock = new ReentrantLock(true);
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Maintenance callers waiting for {@link #lock}; slow paths do not enter while it is non-zero. */
+    private final AtomicInteger maintainersWaiting = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -82,7 +90,15 @@ public final class IndexPool {
         return depot.carved();
     }
 
-    PerCpuStacks stacks() {
+    /**
+     * The per-CPU stacks: the fast path. A caller pops or pushes on them and
+     * hands any negative code to {@link #popSlow(int)} or
+     * {@link #pushSlow(int, int)}; this keeps the fast path one call deep
+     * above the native binding (through an extra {@code IndexPool.pop()}
+     * level the FFM pair measured about 2 ns slower: C2 stopped inlining
+     * the downcall; docs/benchmarks.md, "Layering A/B").
+     */
+    public PerCpuStacks stacks() {
         return stacks;
     }
 
@@ -90,31 +106,27 @@ public final class IndexPool {
         return depot;
     }
 
-    /** The pool's lock, for the engine's other users of the depot (rebalancer, trimmer). */
-    ReentrantLock lock() {
-        return lock;
-    }
-
-    /**
-     * A free index, or {@code -1} when none is free anywhere.
-     *
-     * @throws IllegalStateException after close
-     */
-    public int pop() {
-        int r = stacks.pop();
-        return r >= 0 ? r : popSlow(r);
-    }
-
-    /**
-     * Returns a checked index.
-     *
-     * @throws IllegalStateException after close
-     */
-    public void push(int index) {
-        int r = stacks.push(index);
-        if (r != 0) {
-            pushSlow(index, r);
+    /** Takes the lock for maintenance (drain, snapshot, close, the rebalancer, trimming) ahead of slow paths. */
+    void lockForMaintenance() {
+        maintainersWaiting.incrementAndGet();
+        try {
+            lock.lock();
+        } finally {
+            maintainersWaiting.decrementAndGet();
         }
+    }
+
+    /** Releases the lock taken by {@link #lockForMaintenance()} or a slow path. */
+    void unlock() {
+        lock.unlock();
+    }
+
+    /** Takes the lock for a slow path, after any maintenance caller that is waiting for it. */
+    private void lockForSlowPath() {
+        while (maintainersWaiting.get() != 0) {
+            Thread.yield();
+        }
+        lock.lock();
     }
 
     /**
@@ -175,7 +187,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public long drain() {
-        lock.lock();
+        lockForMaintenance();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -199,7 +211,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public PoolSnapshot snapshot() {
-        lock.lock();
+        lockForMaintenance();
         try {
             ensureOpen();
             return new PoolSnapshot(stacks, depot, slots);
@@ -214,7 +226,7 @@ public final class IndexPool {
      * already closed.
      */
     public boolean close(Runnable afterStop) {
-        lock.lock();
+        lockForMaintenance();
         try {
             if (closed) {
                 return false;
@@ -248,9 +260,14 @@ public final class IndexPool {
         }
     }
 
-    /** Pop after the CPU stack could not serve: refill, depot, steal. Returns an index or -1. */
-    private int popSlow(int code) {
-        lock.lock();
+    /**
+     * A pop after {@code stacks().pop()} returned {@code code} (negative):
+     * refill, depot, steal. Returns an index, or -1 when none is free anywhere.
+     *
+     * @throws IllegalStateException after close
+     */
+    public int popSlow(int code) {
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -285,7 +302,7 @@ public final class IndexPool {
 
     /** Batch pop after the CPU stack gave fewer than asked: depot, then steal. Returns the count added. */
     private int popSlowBatch(int[] indices, int offset, int n, int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -326,8 +343,14 @@ public final class IndexPool {
         return 0;
     }
 
-    private void pushSlow(int index, int code) {
-        lock.lock();
+    /**
+     * A push of a checked index after {@code stacks().push(index)} returned
+     * {@code code} (non-zero): flush when full, else straight to the depot.
+     *
+     * @throws IllegalStateException after close
+     */
+    public void pushSlow(int index, int code) {
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -339,7 +362,7 @@ public final class IndexPool {
     }
 
     private void pushSlowBatch(int[] indices, int offset, int n, int code) {
-        lock.lock();
+        lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);

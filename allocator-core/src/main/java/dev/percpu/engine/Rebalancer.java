@@ -32,6 +32,7 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public final class Rebalancer implements Agent {
     private final IndexPool pool;
+    private final CapacityChange capacityChange;
     private final Trimmer trimmer;
     private final RebalanceSettings settings;
     private final int ncpu;
@@ -47,6 +48,12 @@ public final class Rebalancer implements Agent {
 
     /** A rebalancer of {@code pool}; {@code trimmer} is null for pools that are never trimmed. */
     public Rebalancer(IndexPool pool, Trimmer trimmer, RebalanceSettings settings) {
+        this(pool, trimmer, settings, pool.stacks()::setCapacity);
+    }
+
+    /** As above, with the remote capacity change given: a seam for tests that make a change fail. */
+    Rebalancer(IndexPool pool, Trimmer trimmer, RebalanceSettings settings, CapacityChange capacityChange) {
+        this.capacityChange = capacityChange;
         this.pool = pool;
         this.trimmer = trimmer;
         this.settings = settings;
@@ -100,7 +107,7 @@ public final class Rebalancer implements Agent {
     void round(long now) {
         Depot depot = pool.depot();
         PerCpuStacks stacks = pool.stacks();
-        pool.lock().lock();
+        pool.lockForMaintenance();
         try {
             if (pool.isClosed()) {
                 return;
@@ -148,7 +155,7 @@ public final class Rebalancer implements Agent {
                 trimmer.trimAbove(settings.trimAboveBytes());
             }
         } finally {
-            pool.lock().unlock();
+            pool.unlock();
         }
     }
 
@@ -180,7 +187,7 @@ public final class Rebalancer implements Agent {
      * donor then cannot be shrunk, the receiver is shrunk back, its excess
      * going to the depot. Lock held.
      */
-    private void moveCapacity(int from, int to) {
+    void moveCapacity(int from, int to) {
         PerCpuStacks stacks = pool.stacks();
         Depot depot = pool.depot();
         int fromCapacity = stacks.capacity(from);
@@ -191,12 +198,12 @@ public final class Rebalancer implements Agent {
             return;
         }
         try {
-            stacks.setCapacity(to, toCapacity + step, scratch);
+            capacityChange.set(to, toCapacity + step, scratch);
         } catch (IllegalStateException cannotFence) {
             return;
         }
         try {
-            depot.put(scratch, 0, stacks.setCapacity(from, fromCapacity - step, scratch));
+            depot.put(scratch, 0, capacityChange.set(from, fromCapacity - step, scratch));
         } catch (IllegalStateException cannotFence) {
             undoGrowth(to, toCapacity);
             return;
@@ -212,11 +219,17 @@ public final class Rebalancer implements Agent {
      */
     private void undoGrowth(int cpu, int capacity) {
         try {
-            pool.depot().put(scratch, 0, pool.stacks().setCapacity(cpu, capacity, scratch));
+            pool.depot().put(scratch, 0, capacityChange.set(cpu, capacity, scratch));
             pendingUndoCpu = -1;
         } catch (IllegalStateException cannotFence) {
             pendingUndoCpu = cpu;
             pendingUndoCapacity = capacity;
         }
+    }
+
+    /** A remote capacity change ({@link PerCpuStacks#setCapacity}); returns the count moved into {@code excess}. */
+    @FunctionalInterface
+    interface CapacityChange {
+        int set(int cpu, int capacity, int[] excess);
     }
 }

@@ -32,12 +32,12 @@ public final class Trimmer {
      */
     public long trim() {
         Depot depot = pool.depot();
-        pool.lock().lock();
+        pool.lockForMaintenance();
         try {
             pool.ensureOpen();
             return trimOldest(depot.freeCount());
         } finally {
-            pool.lock().unlock();
+            pool.unlock();
         }
     }
 

@@ -78,8 +78,8 @@ public final class StackLayout {
 
     /**
      * Ids of the C codes (allocator-native/src/main/include/percpu_codes.h) that
-     * {@link Bridge#layoutOffset(int)} also serves ({@code PERCPU_CONSTANT_*}):
-     * CodesMirrorTest compares {@link Bridge}'s result codes, registration
+     * {@link BlockCalls#layoutOffset(int)} also serves ({@code PERCPU_CONSTANT_*}):
+     * StackLayoutTest compares {@link NativeCodes}' result codes, registration
      * status and fence kinds with them.
      */
     public static final int CONSTANT_EMPTY = 15;
@@ -96,7 +96,7 @@ public final class StackLayout {
     public static final int CONSTANT_FENCE_MEMBARRIER = 26;
     public static final int CONSTANT_FENCE_AFFINITY = 27;
 
-    /** What {@link Bridge#layoutOffset(int)} returns for an id the C side does not know. */
+    /** What {@link BlockCalls#layoutOffset(int)} returns for an id the C side does not know. */
     public static final long UNKNOWN_ID = Long.MIN_VALUE;
 
     private StackLayout() {

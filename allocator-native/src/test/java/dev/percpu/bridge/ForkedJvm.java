@@ -45,6 +45,11 @@ public final class ForkedJvm {
         return finish(start(main, jvmArgs, env));
     }
 
+    /** Runs {@code main} in a JVM whose threads glibc does not register (percpu then registers its own areas). */
+    public static ForkedJvm runWithoutGlibcRseq(Class<?> main) throws IOException, InterruptedException {
+        return run(main, List.of(), Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
+    }
+
     /** The value of a {@code key=value} line, or null. */
     public String value(String key) {
         for (String line : output.split("\n")) {

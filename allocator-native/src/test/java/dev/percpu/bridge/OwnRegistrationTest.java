@@ -2,8 +2,6 @@ package dev.percpu.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,8 +12,7 @@ class OwnRegistrationTest {
     @Test
     void shouldRegisterItsOwnAreaWhenGlibcDidNot() throws Exception {
         RseqAvailability.requireRseq();
-        ForkedJvm run = ForkedJvm.run(BridgeProbe.class, List.of(),
-            Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
+        ForkedJvm run = ForkedJvm.runWithoutGlibcRseq(BridgeProbe.class);
         assertEquals(0, run.exitCode, run.toString());
         assertEquals(String.valueOf(NativeCodes.RSEQ_OWN), run.value("rseqStatus"), run.toString());
         assertEquals("ok", run.value("roundTrip"), run.toString());

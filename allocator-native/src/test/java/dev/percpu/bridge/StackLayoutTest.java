@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The hand-written Java layout constants agree with the C compiler's offsetof/sizeof. */
+/**
+ * The hand-written Java layout constants agree with the C compiler's
+ * offsetof/sizeof, and NativeCodes' codes (results, registration status, fence
+ * kinds) with their one C definition, percpu_codes.h, served by the same ids.
+ */
 class StackLayoutTest {
 
     private void assertField(int field, long javaValue, String name) {
@@ -29,6 +33,31 @@ class StackLayoutTest {
         assertField(StackLayout.FIELD_CPU_PUSHES, StackLayout.PUSHES_OFFSET, "pushes");
         assertField(StackLayout.FIELD_CPU_ABORTS, StackLayout.ABORTS_OFFSET, "aborts");
         assertEquals(StackLayout.UNKNOWN_ID, BlockCalls.layoutOffset(999), "unknown field id");
+    }
+
+    @Test
+    void shouldAgreeWithTheCResultCodes() {
+        assertField(StackLayout.CONSTANT_EMPTY, NativeCodes.EMPTY, "EMPTY");
+        assertField(StackLayout.CONSTANT_FULL, NativeCodes.FULL, "FULL");
+        assertField(StackLayout.CONSTANT_NO_RSEQ, NativeCodes.NO_RSEQ, "NO_RSEQ");
+        assertField(StackLayout.CONSTANT_RESTART_LIMIT, NativeCodes.RESTART_LIMIT, "RESTART_LIMIT");
+        assertField(StackLayout.CONSTANT_STOPPED, NativeCodes.STOPPED, "STOPPED");
+        assertField(StackLayout.CONSTANT_BUSY, NativeCodes.BUSY, "BUSY");
+        assertField(StackLayout.CONSTANT_BAD_CPU, NativeCodes.BAD_CPU, "BAD_CPU");
+        assertField(StackLayout.CONSTANT_BAD_ADDRESS, NativeCodes.BAD_ADDRESS, "BAD_ADDRESS");
+    }
+
+    @Test
+    void shouldAgreeWithTheCRegistrationStatus() {
+        assertField(StackLayout.CONSTANT_RSEQ_UNAVAILABLE, NativeCodes.RSEQ_UNAVAILABLE, "RSEQ_UNAVAILABLE");
+        assertField(StackLayout.CONSTANT_RSEQ_GLIBC, NativeCodes.RSEQ_GLIBC, "RSEQ_GLIBC");
+        assertField(StackLayout.CONSTANT_RSEQ_OWN, NativeCodes.RSEQ_OWN, "RSEQ_OWN");
+    }
+
+    @Test
+    void shouldAgreeWithTheCFenceKinds() {
+        assertField(StackLayout.CONSTANT_FENCE_MEMBARRIER, NativeCodes.FENCE_MEMBARRIER, "FENCE_MEMBARRIER");
+        assertField(StackLayout.CONSTANT_FENCE_AFFINITY, NativeCodes.FENCE_AFFINITY, "FENCE_AFFINITY");
     }
 
     @Test

@@ -53,6 +53,8 @@ class TwoClassLoadersTest {
                             assertEquals(inA.get("status"), inB.get("status"), "both copies use glibc's area");
                             assertNotEquals(inA.get("loadedFrom"), inB.get("loadedFrom"), "one file copy each");
                             assertNotEquals(inA.get("bridge"), inB.get("bridge"), "one bridge class each");
+                            assertEquals(Bridges.name(), inA.get("bridgeName"), "the bridge this run tests");
+                            assertEquals(Bridges.name(), inB.get("bridgeName"), "the bridge this run tests");
                         }
                         return null;
                     }));
@@ -69,8 +71,7 @@ class TwoClassLoadersTest {
     @Test
     void shouldFallBackToTheSlowPathWhereTheFirstCopyRegistered() throws Exception {
         RseqAvailability.requireRseq();
-        ForkedJvm run = ForkedJvm.run(TwoLoadersProbe.class, List.of(),
-            Map.of("GLIBC_TUNABLES", "glibc.pthread.rseq=0"));
+        ForkedJvm run = ForkedJvm.runWithoutGlibcRseq(TwoLoadersProbe.class);
         assertEquals(0, run.exitCode, run.toString());
         assertEquals(String.valueOf(NativeCodes.RSEQ_OWN), run.value("a.status"), run.toString());
         assertEquals(String.valueOf(NativeCodes.RSEQ_UNAVAILABLE), run.value("b.status"),

@@ -54,8 +54,8 @@ public final class TwoLoadersProbe {
         BlockCalls.closeBlock(block, fallback);
         boolean conserved = Arrays.stream(seen).allMatch(count -> count == 1);
         return "status=" + status + ";conserved=" + conserved + ";unpushed=" + unpushed + ";rseqPop=" + rseqPopResult
-            + ";loadedFrom=" + NativeLibrary.loadedFrom() + ";bridge=" + bridge.getClass().getName() + "@"
-            + System.identityHashCode(bridge.getClass());
+            + ";loadedFrom=" + NativeLibrary.loadedFrom() + ";bridgeName=" + bridge.name() + ";bridge="
+            + bridge.getClass().getName() + "@" + System.identityHashCode(bridge.getClass());
     }
 
     /** A class loader that loads the bridge (main and test classes) itself, not from the application's loader. */

@@ -1,0 +1,71 @@
+package dev.percpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.runtime.Mode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** {@link SizeClassAllocator#blockIndex(long)} and {@link SizeClassAllocator#view(long)}, and {@link LargeBlock}. */
+class BlockViewTest {
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldNumberEveryBlockOfAClassAndViewExactlyIt(Mode mode) {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq();
+        }
+        try (SizeClassAllocator allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(mode)
+            .capacityBytesPerClass(1 << 20).build())) {
+            for (int c = 0; c < allocator.classCount(); c++) {
+                int size = allocator.classSize(c);
+                int slots = allocator.stats(c).slots();
+                Set<Integer> seen = new HashSet<>();
+                long[] blocks = new long[Math.min(slots, 300)];
+                for (int i = 0; i < blocks.length; i++) {
+                    blocks[i] = allocator.allocate(size);
+                    int index = allocator.blockIndex(blocks[i]);
+                    assertTrue(index >= 0 && index < slots, "index in range for class " + size);
+                    assertTrue(seen.add(index), "distinct index");
+                    assertThrows(IllegalArgumentException.class, () -> allocator.blockIndex(blocks[0] + 8),
+                        "not a block start");
+                }
+                ByteBuffer view = allocator.view(blocks[0]);
+                assertEquals(size, view.capacity());
+                assertEquals(ByteOrder.BIG_ENDIAN, view.order());
+                assertTrue(view.isDirect());
+                view.putLong(size - 8, 0x0102030405060708L);
+                assertEquals(0x0807060504030201L, MemoryCalls.view(blocks[0] + size - 8, 8)
+                    .order(ByteOrder.LITTLE_ENDIAN).getLong(0), "the view is the block's memory");
+                for (long b : blocks) {
+                    allocator.free(b);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> allocator.view(8));
+        }
+    }
+
+    @Test
+    void shouldMapPageRoundedLargeBlocksAndUnmapThemOnce() {
+        LargeBlock block = LargeBlock.map(3 << 20 | 1);
+        assertEquals((3 << 20) + 4096, block.bytes());
+        assertEquals(0, block.address() % 4096);
+        assertEquals(block.bytes(), block.view().capacity());
+        block.view().putInt((int) block.bytes() - 4, 7);
+        assertEquals(7, block.view().getInt((int) block.bytes() - 4));
+        assertTrue(block.unmap());
+        assertFalse(block.unmap(), "the second unmap does nothing");
+        assertThrows(IllegalArgumentException.class, () -> LargeBlock.map(0));
+        assertThrows(IllegalArgumentException.class, () -> LargeBlock.map(Integer.MAX_VALUE));
+    }
+}

@@ -1,0 +1,235 @@
+package dev.percpu.netty;
+
+import static dev.percpu.netty.OpenAllocators.percpu;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.percpu.LeakReport;
+import dev.percpu.runtime.Mode;
+import dev.percpu.PoolExhaustedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.util.IllegalReferenceCountException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** {@link PercpuByteBufAllocator}: where requests go, limits, fallback, cap, metrics, close, debug mode. */
+class PercpuByteBufAllocatorTest {
+    private final OpenAllocators allocators = new OpenAllocators();
+
+    @AfterEach
+    void closeAll() {
+        allocators.closeAll();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldHandOutDirectPercpuBuffersFromEveryEntryPoint(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        assertTrue(alloc.isDirectBufferPooled());
+        for (ByteBuf buf : List.of(alloc.buffer(), alloc.buffer(100), alloc.buffer(10, 20), alloc.ioBuffer(),
+            alloc.ioBuffer(300), alloc.ioBuffer(10, 30), alloc.directBuffer(), alloc.directBuffer(5000))) {
+            assertTrue(buf.isDirect());
+            assertSame(alloc, buf.alloc());
+            assertTrue(percpu(buf).blockBytes() >= buf.capacity());
+            buf.release();
+        }
+        ByteBuf heap = alloc.heapBuffer(1000);
+        assertFalse(heap.isDirect());
+        assertTrue(heap.hasArray());
+        assertEquals(1000, alloc.metric().usedHeapMemory());
+        heap.release();
+        assertEquals(0, alloc.metric().usedHeapMemory());
+        CompositeByteBuf composite = alloc.compositeDirectBuffer();
+        composite.addComponent(true, alloc.directBuffer(10).writeInt(1)).addComponent(true, alloc.directBuffer(10).writeInt(2));
+        assertEquals(2, composite.getInt(4));
+        composite.release();
+        assertEquals(0, alloc.pooledInUseBytes());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldServeTheSmallestClassAndGrowAlongTheClasses(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        ByteBuf buf = alloc.directBuffer(1000);
+        assertEquals(1000, buf.capacity());
+        assertEquals(1024, percpu(buf).blockBytes());
+        buf.writeZero(1024);
+        assertEquals(1024, buf.capacity(), "the class's slack is used before moving");
+        buf.writeByte(1);
+        assertEquals(1280, buf.capacity(), "grows to the next class");
+        assertEquals(1280, alloc.calculateNewCapacity(1025, Integer.MAX_VALUE));
+        assertEquals(1 << 20, alloc.calculateNewCapacity(1_000_000, Integer.MAX_VALUE));
+        assertEquals(1100, alloc.calculateNewCapacity(1025, 1100), "capped at maxCapacity");
+        assertEquals(0, alloc.calculateNewCapacity(2_000_000, Integer.MAX_VALUE) % 4096);
+        buf.release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldRejectBadCapacitiesAsNettyDoes(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        assertThrows(IllegalArgumentException.class, () -> alloc.directBuffer(-1));
+        assertThrows(IllegalArgumentException.class, () -> alloc.directBuffer(10, 5));
+        assertThrows(IllegalArgumentException.class, () -> alloc.buffer(-1, 5));
+        assertThrows(IllegalArgumentException.class, () -> alloc.calculateNewCapacity(-1, 5));
+        assertThrows(IllegalArgumentException.class, () -> alloc.calculateNewCapacity(6, 5));
+        ByteBuf buf = alloc.directBuffer(8, 16);
+        assertThrows(IllegalArgumentException.class, () -> buf.capacity(17));
+        assertThrows(IndexOutOfBoundsException.class, () -> buf.writeZero(17));
+        buf.release();
+        assertEquals(0, alloc.pooledInUseBytes());
+        assertThrows(IllegalArgumentException.class, () -> PercpuByteBufAllocator.builder().maxMemory(1 << 20).build());
+        assertThrows(IllegalArgumentException.class,
+            () -> PercpuByteBufAllocator.builder().maxMemory(1 << 30).largeMemory(2L << 30).build());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldServeCapacitiesAboveTheLargestClassFromTheLargePathAndCountThem(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        long before = alloc.metric().usedDirectMemory();
+        ByteBuf large = alloc.directBuffer((1 << 20) + 1);
+        assertTrue(percpu(large).isLarge());
+        assertEquals((1 << 20) + 4096, alloc.largeBytes());
+        assertEquals(1, alloc.largeBuffers());
+        assertEquals(before + (1 << 20) + 4096, alloc.metric().usedDirectMemory());
+        large.setByte((1 << 20), 5);
+        large.capacity(100);
+        assertFalse(percpu(large).isLarge(), "shrinking moves back to a class");
+        assertEquals(0, alloc.largeBytes());
+        large.release();
+        assertEquals(0, alloc.largeBuffers());
+        assertEquals(0, alloc.pooledInUseBytes());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldFallBackToLargerClassesThenTheLargePathThenThrowAtTheCap(Mode mode) {
+        // Classes of 2048 B (4 blocks) and 4096 B (2 blocks): 8 KiB each; 16 KiB for the large path; cap 32 KiB.
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.classSizes(2048, 4096)
+            .maxMemory(32 << 10).largeMemory(16 << 10).perCpuCacheBytes(0));
+        assertEquals(8192, alloc.bytesPerClass());
+        List<ByteBuf> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            held.add(alloc.directBuffer(2000));
+        }
+        assertEquals(0, alloc.fallbacks());
+        held.add(alloc.directBuffer(2000));
+        assertEquals(1, alloc.fallbacks());
+        assertEquals(4096, percpu(held.get(4)).blockBytes(), "exhausted class: served by the next one");
+        held.add(alloc.directBuffer(2000));
+        for (int i = 0; i < 4; i++) {
+            ByteBuf large = alloc.directBuffer(2000);
+            assertTrue(percpu(large).isLarge(), "every class exhausted: large path");
+            held.add(large);
+        }
+        assertEquals(6, alloc.fallbacks());
+        assertEquals(16 << 10, alloc.largeBytes());
+        PoolExhaustedException capped = assertThrows(PoolExhaustedException.class, () -> alloc.directBuffer(1));
+        assertTrue(capped.getMessage().contains("memory cap"), capped.getMessage());
+        assertTrue(alloc.metric().usedDirectMemory() <= alloc.maxMemory());
+        held.forEach(ByteBuf::release);
+        assertEquals(0, alloc.pooledInUseBytes());
+        assertEquals(0, alloc.largeBytes());
+        alloc.directBuffer(1).release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldThrowOnDoubleReleaseAndLeaveThePoolIntact(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        ByteBuf buf = alloc.directBuffer(256);
+        int sizeClass = percpu(buf).sizeClass;
+        assertTrue(buf.release());
+        assertThrows(IllegalReferenceCountException.class, buf::release);
+        assertThrows(IllegalReferenceCountException.class, () -> buf.release(2));
+        assertEquals(0, alloc.classStats(sizeClass).inUse());
+        assertEquals(alloc.classStats(sizeClass).slots(),
+            alloc.classStats(sizeClass).depotFree() + alloc.classStats(sizeClass).freeOnCpus(), "every block free once");
+        ByteBuf again = alloc.directBuffer(256);
+        assertEquals(1, again.refCnt());
+        again.release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldKeepLiveBuffersUsableAfterCloseAndUnmapWithTheLastRelease(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        ByteBuf live = alloc.directBuffer(100).writeLong(42);
+        ByteBuf large = alloc.directBuffer(2 << 20).writeLong(43);
+        alloc.close();
+        assertTrue(alloc.isClosed());
+        assertFalse(alloc.isUnmapped());
+        assertThrows(IllegalStateException.class, () -> alloc.directBuffer(10));
+        assertThrows(IllegalStateException.class, () -> alloc.directBuffer(2 << 20));
+        assertEquals(42, live.readLong());
+        live.setLong(0, 7);
+        assertThrows(IllegalStateException.class, () -> live.capacity(100_000), "cannot move after close");
+        assertEquals(7, live.getLong(0));
+        live.release();
+        assertTrue(alloc.isUnmapped());
+        assertEquals(43, large.readLong(), "a large buffer keeps its own mapping");
+        large.release();
+        assertEquals(0, alloc.largeBytes());
+        alloc.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldReportBuffersAliveAtCloseInDebugMode(Mode mode) {
+        List<LeakReport> leaks = new ArrayList<>();
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true).debugStackTraces(1)
+            .leakHandler(leaks::add));
+        alloc.directBuffer(64).release();
+        ByteBuf alive = alloc.directBuffer(100);
+        alloc.close();
+        assertEquals(1, leaks.size(), "one class has a live block");
+        assertEquals(1, leaks.get(0).count());
+        assertEquals(alive.memoryAddress(), leaks.get(0).address(0));
+        alloc.close();
+        assertEquals(1, leaks.size(), "reported once");
+        alive.release();
+        assertTrue(alloc.isUnmapped());
+        assertEquals(1, leaks.size(), "nothing left to report when the last block comes back");
+    }
+
+    @Test
+    void shouldNeverCloseTheDefaultInstance() {
+        PercpuByteBufAllocator alloc = PercpuByteBufAllocator.DEFAULT;
+        assertThrows(UnsupportedOperationException.class, alloc::close);
+        assertFalse(alloc.isClosed());
+        ByteBuf buf = alloc.buffer(4096);
+        assertTrue(buf.isDirect());
+        assertTrue(alloc.maxMemory() >= PercpuByteBufAllocator.MIN_DEFAULT_MAX_MEMORY);
+        assertTrue(alloc.metric().usedDirectMemory() >= 4096);
+        assertTrue(((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory() <= alloc.maxMemory());
+        buf.release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldReachPercpuDebugModeUnderneath(Mode mode) {
+        List<LeakReport> leaks = new ArrayList<>();
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true).leakHandler(leaks::add));
+        ByteBuf buf = alloc.directBuffer(64);
+        ByteBuffer stale = buf.nioBuffer(0, 64);
+        buf.release();
+        stale.putLong(0, 1);
+        IllegalStateException written = assertThrows(IllegalStateException.class, () -> {
+            for (int i = 0; i < 10_000; i++) {
+                alloc.directBuffer(64);
+            }
+        });
+        assertTrue(written.getMessage().contains("written after it was freed"), written.getMessage());
+    }
+}
