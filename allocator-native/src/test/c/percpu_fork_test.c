@@ -14,6 +14,7 @@
 #include "../../main/c/percpu_block.c"
 #include "../../main/c/percpu_remote.c"
 #include "percpu_stack_ops.h"
+#include "percpu_test_setup.h"
 #include "percpu_test_support.h"
 
 #include <pthread.h>
@@ -105,8 +106,10 @@ static int child(int rseq)
     return failures == 0 ? 0 : 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void) argc;
+    percpu_test_enter_setup(argv);
     g_ncpu = (uint32_t) percpu_possible_cpus();
     int rseq = percpu_rseq_status() != PERCPU_RSEQ_UNAVAILABLE;
     g_fallback_block = percpu_block_create(g_ncpu, PER_CPU);

@@ -14,6 +14,7 @@
 #include "../../main/c/percpu_rseq.c"
 #include "../../main/c/percpu_block.c"
 #include "percpu_stack_ops.h"
+#include "percpu_test_setup.h"
 #include "percpu_test_support.h"
 
 #include <pthread.h>
@@ -135,6 +136,7 @@ static void check_own_registration(void)
 int main(int argc, char **argv)
 {
     (void) argc;
+    percpu_test_enter_setup(argv);
     check_usable_bytes();
     check_abi_values();
     if (percpu_rseq_uses_glibc) {

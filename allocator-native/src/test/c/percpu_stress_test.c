@@ -29,6 +29,7 @@
 #include "../../main/c/percpu_block.c"
 #include "../../main/c/percpu_remote.c"
 #include "percpu_primitives.h"
+#include "percpu_test_setup.h"
 #include "percpu_test_support.h"
 
 #include <pthread.h>
@@ -168,23 +169,92 @@ static void *signaller(void *arg)
     return NULL;
 }
 
-static atomic_ulong g_remote_taken;
 
+/*
+ * Runs the storm for at least min_seconds, then on until done() says every
+ * kind of progress a check below asks for was seen, or until a generous
+ * deadline: no check depends on how fast this machine or set-up is (under a
+ * signal and migration storm progress can be slow). Sleeps in short steps,
+ * since a storm's signals cut sleeps short.
+ */
+#define PROGRESS_DEADLINE_SECONDS 120.0
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+static void run_until_progress(double min_seconds, int (*done)(void))
+{
+    double start = seconds_now();
+    struct timespec step = {0, 10 * 1000 * 1000};
+    while (seconds_now() - start < min_seconds || (!done() && seconds_now() - start < PROGRESS_DEADLINE_SECONDS))
+        nanosleep(&step, NULL);
+}
+
+static atomic_ulong g_remote_taken;
+static atomic_ulong g_remote_put;
+static atomic_ulong g_capacity_changes;
+
+/* Every point with a delay aborted at least once (rseq mode only). */
+static int every_point_aborted(void)
+{
+    if (g_fallback)
+        return 1;
+    for (int p = 1; p <= 2; p++)
+        if (__atomic_load_n(&percpu_inject_aborts[p], __ATOMIC_RELAXED) == 0)
+            return 0;
+    return 1;
+}
+
+static int stack_progress_seen(void)
+{
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && atomic_load(&g_remote_put) > 0 &&
+           atomic_load(&g_capacity_changes) > 0 && every_point_aborted();
+}
+
+/*
+ * The remote side, racing the workers' local pushes and pops: takes entries
+ * off a random CPU's stack, puts entries from the overflow list onto one,
+ * and changes a CPU's capacity (entries above a lowered capacity go to the
+ * overflow list), in turn.
+ */
 static void *drainer(void *arg)
 {
     (void) arg;
     unsigned int seed = 11;
-    uint32_t buf[64];
+    uint32_t stride = percpu_cpu_header(g_block, 0)->capacity;
+    uint32_t buf[256];
     struct timespec pause = {0, 500 * 1000};
-    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+    for (unsigned long round = 0; !atomic_load_explicit(&g_stop, memory_order_relaxed); round++) {
         uint32_t cpu = (uint32_t) rand_r(&seed) % percpu_block_ncpu(g_block);
-        int k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
-        if (k > 0) {
-            overflow_put(buf, (uint32_t) k);
-            atomic_fetch_add(&g_remote_taken, (unsigned long) k);
-        } else if (k < 0) {
-            atomic_fetch_add(&g_unexpected, 1);
+        int k;
+        if (round % 3 == 0) {
+            k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
+            if (k > 0) {
+                overflow_put(buf, (uint32_t) k);
+                atomic_fetch_add(&g_remote_taken, (unsigned long) k);
+            }
+        } else if (round % 3 == 1) {
+            uint32_t n = overflow_take(buf, 1 + (uint32_t) rand_r(&seed) % 32);
+            k = percpu_remote_put(g_block, cpu, buf, n, g_fallback);
+            if (k >= 0) {
+                overflow_put(buf + k, n - (uint32_t) k);
+                atomic_fetch_add(&g_remote_put, (unsigned long) k);
+            } else {
+                overflow_put(buf, n);
+            }
+        } else {
+            uint32_t capacity = stride / 4 + (uint32_t) rand_r(&seed) % (stride - stride / 4 + 1);
+            k = percpu_remote_set_capacity(g_block, cpu, capacity, buf, stride, g_fallback);
+            if (k >= 0) {
+                overflow_put(buf, (uint32_t) k);
+                atomic_fetch_add(&g_capacity_changes, 1);
+            }
         }
+        if (k < 0)
+            atomic_fetch_add(&g_unexpected, 1);
         nanosleep(&pause, NULL);
     }
     return NULL;
@@ -281,12 +351,13 @@ static void stress(int fallback, double seconds, uint32_t delay)
         pthread_create(&spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
     pthread_t sig, drain;
     atomic_store(&g_remote_taken, 0);
+    atomic_store(&g_remote_put, 0);
+    atomic_store(&g_capacity_changes, 0);
     uint64_t fences_before = percpu_remote_fences();
     pthread_create(&sig, NULL, signaller, NULL);
     pthread_create(&drain, NULL, drainer, NULL);
 
-    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
-    nanosleep(&run, NULL);
+    run_until_progress(seconds, stack_progress_seen);
     atomic_store(&g_stop, 1);
     pthread_join(sig, NULL);
     pthread_join(drain, NULL);
@@ -309,7 +380,11 @@ static void stress(int fallback, double seconds, uint32_t delay)
            (unsigned long) atomic_load(&g_remote_taken), (unsigned long) (percpu_remote_fences() - fences_before),
            percpu_remote_fence_kind());
     CHECK(atomic_load(&g_signals) > 0, "%s: no signal was delivered", mode);
+    printf("%s: %lu entries put remotely, %lu capacity changes\n", mode, (unsigned long) atomic_load(&g_remote_put),
+           (unsigned long) atomic_load(&g_capacity_changes));
     CHECK(atomic_load(&g_remote_taken) > 0, "%s: the drainer never took anything", mode);
+    CHECK(atomic_load(&g_remote_put) > 0, "%s: the drainer never put anything", mode);
+    CHECK(atomic_load(&g_capacity_changes) > 0, "%s: the drainer never changed a capacity", mode);
     if (!fallback)
         CHECK(percpu_remote_fences() > fences_before, "%s: remote takes ran no fence", mode);
     if (fallback) {
@@ -330,13 +405,47 @@ static uint64_t *g_counters;  /* event counters, one row per CPU */
 static void *g_locks;
 static uint32_t g_ncpu;
 static atomic_ulong g_adds;
+static atomic_ulong g_stores;  /* committed compare-and-store2 increments (word 2) */
+static atomic_ulong g_copies;  /* committed compare-and-copy increments (word 4) */
+
+/* Words of a primitives row used by the compare-and-store variants. */
+#define STORE2_WORD 2u      /* counter moved by cmp_store2; its second store goes to word 3 */
+#define COPY_WORD 4u        /* counter moved by cmp_copy; the copy goes to words 5 and 6 */
+
+/*
+ * One increment of a row word through a compare-and-store variant: read the
+ * word on the CPU the thread is on, then ask for word == seen -> seen + 1 on
+ * whatever CPU the call runs on. Whichever row it lands on, a commit adds
+ * exactly one, so the rows' words must sum to the commits. Returns 1 on a
+ * commit, 0 on a failed compare or a give-up, -1 on anything else.
+ */
+static int compare_and_increment(int copy)
+{
+    int here = sched_getcpu();
+    uint32_t cpu = here < 0 ? 0 : (uint32_t) here % g_ncpu;
+    uint32_t word = copy ? COPY_WORD : STORE2_WORD;
+    uint64_t seen = __atomic_load_n(&g_rows[cpu * (ROW_BYTES / 8) + word], __ATOMIC_RELAXED);
+    uint64_t payload[2] = {seen + 1, ~(seen + 1)};
+    int r;
+    if (g_fallback)
+        r = percpu_op_cmp_fb(g_rows, ROW_BYTES, g_ncpu, g_locks, word * 8, seen, seen + 1, !copy, 8 * (word + 1),
+                             seen + 1, 8 * (word + 1), (const uint8_t *) payload, sizeof payload);
+    else if (copy)
+        r = percpu_op_cmp_copy(g_rows, ROW_BYTES, g_ncpu, word * 8, seen, seen + 1, 8 * (word + 1),
+                               (const uint8_t *) payload, sizeof payload);
+    else
+        r = percpu_op_cmp_store2(g_rows, ROW_BYTES, g_ncpu, word * 8, seen, seen + 1, 8 * (word + 1), seen + 1);
+    if (r == PERCPU_OP_OK)
+        return 1;
+    return r == PERCPU_OP_COMPARE_FAILED || r == PERCPU_RESTART_LIMIT || r == PERCPU_BUSY ? 0 : -1;
+}
 static atomic_ulong g_commits;
 static atomic_ulong g_commit_failures;
 
 static void *primitive_worker(void *arg)
 {
     unsigned int seed = (unsigned int) (uintptr_t) arg;
-    unsigned long adds = 0, commits = 0, failed_commits = 0;
+    unsigned long adds = 0, commits = 0;
     while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
         int r = g_fallback ? percpu_op_add_fb(g_rows, ROW_BYTES, g_ncpu, g_locks, 0, 1)
                            : percpu_op_add(g_rows, ROW_BYTES, g_ncpu, 0, 1);
@@ -344,6 +453,13 @@ static void *primitive_worker(void *arg)
             adds++;
         else if (r != PERCPU_RESTART_LIMIT && r != PERCPU_BUSY)
             atomic_fetch_add(&g_unexpected, 1);
+        for (int copy = 0; copy <= 1; copy++) {
+            int done = compare_and_increment(copy);
+            if (done < 0)
+                atomic_fetch_add(&g_unexpected, 1);
+            else if (done > 0)
+                atomic_fetch_add_explicit(copy ? &g_copies : &g_stores, 1, memory_order_relaxed);
+        }
         int64_t ticket = g_fallback ? percpu_ec_begin_fb(g_counters, ROW_BYTES, g_ncpu, g_locks)
                                     : percpu_ec_begin(g_counters, ROW_BYTES, g_ncpu);
         if (ticket < 0)
@@ -358,12 +474,17 @@ static void *primitive_worker(void *arg)
         if (r == PERCPU_OP_OK)
             commits++;
         else
-            failed_commits++;
+            atomic_fetch_add_explicit(&g_commit_failures, 1, memory_order_relaxed);
     }
     atomic_fetch_add(&g_adds, adds);
     atomic_fetch_add(&g_commits, commits);
-    atomic_fetch_add(&g_commit_failures, failed_commits);
     return NULL;
+}
+
+static int primitives_progress_seen(void)
+{
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_commit_failures) > 0 &&
+           (g_fallback || __atomic_load_n(&percpu_inject_aborts[1], __ATOMIC_RELAXED) > 0);
 }
 
 static void primitives_stress(int fallback, double seconds, uint32_t delay)
@@ -380,6 +501,8 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     }
     atomic_store(&g_stop, 0);
     atomic_store(&g_adds, 0);
+    atomic_store(&g_stores, 0);
+    atomic_store(&g_copies, 0);
     atomic_store(&g_commits, 0);
     atomic_store(&g_commit_failures, 0);
     atomic_store(&g_unexpected, 0);
@@ -389,19 +512,28 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
         pthread_create(&g_workers[i], NULL, primitive_worker, (void *) (uintptr_t) (i + 1));
     pthread_t sig;
     pthread_create(&sig, NULL, signaller, NULL);
-    struct timespec run = {(time_t) seconds, (long) ((seconds - (time_t) seconds) * 1e9)};
-    nanosleep(&run, NULL);
+    run_until_progress(seconds, primitives_progress_seen);
     atomic_store(&g_stop, 1);
     pthread_join(sig, NULL);
     for (int i = 0; i < g_nworkers; i++)
         pthread_join(g_workers[i], NULL);
 
     const char *mode = fallback ? "primitives fallback" : "primitives rseq";
-    uint64_t sum_adds = 0, sum_values = 0;
+    uint64_t sum_adds = 0, sum_values = 0, sum_stores = 0, sum_copies = 0;
     for (uint32_t cpu = 0; cpu < g_ncpu; cpu++) {
         sum_adds += g_rows[cpu * (ROW_BYTES / 8)];
         sum_values += g_rows[cpu * (ROW_BYTES / 8) + 1];
+        sum_stores += g_rows[cpu * (ROW_BYTES / 8) + STORE2_WORD];
+        sum_copies += g_rows[cpu * (ROW_BYTES / 8) + COPY_WORD];
     }
+    printf("%s: %lu compare-and-store2 and %lu compare-and-copy commits\n", mode,
+           (unsigned long) atomic_load(&g_stores), (unsigned long) atomic_load(&g_copies));
+    CHECK(sum_stores == atomic_load(&g_stores) && atomic_load(&g_stores) > 0,
+          "%s: compare-and-store2 words sum to %lu, %lu commits", mode, (unsigned long) sum_stores,
+          (unsigned long) atomic_load(&g_stores));
+    CHECK(sum_copies == atomic_load(&g_copies) && atomic_load(&g_copies) > 0,
+          "%s: compare-and-copy words sum to %lu, %lu commits", mode, (unsigned long) sum_copies,
+          (unsigned long) atomic_load(&g_copies));
     printf("%s: %lu adds, %lu commits, %lu failed commits, aborts at point 1: %lu\n", mode,
            (unsigned long) atomic_load(&g_adds), (unsigned long) atomic_load(&g_commits),
            (unsigned long) atomic_load(&g_commit_failures), (unsigned long) percpu_inject_aborts[1]);
@@ -418,15 +550,21 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     free(g_locks);
 }
 
-static void single_thread_edges(void)
+/*
+ * LIFO order and the full, empty and stopped edges of one CPU's stack: the
+ * thread pins itself so that every call uses one stack. Returns 0 when the
+ * pin did not hold throughout; the checks of that round are then void.
+ */
+static int pinned_edges_once(void)
 {
     void *block = percpu_block_create((uint32_t) percpu_possible_cpus(), 4);
-    /* The thread may migrate between calls; pin it so one stack is used. */
-    cpu_set_t set, old;
-    sched_getaffinity(0, sizeof old, &old);
+    int cpu = percpu_current_cpu();
+    cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(percpu_current_cpu(), &set);
+    CPU_SET(cpu, &set);
     sched_setaffinity(0, sizeof set, &set);
+    int failures_before = failures;
+    long migrations = percpu_test_migrations();
     CHECK(percpu_pop(block) == PERCPU_EMPTY, "pop on an empty stack");
     uint32_t in[6] = {1, 2, 3, 4, 5, 6}, out[6];
     int pushed = percpu_push_batch(block, in, 6);
@@ -445,13 +583,36 @@ static void single_thread_edges(void)
     CHECK(percpu_pop_batch(block, out, 6) == 0, "batch pop on an empty stack");
 
     /* Stopped stacks are left alone. */
-    struct percpu_cpu_header *hdr = percpu_cpu_header(block, (uint32_t) percpu_current_cpu());
+    struct percpu_cpu_header *hdr = percpu_cpu_header(block, (uint32_t) cpu);
     hdr->stopped = 1;
     CHECK(percpu_push(block, 1) == PERCPU_STOPPED, "push on a stopped stack");
     CHECK(percpu_fb_push(block, 1) == PERCPU_STOPPED, "fallback push on a stopped stack");
     hdr->stopped = 0;
+    int held = percpu_test_pin_held(cpu, migrations);
+    if (!held && failures > failures_before) {
+        fprintf(stderr, "(the pin to cpu %d was overridden: the %d failure(s) above are void, retrying)\n", cpu,
+                failures - failures_before);
+        failures = failures_before;
+    }
+    percpu_block_destroy(block);
+    return held;
+}
 
-    /* Bounded restarts: with every section aborting, the call gives up after the limit. */
+static void single_thread_edges(void)
+{
+    cpu_set_t old;
+    sched_getaffinity(0, sizeof old, &old);
+    int attempts = 0, held = 0;
+    while (!held && attempts < 1000) {
+        held = pinned_edges_once();
+        attempts++;
+    }
+    sched_setaffinity(0, sizeof old, &old);
+    if (!held)
+        printf("edges: every one of %d pins was overridden by the set-up: LIFO and edge checks skipped\n", attempts);
+
+    /* Bounded restarts: with every section aborting, the call gives up after the limit (any CPU). */
+    void *block = percpu_block_create((uint32_t) percpu_possible_cpus(), 4);
     uint64_t before = percpu_thread_aborts();
     percpu_force_abort = 1;
     int r = percpu_pop(block);
@@ -459,19 +620,44 @@ static void single_thread_edges(void)
     CHECK(r == PERCPU_RESTART_LIMIT, "forced aborts give PERCPU_RESTART_LIMIT, got %d", r);
     CHECK(percpu_thread_aborts() - before == percpu_restart_limit, "counted %lu aborts, limit %u",
           (unsigned long) (percpu_thread_aborts() - before), percpu_restart_limit);
-    sched_setaffinity(0, sizeof old, &old);
     percpu_block_destroy(block);
-    printf("edges: ok (rseq status %d, possible cpus %d)\n", percpu_rseq_status(), percpu_possible_cpus());
+    printf("edges: ok after %d pin attempt(s) (rseq status %d, possible cpus %d)\n", attempts, percpu_rseq_status(),
+           percpu_possible_cpus());
+}
+
+static void *report_status(void *arg)
+{
+    *(int *) arg = percpu_rseq_status();
+    return NULL;
+}
+
+/* The main thread and a new thread have the registration the set-up declares. */
+static void check_declared_registration(void)
+{
+    int expected = percpu_test_expected_status();
+    int on_new_thread = -1;
+    pthread_t t;
+    pthread_create(&t, NULL, report_status, &on_new_thread);
+    pthread_join(t, NULL);
+    printf("registration: main thread %d, new thread %d, declared %s\n", percpu_rseq_status(), on_new_thread,
+           expected == PERCPU_TEST_UNDECLARED ? "nothing" : getenv("PERCPU_EXPECT_REGISTRATION"));
+    if (expected != PERCPU_TEST_UNDECLARED) {
+        CHECK(percpu_rseq_status() == expected, "main thread: status %d, the set-up declares %d", percpu_rseq_status(),
+              expected);
+        CHECK(on_new_thread == expected, "new thread: status %d, the set-up declares %d", on_new_thread, expected);
+    }
 }
 
 int main(int argc, char **argv)
 {
+    percpu_test_enter_setup(argv);
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigurg;
     sigaction(SIGURG, &sa, NULL);
 
+    check_declared_registration();
     if (percpu_rseq_status() == PERCPU_RSEQ_UNAVAILABLE) {
         printf("rseq unavailable here: only the fallback run is done\n");
     } else {

@@ -4,7 +4,7 @@ import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 
-/** The pool contract for every pool type in {@link Mode#RSEQ}; skips where rseq is unavailable unless PERCPU_REQUIRE_RSEQ=1. */
+/** The pool contract for every pool type in {@link Mode#RSEQ}; skips only where the set-up declares no registration (RseqAvailability). */
 class RseqPoolTest extends PoolContract {
     @Override
     Mode mode() {

@@ -8,7 +8,7 @@ import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The allocator contract in {@link Mode#RSEQ}; skips where rseq is unavailable unless PERCPU_REQUIRE_RSEQ=1. */
+/** The allocator contract in {@link Mode#RSEQ}; skips only where the set-up declares no registration (RseqAvailability). */
 class RseqSlabAllocatorTest extends SlabAllocatorContract {
     @Override
     Mode mode() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.PinnedRun;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.bridge.StackCalls;
 import dev.percpu.runtime.Mode;
@@ -98,14 +99,21 @@ abstract class SlabAllocatorContract {
         SlabAllocator allocator = open(SlabConfig.builder().slotSize(64).capacitySlots(40).perCpuCapacity(64)
             .batchSize(8));
         assertTrue(RseqCalls.pinCurrentThread(0));
+        long onZero = PinnedRun.migrations();
         long[] all = new long[40];
         assertEquals(40, allocator.allocate(all, 40));
         allocator.free(all, 40);
-        assertEquals(40, allocator.stats().freeOnCpu(0), "all 40 cached by CPU 0");
+        long cachedOnZero = allocator.stats().freeOnCpu(0);
+        boolean heldOnZero = PinnedRun.held(0, onZero);
         assertTrue(RseqCalls.pinCurrentThread(1));
+        long onOne = PinnedRun.migrations();
         assertEquals(40, allocator.allocate(all, 40), "CPU 1 reaches the slots CPU 0 caches");
-        assertTrue(allocator.stats().steals() > 0);
+        long steals = allocator.stats().steals();
+        boolean heldOnOne = PinnedRun.held(1, onOne);
         assertEquals(0, allocator.tryAllocate());
+        PinnedRun.assumeHeld(heldOnZero && heldOnOne);
+        assertEquals(40, cachedOnZero, "all 40 cached by CPU 0");
+        assertTrue(steals > 0, "taken from CPU 0's stack");
     }
 
     @Test
@@ -313,23 +321,24 @@ abstract class SlabAllocatorContract {
     }
 
     @Test
-    void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() {
-        SlabAllocator allocator = open(64, 1024);
-        assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()), "pin to stay on one CPU's stack");
-        for (int i = 0; i < 1000; i++) {
-            allocator.free(allocator.allocate());
-        }
-        SlabStats before = allocator.stats();
-        long[] four = new long[4];
-        for (int i = 0; i < 100_000; i++) {
-            allocator.free(allocator.allocate());
-            allocator.allocate(four, 4);
-            allocator.free(four, 4);
-        }
-        SlabStats after = allocator.stats();
-        assertEquals(before.lockAcquisitions(), after.lockAcquisitions(), "depot lock taken on the fast path");
-        assertEquals(before.slowPathEntries(), after.slowPathEntries(), "slow path taken on the fast path");
-        assertEquals(0, after.inUse());
+    void shouldStayOffTheDepotLockOnASingleThreadInSteadyState() throws Exception {
+        PinnedRun.onCurrentCpu(cpu -> {
+            SlabAllocator allocator = open(64, 1024);
+            for (int i = 0; i < 1000; i++) {
+                allocator.free(allocator.allocate());
+            }
+            SlabStats before = allocator.stats();
+            long[] four = new long[4];
+            for (int i = 0; i < 100_000; i++) {
+                allocator.free(allocator.allocate());
+                allocator.allocate(four, 4);
+                allocator.free(four, 4);
+            }
+            SlabStats after = allocator.stats();
+            assertEquals(before.lockAcquisitions(), after.lockAcquisitions(), "depot lock taken on the fast path");
+            assertEquals(before.slowPathEntries(), after.slowPathEntries(), "slow path taken on the fast path");
+            assertEquals(0, after.inUse());
+        });
     }
 
     @Test

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * The allocators a test opened, in the mode it asked for (rseq tests skip
- * where the thread has no rseq, or fail under {@code PERCPU_REQUIRE_RSEQ=1}),
- * closed by {@link #closeAll()} after the test.
+ * The allocators a test opened, in the mode it asked for (rseq tests assert
+ * the registration the set-up declares and skip only where it declares none:
+ * RseqAvailability), closed by {@link #closeAll()} after the test.
  */
 final class OpenAllocators {
     private final List<PercpuByteBufAllocator> opened = new ArrayList<>();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.percpu.bridge.PinnedRun;
 import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.runtime.Mode;
@@ -69,6 +70,7 @@ class EventCountTest {
         EventCount events = EventCount.create(Mode.RSEQ);
         PerCpuLongArray target = PerCpuLongArray.create(1, Mode.RSEQ);
         assertTrue(RseqCalls.pinCurrentThread(0));
+        long migrations = PinnedRun.migrations();
         AtomicBoolean stop = new AtomicBoolean();
         Thread hog = new Thread(() -> {
             RseqCalls.pinCurrentThread(0);
@@ -82,8 +84,10 @@ class EventCountTest {
         spin(300_000_000L);
         long switchesAfter = involuntarySwitches();
         int result = events.commit(ticket, target, 0, 77);
+        boolean held = PinnedRun.held(0, migrations);
         stop.set(true);
         hog.join();
+        PinnedRun.assumeHeld(held);
         assertTrue(switchesAfter > switchesBefore,
             "the thread was preempted between begin and commit: " + switchesBefore + " -> " + switchesAfter);
         assertEquals(0, EventCount.cpuOf(ticket));
@@ -100,15 +104,25 @@ class EventCountTest {
         EventCount events = EventCount.create(mode);
         PerCpuLongArray target = PerCpuLongArray.create(1, mode);
         assertTrue(RseqCalls.pinCurrentThread(0));
+        long migrations = PinnedRun.migrations();
         long ticket = events.begin();
         AtomicLong other = new AtomicLong();
-        onCpu(0, () -> other.set(events.begin()));
+        AtomicBoolean otherHeld = new AtomicBoolean();
+        onCpu(0, () -> {
+            long otherMigrations = PinnedRun.migrations();
+            other.set(events.begin());
+            otherHeld.set(PinnedRun.held(0, otherMigrations));
+        });
+        int failed = events.commit(ticket, target, 0, 5);
+        long afterFailed = target.get(0, 0);
+        long fresh = events.begin();
+        int retried = events.commit(fresh, target, 0, 5);
+        PinnedRun.assumeHeld(PinnedRun.held(0, migrations) && otherHeld.get());
         assertEquals(0, EventCount.cpuOf(other.get()));
         assertEquals(EventCount.sequenceOf(ticket) + 1, EventCount.sequenceOf(other.get()));
-        assertEquals(PerCpuResult.COMPARE_FAILED, events.commit(ticket, target, 0, 5));
-        assertEquals(0, target.get(0, 0), "a failed commit writes nothing");
-        long fresh = events.begin();
-        assertEquals(PerCpuResult.OK, events.commit(fresh, target, 0, 5), "a retry with a new ticket succeeds");
+        assertEquals(PerCpuResult.COMPARE_FAILED, failed);
+        assertEquals(0, afterFailed, "a failed commit writes nothing");
+        assertEquals(PerCpuResult.OK, retried, "a retry with a new ticket succeeds");
         assertEquals(5, target.get(0, 0));
     }
 
@@ -118,9 +132,14 @@ class EventCountTest {
         EventCount events = EventCount.create(Mode.RSEQ);
         PerCpuLongArray target = PerCpuLongArray.create(1, Mode.RSEQ);
         assertTrue(RseqCalls.pinCurrentThread(0));
+        long onZero = PinnedRun.migrations();
         long ticket = events.begin();
+        boolean heldOnZero = PinnedRun.held(0, onZero);
         assertTrue(RseqCalls.pinCurrentThread(1));
-        assertEquals(PerCpuResult.NOT_ON_CPU, events.commit(ticket, target, 0, 5));
+        long onOne = PinnedRun.migrations();
+        int result = events.commit(ticket, target, 0, 5);
+        PinnedRun.assumeHeld(heldOnZero && PinnedRun.held(1, onOne));
+        assertEquals(PerCpuResult.NOT_ON_CPU, result);
         assertEquals(0, target.get(0, 0));
         assertEquals(0, target.get(1, 0));
     }
