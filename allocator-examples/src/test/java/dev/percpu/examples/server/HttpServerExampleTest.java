@@ -1,5 +1,6 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.bridge.RseqAvailability;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -97,7 +98,7 @@ class HttpServerExampleTest {
 
     @Test
     void shouldAnswerBadRequestsWith4xxAndLeakNothing() throws Exception {
-        start("rseq", HandlerMode.EVENT_LOOP, 16);
+        start("auto", HandlerMode.EVENT_LOOP, 16);
         assertEquals(404, client.send(get("/nowhere"), HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(400, client.send(get("/fixed/2m"), HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(400, client.send(get("/fixed/lots"), HttpResponse.BodyHandlers.ofString()).statusCode());
@@ -118,7 +119,7 @@ class HttpServerExampleTest {
 
     @Test
     void shouldServeOnVirtualThreadsWhereTheJvmHasThem() throws Exception {
-        ServerOptions options = options("rseq", HandlerMode.VIRTUAL, 16);
+        ServerOptions options = options("auto", HandlerMode.VIRTUAL, 16);
         if (Runtime.version().feature() < 21) {
             UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
                 () -> HttpServerExample.start(options));
@@ -137,6 +138,9 @@ class HttpServerExampleTest {
     }
 
     private void start(String percpuMode, HandlerMode mode, int workers) throws InterruptedException {
+        if ("rseq".equals(percpuMode)) {
+            RseqAvailability.requireRseq();
+        }
         server = HttpServerExample.start(options(percpuMode, mode, workers));
     }
 
