@@ -193,11 +193,6 @@ final class SlotDebugger {
         }
     }
 
-    /** Bytes poisoned and checked at the start of each slot. */
-    int poisonBytes() {
-        return poisonBytes;
-    }
-
     /** The slots ALLOCATED now; {@code pool} names the pool in the report. */
     LeakReport leaks(String pool) {
         int n = 0;
