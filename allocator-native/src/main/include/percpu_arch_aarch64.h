@@ -71,7 +71,8 @@
  *     that; here stlr orders the try store / the copy / the caller's
  *     earlier stores before the commit. The reader must load the word with
  *     acquire (as on x86 it must not reorder either). add and ec_begin
- *     publish nothing but their own word and commit with a plain str.
+ *     publish nothing but their own word and commit with a plain str. The
+ *     fallback forms (percpu_primitives.h) use C11 release stores alike.
  *
  *   - rseq_cs and cpu_id: written and read by this thread and the kernel
  *     on its behalf on the same CPU; program order suffices.
