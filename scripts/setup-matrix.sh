@@ -19,6 +19,9 @@
 # /tmp/percpu-mvn.lock; set it empty when the caller already holds it).
 # MVN_ARGS (default "clean verify") are passed to Maven; each run's log goes
 # to a new directory (printed; outside target/, which "mvn clean" removes).
+# JDK=<java home> runs Maven and the tests on that JDK (default: the current
+# JAVA_HOME / java on the PATH), e.g.
+#   JDK=/usr/lib/jvm/temurin-25-jdk-amd64 scripts/setup-matrix.sh
 # Exit status 1 if any set-up failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +31,10 @@ setups=("$@")
 [ ${#setups[@]} -eq 0 ] && setups=(glibc own blocked storm)
 lock="${PERCPU_MATRIX_LOCK-/tmp/percpu-mvn.lock}"
 read -r -a mvn_args <<< "${MVN_ARGS:-clean verify}"
+if [ -n "${JDK:-}" ]; then
+    [ -x "${JDK}/bin/java" ] || { echo "JDK=${JDK}: no bin/java there" >&2; exit 2; }
+    export JAVA_HOME="${JDK}" PATH="${JDK}/bin:${PATH}"
+fi
 
 # The preloads are built outside target/, which "mvn clean" removes mid-run.
 tools=$(mktemp -d "${TMPDIR:-/tmp}/percpu-setups.XXXXXX")

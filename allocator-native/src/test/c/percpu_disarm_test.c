@@ -57,6 +57,8 @@ static int check_registered_returns_once(void)
     CHECK(percpu_pin_current_thread((int) cpu) == 0, "pin to cpu %u", cpu);
     long migrations = percpu_test_migrations();
     g_block = percpu_block_create(g_ncpu, 2);
+    /* Fresh rows too: the compare-and-store checks below expect the values this round writes. */
+    memset(g_rows, 0, (size_t) g_ncpu * 2 * ROW);
     uint32_t in[3] = {7, 8, 9}, out[3];
     EXPECT_DISARMED(percpu_pop(g_block), PERCPU_EMPTY, "pop, empty");
     EXPECT_DISARMED(percpu_pop_batch(g_block, out, 3), 0, "pop_batch, empty");

@@ -18,7 +18,11 @@
  * (printed as a table; the test fails if any point of any kind never
  * aborted in rseq mode), the restart
  * bound under the force-abort hook, LIFO order and the full/empty edges.
- * The same run is repeated in fallback mode (no aborts expected there).
+ * The same storm drives the address batches (address_stress: chunks,
+ * bad batches refused whole) and close racing the workers and a remote
+ * taker (close_stress: every call after close refused, stacks frozen,
+ * conservation over what close left). Each run is repeated in fallback
+ * mode (no aborts expected there).
  * A second stress runs the research primitives the same way: per-CPU add
  * (the sum must equal the number of adds) and the event-count
  * begin / compute / commit (the per-CPU values must sum to the number of
@@ -29,7 +33,12 @@
 #define PERCPU_INJECT 1
 #include "../../main/c/percpu_rseq.c"
 #include "../../main/c/percpu_block.c"
+/* The close scenario's seam: percpu_block_close's munmap of the slot arrays, see close_stress_munmap. */
+static int close_stress_munmap(void *addr, size_t len);
+#define munmap close_stress_munmap
 #include "../../main/c/percpu_remote.c"
+#undef munmap
+#include "percpu_address_batch.h"
 #include "percpu_primitives.h"
 #include "percpu_test_setup.h"
 #include "percpu_test_support.h"
@@ -79,24 +88,56 @@ static uint32_t overflow_take(uint32_t *out, uint32_t n)
     return percpu_test_list_take(&g_overflow, out, n);
 }
 
+/*
+ * The close scenario (close_stress) sets g_closed once percpu_block_close
+ * has returned. A local call that started after that must be refused:
+ * PERCPU_STOPPED, or BUSY / RESTART_LIMIT, which also send the caller to its
+ * slow path. One that pushed, popped, or even found the stack empty or full
+ * used a closed block unnoticed.
+ */
+static atomic_int g_closed;
+static atomic_ulong g_refused_after_close;
+static atomic_ulong g_used_after_close;
+
+static int closed_before_call(void)
+{
+    return atomic_load_explicit(&g_closed, memory_order_acquire);
+}
+
+/* Returns r, counting it when the call started after close. */
+static int judge_after_close(int closed, int r)
+{
+    if (closed && r == PERCPU_STOPPED)
+        atomic_fetch_add(&g_refused_after_close, 1);
+    else if (closed && r != PERCPU_BUSY && r != PERCPU_RESTART_LIMIT)
+        atomic_fetch_add(&g_used_after_close, 1);
+    return r;
+}
+
 static int op_pop_batch(uint32_t *out, uint32_t n)
 {
-    return g_fallback ? percpu_fb_pop_batch(g_block, out, n) : percpu_pop_batch(g_block, out, n);
+    int closed = closed_before_call();
+    return judge_after_close(closed, g_fallback ? percpu_fb_pop_batch(g_block, out, n)
+                                                : percpu_pop_batch(g_block, out, n));
 }
 
 static int op_push_batch(const uint32_t *in, uint32_t n)
 {
-    return g_fallback ? percpu_fb_push_batch(g_block, in, n) : percpu_push_batch(g_block, in, n);
+    int closed = closed_before_call();
+    return judge_after_close(closed, g_fallback ? percpu_fb_push_batch(g_block, in, n)
+                                                : percpu_push_batch(g_block, in, n));
 }
 
 static int op_pop(void)
 {
-    return g_fallback ? percpu_fb_pop(g_block) : percpu_pop(g_block);
+    int closed = closed_before_call();
+    return judge_after_close(closed, g_fallback ? percpu_fb_pop(g_block) : percpu_pop(g_block));
 }
 
 static int op_push(uint32_t index)
 {
-    return g_fallback ? percpu_fb_push(g_block, index) : percpu_push(g_block, index);
+    int closed = closed_before_call();
+    return judge_after_close(closed, g_fallback ? percpu_fb_push(g_block, index) : percpu_push(g_block, index));
 }
 
 /* Codes after which the caller goes to the shared list; anything else is a bug here. */
@@ -160,6 +201,114 @@ static void *worker(void *arg)
     atomic_fetch_add(&g_ops, ops);
     return NULL;
 }
+
+/*
+ * The address batches (percpu_address_batch.h) under the same storm: slot
+ * i's address is ADDRESS_REGION + (i << ADDRESS_SHIFT), never dereferenced.
+ * Batches run up to MAX_HELD_ADDRESSES, over several chunks of
+ * PERCPU_ADDRESS_CHUNK. A quarter of the pushes carry one bad address at a
+ * random place (not on a slot start, below the region, or one slot past the
+ * limit): the call must say PERCPU_BAD_ADDRESS and push nothing; the worker
+ * keeps the whole batch, so anything pushed would show up twice at the end.
+ */
+#define ADDRESS_REGION 0x7f0000000000ull
+#define ADDRESS_SHIFT 6u
+#define MAX_HELD_ADDRESSES 200u
+static atomic_ulong g_bad_batches_refused;
+
+static uint64_t address_limit(void)
+{
+    return (uint64_t) g_indices << ADDRESS_SHIFT;
+}
+
+static void overflow_put_addresses(const uint64_t *in, uint32_t n)
+{
+    uint32_t indices[MAX_HELD_ADDRESSES];
+    for (uint32_t i = 0; i < n; i++)
+        indices[i] = (uint32_t) ((in[i] - ADDRESS_REGION) >> ADDRESS_SHIFT);
+    overflow_put(indices, n);
+}
+
+static uint32_t overflow_take_addresses(uint64_t *out, uint32_t n)
+{
+    uint32_t indices[MAX_HELD_ADDRESSES];
+    uint32_t k = overflow_take(indices, n);
+    percpu_indices_to_addresses(out, indices, k, ADDRESS_REGION, ADDRESS_SHIFT);
+    return k;
+}
+
+static int op_pop_addresses(uint64_t *out, uint32_t n)
+{
+    int closed = closed_before_call();
+    return judge_after_close(closed,
+                             percpu_pop_addresses(g_block, g_fallback, out, n, ADDRESS_REGION, ADDRESS_SHIFT));
+}
+
+static int op_push_addresses(const uint64_t *in, uint32_t n)
+{
+    int closed = closed_before_call();
+    return judge_after_close(closed, percpu_push_addresses(g_block, g_fallback, in, n, ADDRESS_REGION,
+                                                           ADDRESS_SHIFT, address_limit()));
+}
+
+/* Pushes a copy of held[0 .. n) with one address made bad; it must be refused whole. */
+static void push_bad_batch(const uint64_t *held, uint32_t n, uint32_t choice)
+{
+    uint64_t batch[MAX_HELD_ADDRESSES];
+    memcpy(batch, held, n * sizeof *batch);
+    uint64_t *bad = &batch[choice % n];
+    switch ((choice / n) % 3) {
+    case 0: *bad += 8; break;                                     /* inside a slot, not its start */
+    case 1: *bad = ADDRESS_REGION - (1u << ADDRESS_SHIFT); break; /* below the region */
+    default: *bad = ADDRESS_REGION + address_limit(); break;      /* a slot start past the limit */
+    }
+    int r = percpu_push_addresses(g_block, g_fallback, batch, n, ADDRESS_REGION, ADDRESS_SHIFT, address_limit());
+    if (r == PERCPU_BAD_ADDRESS)
+        atomic_fetch_add(&g_bad_batches_refused, 1);
+    else
+        atomic_fetch_add(&g_unexpected, 1);
+}
+
+static void *address_worker(void *arg)
+{
+    unsigned int seed = (unsigned int) (uintptr_t) arg * 2246822519u;
+    uint64_t held[MAX_HELD_ADDRESSES];
+    uint32_t nheld = 0;
+    unsigned long ops = 0;
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        uint32_t choice = (uint32_t) rand_r(&seed);
+        if ((choice & 1) && nheld < MAX_HELD_ADDRESSES) {
+            uint32_t want = 1 + (choice >> 1) % (MAX_HELD_ADDRESSES - nheld);
+            int r = op_pop_addresses(held + nheld, want);
+            if (r > 0)
+                nheld += (uint32_t) r;
+            if (r == 0 || goes_to_overflow(r))
+                nheld += overflow_take_addresses(held + nheld, want);
+            else if (r < 0)
+                atomic_fetch_add(&g_unexpected, 1);
+        } else if (nheld > 0 && (choice & 6) == 6) {
+            push_bad_batch(held, 1 + (choice >> 3) % nheld, choice >> 3);
+        } else if (nheld > 0) {
+            uint32_t give = 1 + (choice >> 3) % nheld;
+            int r = op_push_addresses(held + nheld - give, give);
+            if (r >= 0) {
+                overflow_put_addresses(held + nheld - give + r, give - (uint32_t) r);
+            } else {
+                if (!goes_to_overflow(r))
+                    atomic_fetch_add(&g_unexpected, 1);
+                overflow_put_addresses(held + nheld - give, give);
+            }
+            nheld -= give;
+        }
+        ops++;
+    }
+    overflow_put_addresses(held, nheld);
+    atomic_fetch_add(&g_ops, ops);
+    return NULL;
+}
+
+/* The workers a scenario runs: thread i runs g_worker_bodies[i % 2]. */
+static void *(*g_worker_bodies[2])(void *) = {worker, worker};
 
 static void on_sigurg(int sig)
 {
@@ -258,10 +407,17 @@ static uint64_t report_aborts(const char *mode, enum percpu_cs_kind first, enum 
     return total;
 }
 
+/* The first stack kind the scenario's workers run: address workers use only the batch sections. */
+static enum percpu_cs_kind first_stack_kind(void)
+{
+    return g_worker_bodies[0] == address_worker ? PERCPU_KIND_POP_BATCH : PERCPU_KIND_POP;
+}
+
 static int stack_progress_seen(void)
 {
     return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && atomic_load(&g_remote_put) > 0 &&
-           atomic_load(&g_capacity_changes) > 0 && every_point_aborted(PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
+           atomic_load(&g_capacity_changes) > 0 && every_point_aborted(first_stack_kind(), PERCPU_KIND_PUSH_BATCH) &&
+           (g_worker_bodies[0] != address_worker || atomic_load(&g_bad_batches_refused) > 0);
 }
 
 /*
@@ -366,11 +522,13 @@ static void check_conservation(const char *mode)
     free(seen);
 }
 
-static void stress(int fallback, double seconds, uint32_t delay)
+/*
+ * A fresh block of stacks of stride entries with every index in the
+ * overflow list, the injection delays set and the counters cleared.
+ */
+static void stress_block_begin(int fallback, uint32_t delay, uint32_t stride)
 {
-    int nproc = (int) sysconf(_SC_NPROCESSORS_ONLN);
     uint32_t ncpu = (uint32_t) percpu_possible_cpus();
-    uint32_t stride = 256;
     g_fallback = fallback;
     g_indices = stride * ncpu;
     g_block = percpu_block_create(ncpu, stride);
@@ -386,35 +544,56 @@ static void stress(int fallback, double seconds, uint32_t delay)
     atomic_store(&g_signals, 0);
     atomic_store(&g_ops, 0);
     atomic_store(&g_unexpected, 0);
-
-    g_nworkers = 6 * nproc;
-    if (g_nworkers > MAX_THREADS)
-        g_nworkers = MAX_THREADS;
-    for (int i = 0; i < g_nworkers; i++)
-        pthread_create(&g_workers[i], NULL, worker, (void *) (uintptr_t) (i + 1));
-    pthread_t spinners[MAX_THREADS];
-    int nspin = nproc < MAX_THREADS ? nproc : MAX_THREADS;
-    for (int i = 0; i < nspin; i++)
-        pthread_create(&spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
-    pthread_t sig, drain;
     atomic_store(&g_remote_taken, 0);
     atomic_store(&g_remote_put, 0);
     atomic_store(&g_capacity_changes, 0);
+}
+
+static pthread_t g_spinners[MAX_THREADS];
+static int g_nspinners;
+
+/* Starts 6 x nproc workers, a pinned spinner per CPU and the signaller. */
+static void start_storm(pthread_t *sig)
+{
+    int nproc = (int) sysconf(_SC_NPROCESSORS_ONLN);
+    g_nworkers = 6 * nproc < MAX_THREADS ? 6 * nproc : MAX_THREADS;
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_create(&g_workers[i], NULL, g_worker_bodies[i % 2], (void *) (uintptr_t) (i + 1));
+    g_nspinners = nproc < MAX_THREADS ? nproc : MAX_THREADS;
+    for (int i = 0; i < g_nspinners; i++)
+        pthread_create(&g_spinners[i], NULL, pinned_spinner, (void *) (intptr_t) i);
+    pthread_create(sig, NULL, signaller, NULL);
+}
+
+/* Stops and joins what start_storm started. */
+static void stop_storm(pthread_t sig)
+{
+    atomic_store(&g_stop, 1);
+    pthread_join(sig, NULL);
+    for (int i = 0; i < g_nworkers; i++)
+        pthread_join(g_workers[i], NULL);
+    for (int i = 0; i < g_nspinners; i++)
+        pthread_join(g_spinners[i], NULL);
+}
+
+/* The names stress() reports its two runs under. */
+static const char *g_stress_names[2] = {"rseq", "fallback"};
+
+static void stress(int fallback, double seconds, uint32_t delay)
+{
+    stress_block_begin(fallback, delay, 256);
+    pthread_t sig, drain;
     uint64_t fences_before = percpu_remote_fences();
-    pthread_create(&sig, NULL, signaller, NULL);
+    start_storm(&sig);
     pthread_create(&drain, NULL, drainer, NULL);
 
     run_until_progress(seconds, stack_progress_seen);
     atomic_store(&g_stop, 1);
-    pthread_join(sig, NULL);
     pthread_join(drain, NULL);
-    for (int i = 0; i < g_nworkers; i++)
-        pthread_join(g_workers[i], NULL);
-    for (int i = 0; i < nspin; i++)
-        pthread_join(spinners[i], NULL);
+    stop_storm(sig);
 
-    const char *mode = fallback ? "fallback" : "rseq";
-    uint64_t total_aborts = report_aborts(mode, PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
+    const char *mode = g_stress_names[fallback != 0];
+    uint64_t total_aborts = report_aborts(mode, first_stack_kind(), PERCPU_KIND_PUSH_BATCH);
     printf("%s: %d workers, %lu ops, %lu signals, %lu aborts\n", mode, g_nworkers,
            (unsigned long) atomic_load(&g_ops), (unsigned long) atomic_load(&g_signals), (unsigned long) total_aborts);
     CHECK(atomic_load(&g_unexpected) == 0, "%s: %lu unexpected result codes", mode,
@@ -435,6 +614,148 @@ static void stress(int fallback, double seconds, uint32_t delay)
     check_conservation(mode);
     percpu_block_destroy(g_block);
     free(g_overflow.items);
+}
+
+/* The stack stress with address_worker: address batches over several chunks, bad batches refused whole. */
+static void address_stress(int fallback, double seconds, uint32_t delay)
+{
+    atomic_store(&g_bad_batches_refused, 0);
+    g_worker_bodies[0] = g_worker_bodies[1] = address_worker;
+    g_stress_names[0] = "addresses rseq";
+    g_stress_names[1] = "addresses fallback";
+    stress(fallback, seconds, delay);
+    printf("%s: %lu batches with a bad address refused whole\n", g_stress_names[fallback != 0],
+           (unsigned long) atomic_load(&g_bad_batches_refused));
+    CHECK(atomic_load(&g_bad_batches_refused) > 0, "%s: no batch with a bad address was tried",
+          g_stress_names[fallback != 0]);
+    g_worker_bodies[0] = g_worker_bodies[1] = worker;
+    g_stress_names[0] = "rseq";
+    g_stress_names[1] = "fallback";
+}
+
+/*
+ * Close racing the workers. Index and address workers push and pop under
+ * the storm while a taker takes entries off random CPUs remotely, until
+ * every injection point aborted and the taker took something; then the
+ * main thread closes the block (percpu_block_close, what PerCpuStacks.close
+ * runs) while they go on, and the storm runs on until the workers were
+ * refused at least once each on average.
+ *
+ * percpu_block_close gives the slot arrays back with munmap (the pages
+ * past the header pages; a stack of one page per CPU makes sure there are
+ * some), called here through the seam close_stress_munmap (declared with
+ * the includes): it records the range and defers the unmapping until the
+ * checks below are done, so that the stacks as close left them can be
+ * read. Checked: close returns 0 and gives the slot arrays back; every
+ * local call that started after close returned was refused; no top moved
+ * after close; no remote take that started after close got anything; and
+ * every index is exactly once in the stacks as close left them or the
+ * overflow list (where workers and the taker put what they hold).
+ */
+static void *g_given_back_at_close;
+static size_t g_given_back_bytes;
+static uint32_t *g_tops_at_close;
+static atomic_ulong g_taken_after_close;
+
+static int close_stress_munmap(void *addr, size_t len)
+{
+    g_given_back_at_close = addr;
+    g_given_back_bytes = len;
+    return 0;
+}
+
+static void *close_taker(void *arg)
+{
+    (void) arg;
+    unsigned int seed = 13;
+    uint32_t buf[64];
+    struct timespec pause = {0, 200 * 1000};
+    while (!atomic_load_explicit(&g_stop, memory_order_relaxed)) {
+        int closed = closed_before_call();
+        uint32_t cpu = (uint32_t) rand_r(&seed) % percpu_block_ncpu(g_block);
+        int k = percpu_remote_take(g_block, cpu, buf, 64, g_fallback);
+        if (k > 0) {
+            overflow_put(buf, (uint32_t) k);
+            atomic_fetch_add(&g_remote_taken, (unsigned long) k);
+            if (closed)
+                atomic_fetch_add(&g_taken_after_close, 1);
+        } else if (k < 0 && k != -ESHUTDOWN) {
+            atomic_fetch_add(&g_unexpected, 1);
+        }
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+static int ready_to_close(void)
+{
+    return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 &&
+           every_point_aborted(PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
+}
+
+static int workers_refused_after_close(void)
+{
+    return atomic_load(&g_refused_after_close) >= (unsigned long) g_nworkers;
+}
+
+static void close_stress(int fallback, double seconds, uint32_t delay)
+{
+    const char *mode = fallback ? "close fallback" : "close rseq";
+    stress_block_begin(fallback, delay, (uint32_t) sysconf(_SC_PAGESIZE) / sizeof(uint32_t));
+    atomic_store(&g_closed, 0);
+    atomic_store(&g_refused_after_close, 0);
+    atomic_store(&g_used_after_close, 0);
+    atomic_store(&g_taken_after_close, 0);
+    g_given_back_at_close = NULL;
+    g_worker_bodies[1] = address_worker;
+    pthread_t sig, taker;
+    start_storm(&sig);
+    pthread_create(&taker, NULL, close_taker, NULL);
+
+    run_until_progress(seconds, ready_to_close);
+    int rc = percpu_block_close(g_block, fallback);
+    atomic_store_explicit(&g_closed, 1, memory_order_release);
+    uint32_t ncpu = percpu_block_ncpu(g_block);
+    g_tops_at_close = malloc(ncpu * sizeof *g_tops_at_close);
+    for (uint32_t cpu = 0; cpu < ncpu; cpu++)
+        g_tops_at_close[cpu] = __atomic_load_n(&percpu_cpu_header(g_block, cpu)->top, __ATOMIC_RELAXED);
+    run_until_progress(0, workers_refused_after_close);
+    atomic_store(&g_stop, 1);
+    pthread_join(taker, NULL);
+    stop_storm(sig);
+    g_worker_bodies[1] = worker;
+
+    uint64_t total_aborts = report_aborts(mode, PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
+    printf("%s: %d workers, %lu ops, %lu signals, %lu aborts, %lu taken remotely\n", mode, g_nworkers,
+           (unsigned long) atomic_load(&g_ops), (unsigned long) atomic_load(&g_signals), (unsigned long) total_aborts,
+           (unsigned long) atomic_load(&g_remote_taken));
+    CHECK(rc == 0, "%s: close returned %d", mode, rc);
+    CHECK(atomic_load(&g_unexpected) == 0, "%s: %lu unexpected result codes", mode,
+          (unsigned long) atomic_load(&g_unexpected));
+    printf("%s: %lu local calls refused after close, %lu used the closed block\n", mode,
+           (unsigned long) atomic_load(&g_refused_after_close), (unsigned long) atomic_load(&g_used_after_close));
+    CHECK(atomic_load(&g_refused_after_close) >= (unsigned long) g_nworkers,
+          "%s: the workers were refused only %lu times after close", mode,
+          (unsigned long) atomic_load(&g_refused_after_close));
+    CHECK(atomic_load(&g_used_after_close) == 0, "%s: %lu local calls used the block after close", mode,
+          (unsigned long) atomic_load(&g_used_after_close));
+    CHECK(atomic_load(&g_taken_after_close) == 0, "%s: %lu remote takes got entries after close", mode,
+          (unsigned long) atomic_load(&g_taken_after_close));
+    CHECK(g_given_back_at_close != NULL, "%s: close gave no slot array back", mode);
+    if (rc != 0 || g_given_back_at_close == NULL)
+        return;
+    for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+        struct percpu_cpu_header *hdr = percpu_cpu_header(g_block, cpu);
+        CHECK(hdr->stopped == 1, "%s: cpu %u not stopped after close", mode, cpu);
+        CHECK(hdr->top == g_tops_at_close[cpu], "%s: cpu %u top moved from %u to %u after close", mode, cpu,
+              g_tops_at_close[cpu], hdr->top);
+    }
+    check_conservation(mode);
+    /* What percpu_block_close would have unmapped; its header pages stay mapped, as in the library. */
+    CHECK(munmap(g_given_back_at_close, g_given_back_bytes) == 0, "%s: unmapping the slot arrays", mode);
+    free(g_tops_at_close);
+    free(g_overflow.items);
+    atomic_store(&g_closed, 0);
 }
 
 /* Research primitives under the same storm: rows of 16 longs per CPU. */
@@ -700,9 +1021,13 @@ int main(int argc, char **argv)
     } else {
         single_thread_edges();
         stress(0, seconds, 2000);
+        address_stress(0, seconds / 2, 2000);
+        close_stress(0, seconds / 2, 2000);
         primitives_stress(0, seconds / 2, 2000);
     }
     stress(1, seconds / 2, 2000);
+    address_stress(1, seconds / 4, 2000);
+    close_stress(1, seconds / 4, 2000);
     primitives_stress(1, seconds / 4, 2000);
     return percpu_test_report("percpu_stress_test");
 }

@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.percpu.bridge.ConservationStress;
 import dev.percpu.runtime.Mode;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -114,51 +113,36 @@ abstract class PoolContract {
     void shouldKeepEveryItemOwnedExactlyOnceUnderStress(PoolKind kind) throws Exception {
         int capacity = 2048;
         PoolKind.Pool pool = open(kind, capacity);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 4 * Runtime.getRuntime().availableProcessors(); t++) {
-            long owner = t + 1;
-            threads.add(new Thread(() -> {
-                SplittableRandom random = new SplittableRandom(owner);
-                List<Object> held = new ArrayList<>();
-                try {
-                    while (!stop.get()) {
-                        if (random.nextBoolean() && held.size() < 64) {
-                            Object h = pool.tryAcquire();
-                            if (h != null) {
-                                pool.mark(h, owner);
-                                held.add(h);
-                            }
-                        } else if (!held.isEmpty()) {
-                            Object h = held.remove(held.size() - 1);
-                            if (pool.markOf(h) != owner) {
-                                throw new AssertionError(h + " was overwritten by " + pool.markOf(h) + " while held by " + owner);
-                            }
-                            pool.release(h);
-                        }
+        ConservationStress.of(new ConservationStress.Subject<Object>() {
+            @Override
+            public void acquire(List<Object> into, int n) {
+                for (int i = 0; i < n; i++) {
+                    Object h = pool.tryAcquire();
+                    if (h == null) {
+                        return;
                     }
-                    held.forEach(pool::release);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    into.add(h);
                 }
-            }));
-        }
-        threads.forEach(Thread::start);
-        Thread.sleep(500);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError("a worker failed", failure.get());
-        }
+            }
+
+            @Override
+            public void release(List<Object> items) {
+                items.forEach(pool::release);
+            }
+
+            @Override
+            public void mark(Object h, long owner) {
+                pool.mark(h, owner);
+            }
+
+            @Override
+            public boolean hasMark(Object h, long owner) {
+                return pool.markOf(h) == owner;
+            }
+        }, 64).run(500);
         assertEquals(0, pool.stats().inUse(), "everything came back");
         List<Object> all = pool.acquireAll(capacity + 1);
-        assertEquals(capacity, all.size(), "nothing lost, nothing extra");
-        Set<Object> distinct = new HashSet<>();
-        all.forEach(h -> distinct.add(pool.identity(h)));
-        assertEquals(capacity, distinct.size(), "every item owned exactly once");
+        ConservationStress.assertOwnedExactlyOnce(all.stream().map(pool::identity).toList(), capacity, "items");
     }
 
     /**

@@ -1,11 +1,15 @@
 package dev.percpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.netty.PercpuByteBufAllocator;
 import dev.percpu.runtime.Mode;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.IllegalReferenceCountException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,22 +20,31 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Fuzz target: several threads drive a SlabAllocator, a BufferPool and an
- * ObjectPool with random sequences of good and bad calls, against a model of
- * who owns what (each thread's list of slots and handles, plus a hand-off
- * queue through which slots change owner and are freed by another thread).
+ * Fuzz target: several threads drive a SlabAllocator, a BufferPool, an
+ * ObjectPool, a SizeClassAllocator and a Netty PercpuByteBufAllocator with
+ * random sequences of good and bad calls, against a model of who owns what
+ * (each thread's lists of slots, blocks, buffers and handles, plus a
+ * hand-off queue through which slots change owner and are freed by another
+ * thread).
  *
- * <p>Every slot and buffer a thread owns carries its owner's stamp, checked
- * before it is given back: a slot handed out twice shows as a foreign stamp.
- * The bad calls are the ones each mode promises to catch: an address that is
- * no slot (alone or inside a batch, which then frees nothing), ranges out of
- * bounds, a slot twice in one batch (debug mode only: outside debug mode a
- * raw double free is not caught), releasing an empty handle, acquiring into a
- * full one, releasing into another pool, and every call after close (a slot
- * view included). Each must throw its documented exception and leave the
- * pool intact. At the end the model and the pools agree: what the model says
- * is held is what {@code stats().inUse()} says, and 0 after everything went
- * back.
+ * <p>Every slot, block and buffer a thread owns carries its owner's stamp,
+ * checked before it is given back: one handed out twice shows as a foreign
+ * stamp. The bad calls are the ones each mode promises to catch: an address
+ * that is no slot (alone or inside a batch, which then frees nothing), ranges
+ * out of bounds, a slot twice in one batch (debug mode only: outside debug
+ * mode a raw double free is not caught), releasing an empty handle,
+ * acquiring into a full one, releasing into another pool; for size classes a
+ * size out of range and an address outside the space or inside a block; for
+ * Netty buffers a bad capacity, a release of more references than a live
+ * buffer holds, and a release or a write after the last release of a large
+ * buffer ({@code IllegalReferenceCountException}); and every call after
+ * close (a slot view included). Each must throw its documented exception and
+ * leave the pool intact. Not in the vocabulary, because it takes two calls
+ * and another thread may be handed the block in between: a size-class
+ * double free, and a double release of a pooled Netty buffer (its object is
+ * handed out again with its block, as with Netty's pooled buffers; a large
+ * buffer's object never is). At the end the model and the pools agree: what the model says is
+ * held is what the pools' counters say, and 0 after everything went back.
  *
  * <p>The seed is printed; {@code -Dpercpu.fuzz.seed=N} replays each thread's
  * call sequence (the interleaving of threads is the scheduler's).
@@ -44,6 +57,10 @@ class PoolFuzzTest {
     private static final int BUFFERS = 64;
     private static final int OBJECTS = 64;
     private static final int MAX_BATCH = 16;
+    /** Size-class blocks and Netty buffers one thread holds at most. */
+    private static final int MAX_BLOCKS = 8;
+    private static final int MAX_NETTY_BUFFERS = 4;
+    private static final int[] CLASS_SIZES = {16, 64, 512, 4096};
 
     /** What a pooled object holds: the stamp of the thread that has it. */
     private static final class Thing {
@@ -58,6 +75,8 @@ class PoolFuzzTest {
         final BufferPool otherBuffers;
         final ObjectPool<Thing> objects;
         final ObjectPool<Thing> otherObjects;
+        final SizeClassAllocator sizes;
+        final PercpuByteBufAllocator netty;
         /** Slots in transit: owned by nobody until a thread takes them. */
         final ConcurrentLinkedQueue<Long> handoff = new ConcurrentLinkedQueue<>();
         final AtomicLong calls = new AtomicLong();
@@ -72,6 +91,10 @@ class PoolFuzzTest {
             otherBuffers = BufferPool.create(SlabConfig.builder().slotSize(128).capacitySlots(4).mode(mode).build());
             objects = ObjectPool.builder(Thing::new).capacity(OBJECTS).perCpuCapacity(8).mode(mode).build();
             otherObjects = ObjectPool.builder(Thing::new).capacity(4).mode(mode).build();
+            sizes = SizeClassAllocator.create(SizeClassConfig.builder().classSizes(CLASS_SIZES)
+                .capacityBytesPerClass(64 << 10).mode(mode).debug(debug).leakHandler(report -> { }).build());
+            netty = PercpuByteBufAllocator.builder().maxMemory(4L << 20).classSizes(CLASS_SIZES).mode(mode)
+                .debug(debug).leakHandler(report -> { }).build();
         }
 
         @Override
@@ -81,6 +104,8 @@ class PoolFuzzTest {
             otherBuffers.close();
             objects.close();
             otherObjects.close();
+            sizes.close();
+            netty.close();
         }
     }
 
@@ -96,6 +121,10 @@ class PoolFuzzTest {
         private final PooledObject<Thing>[] objects = new PooledObject[] {new PooledObject<>(), new PooledObject<>()};
         private final PooledBuffer foreignBuffer = new PooledBuffer();
         private final PooledObject<Thing> foreignObject = new PooledObject<>();
+        private final List<Long> blocks = new ArrayList<>();
+        private final List<ByteBuf> nettyBuffers = new ArrayList<>();
+        /** The large buffer this thread released last: every later call on it must be refused. */
+        private ByteBuf releasedLarge;
 
         Driver(Pools pools, int index, long seed, long budget) {
             this.pools = pools;
@@ -108,12 +137,16 @@ class PoolFuzzTest {
         public void run() {
             for (long call = 0; call < budget; call++) {
                 int choice = random.nextInt(100);
-                if (choice < 60) {
+                if (choice < 50) {
                     goodCall(choice);
-                } else if (choice < 75) {
+                } else if (choice < 62) {
                     handleCall(choice);
+                } else if (choice < 70) {
+                    sizeClassCall();
+                } else if (choice < 76) {
+                    nettyCall();
                 } else {
-                    badCall(random.nextInt(pools.debug ? 9 : 8));
+                    badCall(random.nextInt(pools.debug ? 11 : 10));
                     pools.badCalls.incrementAndGet();
                 }
                 pools.calls.incrementAndGet();
@@ -200,6 +233,48 @@ class PoolFuzzTest {
             }
         }
 
+        private void sizeClassCall() {
+            SizeClassAllocator sizes = pools.sizes;
+            if (blocks.size() < MAX_BLOCKS && random.nextBoolean()) {
+                int size = 1 + random.nextInt(sizes.maxSize());
+                long address = sizes.tryAllocate(size);
+                if (address != 0) {
+                    assertEquals(sizes.classSize(sizes.classOf(size)), sizes.usableSize(address),
+                        "a block of the size's class");
+                    sizes.view(address).putLong(0, stamp);
+                    blocks.add(address);
+                }
+            } else if (!blocks.isEmpty()) {
+                long address = blocks.remove(random.nextInt(blocks.size()));
+                checkBlockStamp(address);
+                sizes.free(address);
+            }
+        }
+
+        private void nettyCall() {
+            if (random.nextInt(8) == 0) {
+                int capacity = CLASS_SIZES[CLASS_SIZES.length - 1] + 1 + random.nextInt(3 << 12);
+                ByteBuf large = pools.netty.directBuffer(capacity);
+                large.writeLong(stamp);
+                assertEquals(stamp, large.getLong(0), "a large buffer owned by this thread");
+                assertTrue(large.release(), "the last release unmaps a large buffer");
+                releasedLarge = large;
+            } else if (nettyBuffers.size() < MAX_NETTY_BUFFERS && random.nextBoolean()) {
+                int capacity = 8 + random.nextInt(CLASS_SIZES[CLASS_SIZES.length - 1] - 7);
+                ByteBuf buffer = pools.netty.directBuffer(capacity);
+                buffer.writeLong(stamp);
+                buffer.writeZero(random.nextInt(capacity - 7));
+                nettyBuffers.add(buffer);
+            } else if (!nettyBuffers.isEmpty()) {
+                ByteBuf buffer = nettyBuffers.remove(random.nextInt(nettyBuffers.size()));
+                assertEquals(stamp, buffer.getLong(0), "a buffer owned by this thread");
+                if (random.nextInt(4) == 0) {
+                    assertFalse(buffer.retain().release(), "a retained buffer outlives one release");
+                }
+                assertTrue(buffer.release(), "the last release frees the buffer");
+            }
+        }
+
         /** One bad call: it must throw its documented exception and change nothing. */
         private void badCall(int kind) {
             SlabAllocator slab = pools.slab;
@@ -266,6 +341,25 @@ class PoolFuzzTest {
                         pools.otherObjects.release(foreignObject);
                     }
                     break;
+                case 8:
+                    sizeClassBadCall();
+                    break;
+                case 9:
+                    assertThrows(IllegalArgumentException.class, () -> pools.netty.directBuffer(-1));
+                    assertThrows(IllegalArgumentException.class, () -> pools.netty.directBuffer(16, 8));
+                    if (!nettyBuffers.isEmpty()) {
+                        ByteBuf live = nettyBuffers.get(random.nextInt(nettyBuffers.size()));
+                        assertThrows(IllegalReferenceCountException.class, () -> live.release(live.refCnt() + 1),
+                            "releasing more references than a buffer holds");
+                        assertEquals(1, live.refCnt(), "a refused release leaves the buffer live");
+                    }
+                    if (releasedLarge != null) {
+                        assertThrows(IllegalReferenceCountException.class, releasedLarge::release,
+                            "a double release");
+                        assertThrows(IllegalReferenceCountException.class, () -> releasedLarge.writeByte(1),
+                            "a write after the last release");
+                    }
+                    break;
                 default:
                     // Debug mode only: a slot twice in one batch is a double free, and the batch frees nothing.
                     if (!slots.isEmpty()) {
@@ -274,6 +368,38 @@ class PoolFuzzTest {
                     }
                     break;
             }
+        }
+
+        private void sizeClassBadCall() {
+            SizeClassAllocator sizes = pools.sizes;
+            assertThrows(IllegalArgumentException.class, () -> sizes.tryAllocate(0));
+            assertThrows(IllegalArgumentException.class, () -> sizes.tryAllocate(sizes.maxSize() + 1));
+            assertThrows(IllegalArgumentException.class, () -> sizes.free(0L), "an address outside the space");
+            assertThrows(IllegalArgumentException.class, () -> sizes.usableSize(0L));
+            if (!blocks.isEmpty()) {
+                long inside = blocks.get(random.nextInt(blocks.size())) + 8;
+                assertThrows(IllegalArgumentException.class, () -> sizes.free(inside), "not the start of a block");
+                assertThrows(IllegalArgumentException.class, () -> sizes.view(inside));
+            }
+        }
+
+        private void checkBlockStamp(long address) {
+            assertEquals(stamp, pools.sizes.view(address).getLong(0),
+                () -> "block 0x" + Long.toHexString(address) + " owned by this thread");
+            pools.sizes.view(address).putLong(0, 0);
+        }
+
+        /** What the model says this thread holds in the size classes, in bytes. */
+        long blockBytesHeld() {
+            long bytes = 0;
+            for (long address : blocks) {
+                bytes += pools.sizes.usableSize(address);
+            }
+            return bytes;
+        }
+
+        int nettyBuffersHeld() {
+            return nettyBuffers.size();
         }
 
         private void take(long address) {
@@ -327,6 +453,16 @@ class PoolFuzzTest {
                     pools.objects.release(o);
                 }
             }
+            for (long address : blocks) {
+                checkBlockStamp(address);
+                pools.sizes.free(address);
+            }
+            blocks.clear();
+            for (ByteBuf buffer : nettyBuffers) {
+                assertEquals(stamp, buffer.getLong(0), "a buffer owned by this thread");
+                assertTrue(buffer.release());
+            }
+            nettyBuffers.clear();
         }
     }
 
@@ -359,14 +495,20 @@ class PoolFuzzTest {
         long slotsHeld = pools.handoff.size();
         long buffersHeld = 0;
         long objectsHeld = 0;
+        long blockBytesHeld = 0;
+        long nettyBuffersHeld = 0;
         for (Driver d : drivers) {
             slotsHeld += d.slotsHeld();
             buffersHeld += d.buffersHeld();
             objectsHeld += d.objectsHeld();
+            blockBytesHeld += d.blockBytesHeld();
+            nettyBuffersHeld += d.nettyBuffersHeld();
         }
         assertEquals(slotsHeld, pools.slab.stats().inUse(), "seed " + seed + ": model and slab agree");
         assertEquals(buffersHeld, pools.buffers.stats().inUse(), "seed " + seed + ": model and buffer pool agree");
         assertEquals(objectsHeld, pools.objects.stats().inUse(), "seed " + seed + ": model and object pool agree");
+        assertEquals(blockBytesHeld, pools.sizes.inUseBytes(), "seed " + seed + ": model and size classes agree");
+        assertEquals(nettyBuffersHeld, nettyBlocksInUse(pools.netty), "seed " + seed + ": model and Netty agree");
         Long inTransit;
         while ((inTransit = pools.handoff.poll()) != null) {
             pools.slab.free(inTransit);
@@ -377,12 +519,16 @@ class PoolFuzzTest {
         assertEquals(0, pools.slab.stats().inUse(), "seed " + seed + ": every slot back");
         assertEquals(0, pools.buffers.stats().inUse(), "seed " + seed + ": every buffer back");
         assertEquals(0, pools.objects.stats().inUse(), "seed " + seed + ": every object back");
+        assertEquals(0, pools.sizes.inUseBytes(), "seed " + seed + ": every size-class block back");
+        assertEquals(0, nettyBlocksInUse(pools.netty), "seed " + seed + ": every Netty buffer back");
+        assertEquals(0, pools.netty.largeBytes(), "seed " + seed + ": every large Netty buffer unmapped");
         assertEquals(calls / THREADS * THREADS, pools.calls.get());
         assertTrue(pools.badCalls.get() > 0, "bad calls were made");
 
         long address = pools.slab.allocate();
         PooledBuffer buffer = new PooledBuffer();
         pools.buffers.acquire(buffer);
+        long block = pools.sizes.allocate(16);
         pools.close();
         assertThrows(IllegalStateException.class, () -> pools.slab.tryAllocate(), "allocate after close");
         assertThrows(IllegalStateException.class, () -> pools.slab.free(address), "free after close");
@@ -391,6 +537,19 @@ class PoolFuzzTest {
         assertThrows(IllegalStateException.class, () -> pools.buffers.release(buffer), "release after close");
         assertThrows(IllegalStateException.class, () -> pools.objects.tryAcquire(new PooledObject<>()),
             "acquire after close");
-        assertTrue(pools.slab.isClosed() && pools.buffers.isClosed() && pools.objects.isClosed(), "every pool closed");
+        assertThrows(IllegalStateException.class, () -> pools.sizes.tryAllocate(16), "a block after close");
+        assertThrows(IllegalStateException.class, () -> pools.sizes.free(block), "a block freed after close");
+        assertThrows(IllegalStateException.class, () -> pools.netty.directBuffer(16), "a Netty buffer after close");
+        assertTrue(pools.slab.isClosed() && pools.buffers.isClosed() && pools.objects.isClosed()
+            && pools.sizes.isClosed() && pools.netty.isClosed(), "every pool closed");
+    }
+
+    /** Pooled blocks a Netty allocator has handed out and not taken back, over all its classes. */
+    private static long nettyBlocksInUse(PercpuByteBufAllocator netty) {
+        long blocks = 0;
+        for (int i = 0; i < netty.classCount(); i++) {
+            blocks += netty.classStats(i).inUse();
+        }
+        return blocks;
     }
 }

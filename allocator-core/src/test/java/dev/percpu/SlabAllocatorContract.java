@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.ConservationStress;
 import dev.percpu.bridge.MemoryCalls;
 import dev.percpu.bridge.PinnedRun;
 import dev.percpu.bridge.RseqCalls;
@@ -18,9 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -408,11 +407,13 @@ abstract class SlabAllocatorContract {
     }
 
     /**
-     * 4 x nproc threads allocate and free random batches, stamp an owner mark
-     * into every slot they hold and check it before freeing; a drainer thread
-     * calls drain() now and then. At the end every slot must come back
-     * exactly once. With {@code forceAborts}, a toggler thread keeps switching
-     * the force-abort hook on and off; the aborts are counted and must be seen.
+     * The shared {@link ConservationStress} on a fresh allocator: workers
+     * allocate and free random batches (single slots through
+     * {@code tryAllocate}/{@code free}), marking every slot they hold with
+     * their owner id and its address; a drainer calls drain() every 5 ms.
+     * At the end every slot must come back exactly once. With
+     * {@code forceAborts}, sections are forced to abort; the aborts must be
+     * seen and must have sent operations to the slow path.
      */
     SlabStats runConservationStress(long millis, boolean forceAborts, RebalancerConfig rebalancer) throws Exception {
         int slots = 4096;
@@ -424,127 +425,68 @@ abstract class SlabAllocatorContract {
         SlabAllocator allocator = open(config);
         ByteBuffer memory = MemoryCalls.view(allocator.regionAddress(), allocator.regionBytes());
         long base = allocator.regionAddress();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong aborts = new AtomicLong();
-        AtomicLong operations = new AtomicLong();
-        int restartLimit = RseqCalls.restartLimit();
-        if (forceAborts) {
-            RseqCalls.restartLimit(4);
-        }
-        List<Thread> threads = new ArrayList<>();
-        int workers = 4 * Runtime.getRuntime().availableProcessors();
-        for (int t = 0; t < workers; t++) {
-            long owner = t + 1;
-            threads.add(new Thread(() -> {
-                long abortsBefore = RseqCalls.threadAborts();
-                SplittableRandom random = new SplittableRandom(owner);
-                long[] held = new long[64];
-                int nheld = 0;
-                long ops = 0;
-                try {
-                    while (!stop.get()) {
-                        if (random.nextBoolean() && nheld < held.length) {
-                            int want = 1 + random.nextInt(held.length - nheld);
-                            int got;
-                            if (want == 1) {
-                                long a = allocator.tryAllocate();
-                                got = a == 0 ? 0 : 1;
-                                held[nheld] = a;
-                            } else {
-                                long[] batch = new long[want];
-                                got = allocator.allocate(batch, want);
-                                System.arraycopy(batch, 0, held, nheld, got);
-                            }
-                            for (int i = nheld; i < nheld + got; i++) {
-                                int at = (int) (held[i] - base);
-                                memory.putLong(at, owner);
-                                memory.putLong(at + 8, held[i]);
-                            }
-                            nheld += got;
-                        } else if (nheld > 0) {
-                            int give = 1 + random.nextInt(nheld);
-                            for (int i = nheld - give; i < nheld; i++) {
-                                int at = (int) (held[i] - base);
-                                if (memory.getLong(at) != owner || memory.getLong(at + 8) != held[i]) {
-                                    throw new AssertionError("slot 0x" + Long.toHexString(held[i])
-                                        + " was overwritten by owner " + memory.getLong(at) + " while held by " + owner);
-                                }
-                                memory.putLong(at, 0);
-                            }
-                            if (give == 1) {
-                                allocator.free(held[nheld - 1]);
-                            } else {
-                                long[] batch = java.util.Arrays.copyOfRange(held, nheld - give, nheld);
-                                allocator.free(batch, give);
-                            }
-                            nheld -= give;
-                        }
-                        ops++;
+        ConservationStress<Long> stress = ConservationStress.of(new ConservationStress.Subject<Long>() {
+            @Override
+            public void acquire(List<Long> into, int n) {
+                if (n == 1) {
+                    long a = allocator.tryAllocate();
+                    if (a != 0) {
+                        into.add(a);
                     }
-                    for (int i = 0; i < nheld; i++) {
-                        allocator.free(held[i]);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    return;
                 }
-                operations.addAndGet(ops);
-                aborts.addAndGet(RseqCalls.threadAborts() - abortsBefore);
-            }));
-        }
-        threads.add(new Thread(() -> {
-            while (!stop.get()) {
-                allocator.drain();
-                sleepQuietly(5);
+                long[] batch = new long[n];
+                int got = allocator.allocate(batch, n);
+                for (int i = 0; i < got; i++) {
+                    into.add(batch[i]);
+                }
             }
-        }));
-        Thread toggler = new Thread(() -> {
-            while (!stop.get()) {
-                RseqCalls.forceAbort(true);
-                Thread.onSpinWait();
-                RseqCalls.forceAbort(false);
-                sleepQuietly(0);
+
+            @Override
+            public void release(List<Long> items) {
+                for (long a : items) {
+                    memory.putLong((int) (a - base), 0);
+                }
+                if (items.size() == 1) {
+                    allocator.free(items.get(0));
+                } else {
+                    allocator.free(items.stream().mapToLong(Long::longValue).toArray(), items.size());
+                }
             }
+
+            @Override
+            public void mark(Long a, long owner) {
+                memory.putLong((int) (a - base), owner);
+                memory.putLong((int) (a - base) + 8, a);
+            }
+
+            @Override
+            public boolean hasMark(Long a, long owner) {
+                return memory.getLong((int) (a - base)) == owner && memory.getLong((int) (a - base) + 8) == a;
+            }
+        }, 64).alongside(() -> {
+            allocator.drain();
+            ConservationStress.sleepQuietly(5);
         });
-        threads.forEach(Thread::start);
         if (forceAborts) {
-            toggler.start();
+            stress.forceAborts();
         }
-        Thread.sleep(millis);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        toggler.join();
-        RseqCalls.forceAbort(false);
-        RseqCalls.restartLimit(restartLimit);
-        if (failure.get() != null) {
-            throw new AssertionError("a worker failed", failure.get());
-        }
+        ConservationStress.Result result = stress.run(millis);
 
         SlabStats stats = allocator.stats();
         assertEquals(mode(), stats.mode());
         assertEquals(0, stats.inUse(), "every slot was returned: " + stats);
         long[] all = new long[slots];
         assertEquals(slots, allocator.allocate(all, slots), "every slot can be allocated again: nothing lost");
-        assertEquals(slots, java.util.Arrays.stream(all).distinct().count(), "no slot is on two freelists");
+        ConservationStress.assertOwnedExactlyOnce(java.util.Arrays.stream(all).boxed().toList(), slots, "slots");
         assertEquals(0, allocator.tryAllocate(), "and there is no extra one");
-        assertTrue(operations.get() > 0);
         if (mode() == Mode.FALLBACK) {
-            assertEquals(0, aborts.get(), "fallback mode runs no section");
+            assertEquals(0, result.aborts(), "fallback mode runs no section");
         }
         if (forceAborts) {
-            assertTrue(aborts.get() > 0, "forced aborts were seen: " + aborts.get());
+            assertTrue(result.aborts() > 0, "forced aborts were seen: " + result.aborts());
             assertNotEquals(0, stats.slowPathEntries(), "aborted operations went to the depot");
         }
         return stats;
-    }
-
-    static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis, millis == 0 ? 100_000 : 0);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

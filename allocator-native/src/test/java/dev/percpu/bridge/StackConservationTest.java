@@ -7,22 +7,19 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Many Java threads push and pop random batches on one block; at the end
- * every index is in exactly one place (a CPU stack or the overflow list).
- * Run in rseq mode, in fallback mode, and in rseq mode with a thread that
- * keeps switching the force-abort hook on and off so that sections abort,
- * hit the restart bound and go to the overflow list: those aborts are
- * counted and must be nonzero.
+ * The shared {@link ConservationStress} on one block's stacks through the
+ * bridge: workers pop and push random batches; what a pop cannot give comes
+ * from an overflow list, what a push refuses goes there. At the end every
+ * index is in exactly one place (a CPU stack or the overflow list). Run in
+ * rseq mode, in fallback mode, and in rseq mode with forced aborts (which
+ * must be seen).
  */
 class StackConservationTest {
-    private static final int HELD = 64;
     private final StackCalls bridge = Bridges.stacks();
 
     @ParameterizedTest(name = "{0}")
@@ -37,100 +34,18 @@ class StackConservationTest {
         int stride = 128;
         int indices = stride * ncpu;
         long block = BlockCalls.createBlock(ncpu, stride);
-        ArrayDeque<Integer> overflow = new ArrayDeque<>();
-        for (int i = 0; i < indices; i++) {
-            overflow.push(i);
-        }
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong aborts = new AtomicLong();
-        AtomicLong unexpected = new AtomicLong();
-        AtomicLong noRseq = new AtomicLong();
-        int restartLimit = RseqCalls.restartLimit();
-        if (forced) {
-            RseqCalls.restartLimit(4);
-        }
-        List<Thread> threads = new ArrayList<>();
-        int workers = 4 * Runtime.getRuntime().availableProcessors();
-        for (int t = 0; t < workers; t++) {
-            long seed = t;
-            threads.add(new Thread(() -> {
-                long abortsBefore = RseqCalls.threadAborts();
-                SplittableRandom random = new SplittableRandom(seed);
-                int[] held = new int[HELD];
-                int nheld = 0;
-                while (!stop.get()) {
-                    if (random.nextBoolean() && nheld < HELD) {
-                        int want = 1 + random.nextInt(HELD - nheld);
-                        int r = fallback ? bridge.fallbackPopBatch(block, held, nheld, want)
-                            : bridge.popBatch(block, held, nheld, want);
-                        if (r > 0) {
-                            nheld += r;
-                        } else {
-                            if (r == NativeCodes.NO_RSEQ) {
-                                noRseq.incrementAndGet();
-                            } else if (r != 0 && r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
-                                unexpected.incrementAndGet();
-                            }
-                            synchronized (overflow) {
-                                while (nheld < HELD && !overflow.isEmpty() && want-- > 0) {
-                                    held[nheld++] = overflow.pop();
-                                }
-                            }
-                        }
-                    } else if (nheld > 0) {
-                        int give = 1 + random.nextInt(nheld);
-                        int from = nheld - give;
-                        int r = fallback ? bridge.fallbackPushBatch(block, held, from, give)
-                            : bridge.pushBatch(block, held, from, give);
-                        if (r < 0) {
-                            if (r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
-                                unexpected.incrementAndGet();
-                            }
-                            r = 0;
-                        }
-                        synchronized (overflow) {
-                            for (int i = from + r; i < nheld; i++) {
-                                overflow.push(held[i]);
-                            }
-                        }
-                        nheld = from;
-                    }
-                }
-                synchronized (overflow) {
-                    for (int i = 0; i < nheld; i++) {
-                        overflow.push(held[i]);
-                    }
-                }
-                aborts.addAndGet(RseqCalls.threadAborts() - abortsBefore);
-            }));
-        }
-        Thread toggler = new Thread(() -> {
-            while (!stop.get()) {
-                RseqCalls.forceAbort(true);
-                Thread.onSpinWait();
-                RseqCalls.forceAbort(false);
-                try {
-                    Thread.sleep(0, 200_000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        threads.forEach(Thread::start);
-        if (forced) {
-            toggler.start();
-        }
-        Thread.sleep(1500);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        toggler.join();
-        RseqCalls.forceAbort(false);
-        RseqCalls.restartLimit(restartLimit);
-
         try {
-            int[] seen = new int[indices];
+            Stacks stacks = new Stacks(block, fallback);
+            for (int i = 0; i < indices; i++) {
+                stacks.overflow.push(i);
+            }
+            ConservationStress<Integer> stress = ConservationStress.of(stacks, 64);
+            if (forced) {
+                stress.forceAborts();
+            }
+            ConservationStress.Result result = stress.run(1500);
+
+            List<Integer> found = new ArrayList<>(stacks.overflow);
             ByteBuffer headers = MemoryCalls.view(block, StackLayout.cpuHeaderOffset(ncpu));
             for (int cpu = 0; cpu < ncpu; cpu++) {
                 int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
@@ -139,26 +54,76 @@ class StackConservationTest {
                 assertTrue(top <= stride, "top within capacity");
                 ByteBuffer slots = MemoryCalls.view(headers.getLong(hdr + StackLayout.SLOTS_OFFSET), 4L * stride);
                 for (int i = 0; i < top; i++) {
-                    seen[slots.getInt(4 * i)]++;
+                    found.add(slots.getInt(4 * i));
                 }
             }
-            for (int index : overflow) {
-                seen[index]++;
-            }
-            for (int i = 0; i < indices; i++) {
-                assertEquals(1, seen[i], "index " + i + " must be owned exactly once");
-            }
-            assertEquals(0, unexpected.get(), "unexpected result codes");
+            assertTrue(found.stream().allMatch(i -> i >= 0 && i < indices), "no garbage index");
+            ConservationStress.assertOwnedExactlyOnce(found, indices, "indices");
+            assertEquals(0, stacks.unexpected.get(), "unexpected result codes");
             if (fallback) {
-                assertEquals(0, aborts.get(), "fallback mode never runs a section");
+                assertEquals(0, result.aborts(), "fallback mode never runs a section");
             } else {
-                assertEquals(0, noRseq.get(), "every thread had a working registration");
+                assertEquals(0, stacks.noRseq.get(), "every thread had a working registration");
             }
             if (forced) {
-                assertTrue(aborts.get() > 0, "the force-abort hook made sections abort: " + aborts.get());
+                assertTrue(result.aborts() > 0, "the force-abort hook made sections abort: " + result.aborts());
             }
         } finally {
             BlockCalls.destroyBlock(block);
+        }
+    }
+
+    /** The block's stacks with an overflow list standing in for a depot. */
+    private final class Stacks implements ConservationStress.Subject<Integer> {
+        final ArrayDeque<Integer> overflow = new ArrayDeque<>();
+        final AtomicLong unexpected = new AtomicLong();
+        final AtomicLong noRseq = new AtomicLong();
+        private final long block;
+        private final boolean fallback;
+
+        Stacks(long block, boolean fallback) {
+            this.block = block;
+            this.fallback = fallback;
+        }
+
+        @Override
+        public void acquire(List<Integer> into, int n) {
+            int[] batch = new int[n];
+            int r = fallback ? bridge.fallbackPopBatch(block, batch, 0, n) : bridge.popBatch(block, batch, 0, n);
+            for (int i = 0; i < r; i++) {
+                into.add(batch[i]);
+            }
+            if (r > 0) {
+                return;
+            }
+            if (r == NativeCodes.NO_RSEQ) {
+                noRseq.incrementAndGet();
+            } else if (r != 0 && r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
+                unexpected.incrementAndGet();
+            }
+            synchronized (overflow) {
+                for (int i = 0; i < n && !overflow.isEmpty(); i++) {
+                    into.add(overflow.pop());
+                }
+            }
+        }
+
+        @Override
+        public void release(List<Integer> items) {
+            int[] batch = items.stream().mapToInt(Integer::intValue).toArray();
+            int r = fallback ? bridge.fallbackPushBatch(block, batch, 0, batch.length)
+                : bridge.pushBatch(block, batch, 0, batch.length);
+            if (r < 0) {
+                if (r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
+                    unexpected.incrementAndGet();
+                }
+                r = 0;
+            }
+            synchronized (overflow) {
+                for (int i = r; i < batch.length; i++) {
+                    overflow.push(batch[i]);
+                }
+            }
         }
     }
 }
