@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
@@ -12,24 +13,25 @@ import java.util.Objects;
  * {@link StackCalls} over FFM critical downcalls (JDK 22+, in the
  * multi-release jar under {@code META-INF/versions/22}) to the plain C entry
  * points of {@code percpu_ffm.c}: no JNI transition, no safepoint poll;
- * batch calls pass the Java array itself (critical with heap access). How the
+ * batch calls copy the array through the thread's native scratch
+ * ({@link FfmLinker#scratch(long)}, which says why). How the
  * handles are made, and why they are static finals, is told on
  * {@link FfmLinker}.
  */
 public final class FfmStackCalls implements StackCalls {
     private static final MethodHandle POP = FfmLinker.handle("percpu_ffm_pop", FfmLinker.INT_OF_LONG, FfmLinker.CRITICAL);
     private static final MethodHandle PUSH = FfmLinker.handle("percpu_ffm_push", FfmLinker.INT_OF_LONG_INT, FfmLinker.CRITICAL);
-    private static final MethodHandle POP_BATCH = FfmLinker.handle("percpu_ffm_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
-    private static final MethodHandle PUSH_BATCH = FfmLinker.handle("percpu_ffm_push_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
+    private static final MethodHandle POP_BATCH = FfmLinker.handle("percpu_ffm_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
+    private static final MethodHandle PUSH_BATCH = FfmLinker.handle("percpu_ffm_push_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
     private static final MethodHandle POP_ADDRESSES = FfmLinker.handle("percpu_ffm_pop_addresses", FunctionDescriptor.of(
-        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), FfmLinker.CRITICAL_HEAP);
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), FfmLinker.CRITICAL);
     private static final MethodHandle PUSH_ADDRESSES = FfmLinker.handle("percpu_ffm_push_addresses", FunctionDescriptor.of(
-        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), FfmLinker.CRITICAL_HEAP);
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), FfmLinker.CRITICAL);
     private static final MethodHandle FALLBACK_POP = FfmLinker.handle("percpu_ffm_fb_pop", FfmLinker.INT_OF_LONG, FfmLinker.CRITICAL);
     private static final MethodHandle FALLBACK_PUSH = FfmLinker.handle("percpu_ffm_fb_push", FfmLinker.INT_OF_LONG_INT, FfmLinker.CRITICAL);
-    private static final MethodHandle FALLBACK_POP_BATCH = FfmLinker.handle("percpu_ffm_fb_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
+    private static final MethodHandle FALLBACK_POP_BATCH = FfmLinker.handle("percpu_ffm_fb_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
     private static final MethodHandle FALLBACK_PUSH_BATCH = FfmLinker.handle("percpu_ffm_fb_push_batch", FfmLinker.BATCH,
-        FfmLinker.CRITICAL_HEAP);
+        FfmLinker.CRITICAL);
 
     private FfmStackCalls() {
     }
@@ -66,7 +68,13 @@ public final class FfmStackCalls implements StackCalls {
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            return n == 0 ? 0 : (int) POP_BATCH.invokeExact(block, FfmLinker.segmentOf(dst), offset, n);
+            if (n == 0) {
+                return 0;
+            }
+            MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
+            int r = (int) POP_BATCH.invokeExact(block, scratch, 0, n);
+            FfmLinker.copyOut(scratch, dst, offset, r);
+            return r;
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -76,7 +84,7 @@ public final class FfmStackCalls implements StackCalls {
     public int pushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
-            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, FfmLinker.segmentOf(src), offset, n);
+            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, FfmLinker.copyIn(src, offset, n), 0, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -104,8 +112,13 @@ public final class FfmStackCalls implements StackCalls {
     public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            return n == 0 ? 0
-                : (int) FALLBACK_POP_BATCH.invokeExact(block, FfmLinker.segmentOf(dst), offset, n);
+            if (n == 0) {
+                return 0;
+            }
+            MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
+            int r = (int) FALLBACK_POP_BATCH.invokeExact(block, scratch, 0, n);
+            FfmLinker.copyOut(scratch, dst, offset, r);
+            return r;
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -116,7 +129,7 @@ public final class FfmStackCalls implements StackCalls {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
             return n == 0 ? 0
-                : (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.segmentOf(src), offset, n);
+                : (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.copyIn(src, offset, n), 0, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -126,8 +139,13 @@ public final class FfmStackCalls implements StackCalls {
     public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            return n == 0 ? 0
-                : (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(dst), offset, n, region, shift);
+            if (n == 0) {
+                return 0;
+            }
+            MemorySegment scratch = FfmLinker.scratch((long) n * Long.BYTES);
+            int r = (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, scratch, 0, n, region, shift);
+            FfmLinker.copyOut(scratch, dst, offset, r);
+            return r;
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -138,8 +156,8 @@ public final class FfmStackCalls implements StackCalls {
                              long limit) {
         Objects.checkFromIndexSize(offset, n, src.length);
         try {
-            return n == 0 ? 0 : (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(src), offset, n,
-                region, shift, limit);
+            return n == 0 ? 0 : (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.copyIn(src, offset, n),
+                0, n, region, shift, limit);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
