@@ -10,8 +10,9 @@
 #   /stats gives the allocator's memory, RSS, GC count and pause time, and heap bytes allocated.
 # Table 2 (blocking and virtual-thread handlers): per allocator, GET /fixed/16k at 256 connections
 #   with 16, 64, 256 blocking workers, then virtual threads; memory after each.
-# CPUs (2 here): the server is pinned to CPU 0 (taskset) with one event-loop thread, wrk and the
-#   fixed-rate client to CPU 1. Results: $OUT/results.csv, $OUT/summary.md, $OUT/*.png (matplotlib).
+# CPUs (2 here): the server is pinned to CPU 0 (started under taskset, so all its threads are; checked in
+#   $OUT/affinity.txt) with one event-loop thread, wrk and the fixed-rate client to CPU 1.
+#   Results: $OUT/results.csv, $OUT/summary.md, $OUT/*.png (matplotlib).
 #   Hold the build lock around it: flock /tmp/percpu-mvn.lock scripts/server-load.sh short
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,12 +49,19 @@ SERVER_PID=
 stats() { curl -s "http://127.0.0.1:$PORT/stats"; }
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' <<<"$2"; }
 start_server() { # allocator mode workers
-  "$JAVA" -Xms512m -Xmx512m --sun-misc-unsafe-memory-access=allow -Xlog:gc:file="$OUT/gc-$1-$2-$3-$ROUND.log" \
-    -XX:+UseG1GC -jar "$JAR" server --allocator "$1" --mode "$2" --workers "$3" --io-threads 1 --port "$PORT" \
-    > "$OUT/server-$1-$2-$3-$ROUND.out" 2>&1 &
+  # Pinned at launch, so every JVM thread inherits the CPU: `taskset -p` on the PID after the start
+  # would pin only the launcher's first thread, not the JVM's threads (the event loop, GC, JIT).
+  taskset -c "$SERVER_CPU" "$JAVA" -Xms512m -Xmx512m --sun-misc-unsafe-memory-access=allow \
+    -Xlog:gc:file="$OUT/gc-$1-$2-$3-$ROUND.log" -XX:+UseG1GC -jar "$JAR" server --allocator "$1" --mode "$2" \
+    --workers "$3" --io-threads 1 --port "$PORT" > "$OUT/server-$1-$2-$3-$ROUND.out" 2>&1 &
   SERVER_PID=$!
-  taskset -pc "$SERVER_CPU" "$SERVER_PID" >/dev/null
-  for _ in $(seq 100); do stats >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 100); do
+    if stats >/dev/null 2>&1; then
+      echo "server threads by allowed CPUs: $(cat /proc/"$SERVER_PID"/task/*/status | awk '/Cpus_allowed_list/ { print $2 }' | sort | uniq -c | xargs)" >> "$OUT/affinity.txt"
+      return 0
+    fi
+    sleep 0.1
+  done
   echo "server $1 $2 did not start" >&2; cat "$OUT/server-$1-$2-$3-$ROUND.out" >&2; return 1
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; tail -1 "$OUT/server-$1-$2-$3-$ROUND.out"; }

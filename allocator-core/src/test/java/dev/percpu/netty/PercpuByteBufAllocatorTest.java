@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
 import dev.percpu.PoolExhaustedException;
+import dev.percpu.SlabStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ResourceLeakDetector;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +75,57 @@ class PercpuByteBufAllocatorTest {
         assertEquals(1100, alloc.calculateNewCapacity(1025, 1100), "capped at maxCapacity");
         assertEquals(0, alloc.calculateNewCapacity(2_000_000, Integer.MAX_VALUE) % 4096);
         buf.release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldMakeBufferObjectsAheadOfTheBlocksFirstUse(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        int c = 0;
+        while (alloc.classSize(c) < 256) {
+            c++;
+        }
+        SlabStats stats = alloc.classStats(c);
+        int perCpu = (int) (stats.capacityOnCpus() / stats.cpus());
+        ByteBuf[] held = new ByteBuf[3 * perCpu];
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        // Netty's leak detector (SIMPLE by default) records a stack trace for one buffer in 128.
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        try {
+            // Warm: every path once (refill, flush, the first wrapping) with one CPU's cache of buffers alive at
+            // once, which carves at most (CPUs x capacity + a batch) blocks ...
+            holdAndRelease(alloc, held, perCpu);
+            holdAndRelease(alloc, held, perCpu + perCpu / 2);
+            int carvedWarm = alloc.classStats(c).carvedSlots();
+            threads.getCurrentThreadAllocatedBytes();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            // ... then three caches' worth: blocks never used so far come into use, within the (CPUs + 2) caches
+            // wrapped ahead of the carved blocks at the first wrapping. (Only the allocations are measured: the
+            // releases after them may grow the depot's array of free indices, a new high of free blocks.)
+            for (int i = 0; i < held.length; i++) {
+                held[i] = alloc.directBuffer(256);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            for (ByteBuf buffer : held) {
+                buffer.release();
+            }
+            assertTrue(alloc.classStats(c).carvedSlots() > carvedWarm, "blocks used for the first time");
+            assertEquals(0, allocated, "heap bytes for blocks used for the first time: their objects were made ahead");
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+        }
+        assertEquals(0, alloc.pooledInUseBytes());
+    }
+
+    private static void holdAndRelease(PercpuByteBufAllocator alloc, ByteBuf[] held, int count) {
+        for (int i = 0; i < count; i++) {
+            held[i] = alloc.directBuffer(256);
+        }
+        for (int i = 0; i < count; i++) {
+            held[i].release();
+            held[i] = null;
+        }
     }
 
     @ParameterizedTest
