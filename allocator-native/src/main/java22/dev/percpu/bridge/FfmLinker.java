@@ -92,18 +92,20 @@ final class FfmLinker {
         return scratch;
     }
 
-    /** Copies the first {@code count} ints of {@code scratch} to {@code dst[offset ..)}; nothing when {@code count <= 0}. */
-    static void copyOut(MemorySegment scratch, int[] dst, int offset, int count) {
+    /** Copies the first {@code count} ints of {@code scratch} to {@code dst[offset ..)} (none when {@code count <= 0}); returns {@code count}. */
+    static int copyOut(MemorySegment scratch, int[] dst, int offset, int count) {
         if (count > 0) {
             MemorySegment.copy(scratch, JAVA_INT, 0, dst, offset, count);
         }
+        return count;
     }
 
-    /** Copies the first {@code count} longs of {@code scratch} to {@code dst[offset ..)}; nothing when {@code count <= 0}. */
-    static void copyOut(MemorySegment scratch, long[] dst, int offset, int count) {
+    /** Copies the first {@code count} longs of {@code scratch} to {@code dst[offset ..)} (none when {@code count <= 0}); returns {@code count}. */
+    static int copyOut(MemorySegment scratch, long[] dst, int offset, int count) {
         if (count > 0) {
             MemorySegment.copy(scratch, JAVA_LONG, 0, dst, offset, count);
         }
+        return count;
     }
 
     static IllegalStateException failed(Throwable t) {

@@ -68,13 +68,8 @@ public final class FfmStackCalls implements StackCalls {
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            if (n == 0) {
-                return 0;
-            }
             MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
-            int r = (int) POP_BATCH.invokeExact(block, scratch, 0, n);
-            FfmLinker.copyOut(scratch, dst, offset, r);
-            return r;
+            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) POP_BATCH.invokeExact(block, scratch, 0, n));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -112,13 +107,8 @@ public final class FfmStackCalls implements StackCalls {
     public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            if (n == 0) {
-                return 0;
-            }
             MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
-            int r = (int) FALLBACK_POP_BATCH.invokeExact(block, scratch, 0, n);
-            FfmLinker.copyOut(scratch, dst, offset, r);
-            return r;
+            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) FALLBACK_POP_BATCH.invokeExact(block, scratch, 0, n));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
@@ -139,13 +129,8 @@ public final class FfmStackCalls implements StackCalls {
     public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         try {
-            if (n == 0) {
-                return 0;
-            }
             MemorySegment scratch = FfmLinker.scratch((long) n * Long.BYTES);
-            int r = (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, scratch, 0, n, region, shift);
-            FfmLinker.copyOut(scratch, dst, offset, r);
-            return r;
+            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, scratch, 0, n, region, shift));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }
