@@ -2,6 +2,7 @@
 # Load test of the example HTTP server (java -jar percpu-examples.jar server) on loopback, per allocator.
 #
 #   scripts/server-load.sh [short|full]         (build first: mvn -B -ntp verify; not run in CI)
+#   JAR=path/to/percpu-examples.jar scripts/server-load.sh ...   (another build of the examples jar)
 #
 # Table 1 (event-loop handler): for each round, the allocators interleaved (A B C D A B C D ...); per
 #   allocator and round one server JVM, warmed for WARM s, then wrk (closed loop) on GET /fixed/16k at
@@ -17,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=${1:-short}
-JAR=allocator-examples/target/percpu-examples.jar
+JAR=${JAR:-allocator-examples/target/percpu-examples.jar}
 JAVA=${SERVER_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 OUT=${OUT:-target/server-load/$(date -u +%Y%m%dT%H%M%SZ)}
 PORT=${PORT:-18080}
@@ -40,6 +41,7 @@ echo "table,allocator,mode,workers,round,load,connections,rps,p50_us,p99_us,p999
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
   echo "java: $("$JAVA" -version 2>&1 | head -1)"
+  echo "jar: $JAR"
   echo "wrk: $(wrk -v 2>&1 | head -1)"
   echo "profile: $PROFILE, rounds $ROUNDS, $SECONDS_PER_RUN s per run, warm-up $WARM s, fixed rate $RATE req/s"
   echo "cpus: server taskset -c $SERVER_CPU (1 event-loop thread), clients taskset -c $CLIENT_CPU"
