@@ -13,25 +13,25 @@ import java.util.Objects;
  * {@link StackCalls} over FFM critical downcalls (JDK 22+, in the
  * multi-release jar under {@code META-INF/versions/22}) to the plain C entry
  * points of {@code percpu_ffm.c}: no JNI transition, no safepoint poll;
- * batch calls copy the array through the thread's native scratch
- * ({@link FfmLinker#scratch(long)}, which says why). How the
+ * batch calls copy the array through a shared native scratch
+ * ({@link FfmLinker#take(long)}, which says why). How the
  * handles are made, and why they are static finals, is told on
  * {@link FfmLinker}.
  */
 public final class FfmStackCalls implements StackCalls {
     private static final MethodHandle POP = FfmLinker.handle("percpu_ffm_pop", FfmLinker.INT_OF_LONG, FfmLinker.CRITICAL);
     private static final MethodHandle PUSH = FfmLinker.handle("percpu_ffm_push", FfmLinker.INT_OF_LONG_INT, FfmLinker.CRITICAL);
-    private static final MethodHandle POP_BATCH = FfmLinker.handle("percpu_ffm_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
-    private static final MethodHandle PUSH_BATCH = FfmLinker.handle("percpu_ffm_push_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
+    private static final MethodHandle POP_BATCH = FfmLinker.handle("percpu_ffm_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
+    private static final MethodHandle PUSH_BATCH = FfmLinker.handle("percpu_ffm_push_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
     private static final MethodHandle POP_ADDRESSES = FfmLinker.handle("percpu_ffm_pop_addresses", FunctionDescriptor.of(
-        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), FfmLinker.CRITICAL);
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), FfmLinker.CRITICAL_HEAP);
     private static final MethodHandle PUSH_ADDRESSES = FfmLinker.handle("percpu_ffm_push_addresses", FunctionDescriptor.of(
-        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), FfmLinker.CRITICAL);
+        JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG), FfmLinker.CRITICAL_HEAP);
     private static final MethodHandle FALLBACK_POP = FfmLinker.handle("percpu_ffm_fb_pop", FfmLinker.INT_OF_LONG, FfmLinker.CRITICAL);
     private static final MethodHandle FALLBACK_PUSH = FfmLinker.handle("percpu_ffm_fb_push", FfmLinker.INT_OF_LONG_INT, FfmLinker.CRITICAL);
-    private static final MethodHandle FALLBACK_POP_BATCH = FfmLinker.handle("percpu_ffm_fb_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL);
+    private static final MethodHandle FALLBACK_POP_BATCH = FfmLinker.handle("percpu_ffm_fb_pop_batch", FfmLinker.BATCH, FfmLinker.CRITICAL_HEAP);
     private static final MethodHandle FALLBACK_PUSH_BATCH = FfmLinker.handle("percpu_ffm_fb_push_batch", FfmLinker.BATCH,
-        FfmLinker.CRITICAL);
+        FfmLinker.CRITICAL_HEAP);
 
     private FfmStackCalls() {
     }
@@ -67,21 +67,34 @@ public final class FfmStackCalls implements StackCalls {
     @Override
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
-            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) POP_BATCH.invokeExact(block, scratch, 0, n));
+            return FfmLinker.out(scratch, dst, offset, (int) POP_BATCH.invokeExact(block, FfmLinker.segment(scratch, dst),
+                FfmLinker.offset(scratch, offset), n));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int pushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, FfmLinker.copyIn(src, offset, n), 0, n);
+            return (int) PUSH_BATCH.invokeExact(block, FfmLinker.in(scratch, src, offset, n),
+                FfmLinker.offset(scratch, offset), n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 
@@ -106,33 +119,51 @@ public final class FfmStackCalls implements StackCalls {
     @Override
     public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            MemorySegment scratch = FfmLinker.scratch((long) n * Integer.BYTES);
-            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) FALLBACK_POP_BATCH.invokeExact(block, scratch, 0, n));
+            return FfmLinker.out(scratch, dst, offset, (int) FALLBACK_POP_BATCH.invokeExact(block,
+                FfmLinker.segment(scratch, dst), FfmLinker.offset(scratch, offset), n));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int fallbackPushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return n == 0 ? 0
-                : (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.copyIn(src, offset, n), 0, n);
+            return (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.in(scratch, src, offset, n),
+                FfmLinker.offset(scratch, offset), n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
         Objects.checkFromIndexSize(offset, n, dst.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Long.BYTES);
         try {
-            MemorySegment scratch = FfmLinker.scratch((long) n * Long.BYTES);
-            return n == 0 ? 0 : FfmLinker.copyOut(scratch, dst, offset, (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, scratch, 0, n, region, shift));
+            return FfmLinker.out(scratch, dst, offset, (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0,
+                FfmLinker.segment(scratch, dst), FfmLinker.offset(scratch, offset), n, region, shift));
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 
@@ -140,11 +171,17 @@ public final class FfmStackCalls implements StackCalls {
     public int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
                              long limit) {
         Objects.checkFromIndexSize(offset, n, src.length);
+        if (n == 0) {
+            return 0;
+        }
+        int scratch = FfmLinker.take((long) n * Long.BYTES);
         try {
-            return n == 0 ? 0 : (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.copyIn(src, offset, n),
-                0, n, region, shift, limit);
+            return (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.in(scratch, src, offset, n),
+                FfmLinker.offset(scratch, offset), n, region, shift, limit);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
+        } finally {
+            FfmLinker.release(scratch);
         }
     }
 }
