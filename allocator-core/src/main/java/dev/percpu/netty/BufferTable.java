@@ -33,8 +33,8 @@ final class BufferTable {
 
     private final PercpuByteBuf[][] pages;
     private final int blocks;
-    /** Blocks below this have a wrapper; written under this table's lock, read there too. */
-    private int wrapped;
+    /** Blocks below this have a wrapper; written under this table's lock. */
+    private volatile int wrapped;
 
     BufferTable(int blocks) {
         this.blocks = blocks;
@@ -58,7 +58,7 @@ final class BufferTable {
         ENTRIES.setRelease(page, block & (PAGE_SIZE - 1), buffer);
     }
 
-    /** Blocks below this have a wrapper. Call with this table's lock held. */
+    /** Blocks below this have a wrapper (exact with this table's lock held, else a recent value). */
     int wrapped() {
         return wrapped;
     }
