@@ -32,6 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and throw {@link IllegalStateException} there.
  */
 public final class IndexPool {
+    /** {@link #lockForSlowPath()}: tries of the taken lock before {@code lock()}, the first ones spinning, then yielding. */
+    private static final int SLOW_PATH_TRY_LOCKS = 256;
+    private static final int SLOW_PATH_SPINS = 64;
     private final String owner;
     private final PerCpuStacks stacks;
     private final int slots;
@@ -51,9 +54,6 @@ public final class IndexPool {
      * far beyond its per-CPU bound.
      */
     private final ReentrantLock lock = new ReentrantLock();
-    /** {@link #lockForSlowPath()}: tries of the taken lock before {@code lock()}, the first ones spinning, then yielding. */
-    private static final int SLOW_PATH_TRY_LOCKS = 256;
-    private static final int SLOW_PATH_SPINS = 64;
     /** Maintenance callers waiting for {@link #lock}; slow paths do not enter while it is non-zero. */
     private final AtomicInteger maintainersWaiting = new AtomicInteger();
     private volatile boolean closed;
