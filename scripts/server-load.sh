@@ -8,7 +8,8 @@
 #   allocator and round one server JVM, warmed for WARM s, then wrk (closed loop) on GET /fixed/16k at
 #   16/64/256 connections and on POST /echo (16 KiB) at 64, then the fixed-rate client (open loop,
 #   HdrHistogram, latency from each request's due time) on GET /fixed/16k. After each step the server's
-#   /stats gives the allocator's memory, RSS, GC count and pause time, and heap bytes allocated.
+#   /stats gives the allocator's memory, RSS, GC count and pause time, and heap bytes allocated. The
+#   fixed-rate client's whole line (with its own GC and JIT time) goes to $OUT/fixed-rate.txt.
 # Table 2 (blocking and virtual-thread handlers): per allocator, GET /fixed/16k at 256 connections
 #   with 16, 64, 256 blocking workers, then virtual threads; memory after each.
 # CPUs (2 here): the server is pinned to CPU 0 (started under taskset, so all its threads are; checked in
@@ -95,6 +96,7 @@ for ROUND in $(seq "$ROUNDS"); do
     done
     B=$(stats); R=$(wrk_run 64 /echo 16384); record 1 "$A" event-loop 1 wrk-echo16k 64 "$R" "$B" "$(stats)" "$SECONDS_PER_RUN"
     B=$(stats); R=$(fixed_rate); record 1 "$A" event-loop 1 fixed-rate-fixed16k 16 "$R" "$B" "$(stats)" "$((SECONDS_PER_RUN + 1))"
+    echo "$A round $ROUND: $R" >> "$OUT/fixed-rate.txt"
     stop_server "$A" event-loop 1
   done
 done

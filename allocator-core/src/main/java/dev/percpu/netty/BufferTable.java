@@ -16,14 +16,17 @@ import java.lang.invoke.VarHandle;
  * their wrapper made before their first use. The allocator says how far
  * ahead, and why that keeps a warm allocator from making any.
  *
- * <p>An entry is meaningful only while its block is free: the releasing
+ * <p>An entry holds the wrapper only while its block is free: the releasing
  * thread stores the wrapper (release store) before it returns the block, and
- * the thread that gets the block next loads it (acquire load) after. A block
- * has one owner at a time, so an entry is never written by two threads at
- * once; the per-CPU freelists order the hand-over in practice, the
- * release/acquire pair makes the wrapper's fields visible in Java's terms.
- * {@link #add} writes only entries at or above {@link #wrapped()}: blocks
- * never used, which no thread has put a wrapper for.
+ * the thread that gets the block next takes it out (acquire load, then a null
+ * store) after. So a buffer dropped without release is reachable from nowhere
+ * here, and Netty's leak detector, which watches the buffer object, can
+ * report it. A block has one owner at a time, so an entry is never written
+ * by two threads at once; the per-CPU freelists order the hand-over in
+ * practice, the release/acquire pair makes the wrapper's fields visible in
+ * Java's terms. {@link #add} writes only entries at or above
+ * {@link #wrapped()}: blocks never used, which no thread has put a wrapper
+ * for.
  */
 final class BufferTable {
     private static final int PAGE_SHIFT = 10;
@@ -46,10 +49,18 @@ final class BufferTable {
         return blocks;
     }
 
-    /** The idle wrapper of free block {@code block}, or null when it has none yet. */
-    PercpuByteBuf get(int block) {
+    /** Takes the idle wrapper of block {@code block}, which its caller has just got, out; null when it has none yet. */
+    PercpuByteBuf take(int block) {
         PercpuByteBuf[] page = (PercpuByteBuf[]) PAGES.getAcquire(pages, block >>> PAGE_SHIFT);
-        return page == null ? null : (PercpuByteBuf) ENTRIES.getAcquire(page, block & (PAGE_SIZE - 1));
+        if (page == null) {
+            return null;
+        }
+        int entry = block & (PAGE_SIZE - 1);
+        PercpuByteBuf buffer = (PercpuByteBuf) ENTRIES.getAcquire(page, entry);
+        if (buffer != null) {
+            ENTRIES.setOpaque(page, entry, null);
+        }
+        return buffer;
     }
 
     /** Makes {@code buffer} the idle wrapper of {@code block}, which its caller is about to free (wrapped already). */

@@ -246,7 +246,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             throw closedException();
         }
         int block = classes.blockIndex(address);
-        PercpuByteBuf buffer = tables[sizeClass].get(block);
+        PercpuByteBuf buffer = tables[sizeClass].take(block);
         return buffer != null ? buffer : wrapAhead(sizeClass, block);
     }
 
@@ -270,7 +270,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
                 table.add(buffer);
             }
         }
-        return table.get(block);
+        return table.take(block);
     }
 
     /** Class {@code sizeClass} is exhausted: the next larger classes, then the large path. */
