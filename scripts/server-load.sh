@@ -2,21 +2,24 @@
 # Load test of the example HTTP server (java -jar percpu-examples.jar server) on loopback, per allocator.
 #
 #   scripts/server-load.sh [short|full]         (build first: mvn -B -ntp verify; not run in CI)
+#   JAR=path/to/percpu-examples.jar scripts/server-load.sh ...   (another build of the examples jar)
 #
 # Table 1 (event-loop handler): for each round, the allocators interleaved (A B C D A B C D ...); per
 #   allocator and round one server JVM, warmed for WARM s, then wrk (closed loop) on GET /fixed/16k at
 #   16/64/256 connections and on POST /echo (16 KiB) at 64, then the fixed-rate client (open loop,
 #   HdrHistogram, latency from each request's due time) on GET /fixed/16k. After each step the server's
-#   /stats gives the allocator's memory, RSS, GC count and pause time, and heap bytes allocated.
+#   /stats gives the allocator's memory, RSS, GC count and pause time, and heap bytes allocated. The
+#   fixed-rate client's whole line (with its own GC and JIT time) goes to $OUT/fixed-rate.txt.
 # Table 2 (blocking and virtual-thread handlers): per allocator, GET /fixed/16k at 256 connections
 #   with 16, 64, 256 blocking workers, then virtual threads; memory after each.
-# CPUs (2 here): the server is pinned to CPU 0 (taskset) with one event-loop thread, wrk and the
-#   fixed-rate client to CPU 1. Results: $OUT/results.csv, $OUT/summary.md, $OUT/*.png (matplotlib).
+# CPUs (2 here): the server is pinned to CPU 0 (started under taskset, so all its threads are; checked in
+#   $OUT/affinity.txt) with one event-loop thread, wrk and the fixed-rate client to CPU 1.
+#   Results: $OUT/results.csv, $OUT/summary.md, $OUT/*.png (matplotlib).
 #   Hold the build lock around it: flock /tmp/percpu-mvn.lock scripts/server-load.sh short
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=${1:-short}
-JAR=allocator-examples/target/percpu-examples.jar
+JAR=${JAR:-allocator-examples/target/percpu-examples.jar}
 JAVA=${SERVER_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 OUT=${OUT:-target/server-load/$(date -u +%Y%m%dT%H%M%SZ)}
 PORT=${PORT:-18080}
@@ -39,6 +42,7 @@ echo "table,allocator,mode,workers,round,load,connections,rps,p50_us,p99_us,p999
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -r)"
   echo "java: $("$JAVA" -version 2>&1 | head -1)"
+  echo "jar: $JAR"
   echo "wrk: $(wrk -v 2>&1 | head -1)"
   echo "profile: $PROFILE, rounds $ROUNDS, $SECONDS_PER_RUN s per run, warm-up $WARM s, fixed rate $RATE req/s"
   echo "cpus: server taskset -c $SERVER_CPU (1 event-loop thread), clients taskset -c $CLIENT_CPU"
@@ -48,12 +52,19 @@ SERVER_PID=
 stats() { curl -s "http://127.0.0.1:$PORT/stats"; }
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' <<<"$2"; }
 start_server() { # allocator mode workers
-  "$JAVA" -Xms512m -Xmx512m --sun-misc-unsafe-memory-access=allow -Xlog:gc:file="$OUT/gc-$1-$2-$3-$ROUND.log" \
-    -XX:+UseG1GC -jar "$JAR" server --allocator "$1" --mode "$2" --workers "$3" --io-threads 1 --port "$PORT" \
-    > "$OUT/server-$1-$2-$3-$ROUND.out" 2>&1 &
+  # Pinned at launch, so every JVM thread inherits the CPU: `taskset -p` on the PID after the start
+  # would pin only the launcher's first thread, not the JVM's threads (the event loop, GC, JIT).
+  taskset -c "$SERVER_CPU" "$JAVA" -Xms512m -Xmx512m --sun-misc-unsafe-memory-access=allow \
+    -Xlog:gc:file="$OUT/gc-$1-$2-$3-$ROUND.log" -XX:+UseG1GC -jar "$JAR" server --allocator "$1" --mode "$2" \
+    --workers "$3" --io-threads 1 --port "$PORT" > "$OUT/server-$1-$2-$3-$ROUND.out" 2>&1 &
   SERVER_PID=$!
-  taskset -pc "$SERVER_CPU" "$SERVER_PID" >/dev/null
-  for _ in $(seq 100); do stats >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 100); do
+    if stats >/dev/null 2>&1; then
+      echo "server threads by allowed CPUs: $(cat /proc/"$SERVER_PID"/task/*/status | awk '/Cpus_allowed_list/ { print $2 }' | sort | uniq -c | xargs)" >> "$OUT/affinity.txt"
+      return 0
+    fi
+    sleep 0.1
+  done
   echo "server $1 $2 did not start" >&2; cat "$OUT/server-$1-$2-$3-$ROUND.out" >&2; return 1
 }
 stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" || true; tail -1 "$OUT/server-$1-$2-$3-$ROUND.out"; }
@@ -85,6 +96,7 @@ for ROUND in $(seq "$ROUNDS"); do
     done
     B=$(stats); R=$(wrk_run 64 /echo 16384); record 1 "$A" event-loop 1 wrk-echo16k 64 "$R" "$B" "$(stats)" "$SECONDS_PER_RUN"
     B=$(stats); R=$(fixed_rate); record 1 "$A" event-loop 1 fixed-rate-fixed16k 16 "$R" "$B" "$(stats)" "$((SECONDS_PER_RUN + 1))"
+    echo "$A round $ROUND: $R" >> "$OUT/fixed-rate.txt"
     stop_server "$A" event-loop 1
   done
 done

@@ -3,9 +3,10 @@
  * dev.percpu.bridge.FfmStackCalls and FfmPrimitiveCalls), one per fast
  * operation. They take no
  * JNIEnv, never block and never call back into the JVM, which is what
- * Linker.Option.critical requires; batch calls receive heap arrays
- * directly (critical with heap access) with the offset as an argument, so
- * Java does not have to slice the array's segment. Slow and blocking operations
+ * Linker.Option.critical requires; batch calls receive an array and an
+ * offset into it: a shared native scratch Java copied the batch through, or,
+ * for a batch larger than a scratch, the Java array itself (critical with
+ * heap access). Slow and blocking operations
  * (mapping, remote access, close) stay on JNI.
  */
 #define _GNU_SOURCE

@@ -225,6 +225,29 @@ public final class SizeClassAllocator implements AutoCloseable {
     }
 
     /**
+     * The address of block {@code block} of class {@code sizeClass} (the inverse of
+     * {@link #blockIndex(long)}), whether handed out yet or not.
+     *
+     * @throws IndexOutOfBoundsException when the class or the block does not exist
+     */
+    public long blockAddress(int sizeClass, int block) {
+        return classes[Objects.checkIndex(sizeClass, classes.length)].slotAddressAhead(block);
+    }
+
+    /**
+     * The view {@link #view(long)} gives, of block {@code block} of class {@code sizeClass} whether
+     * handed out yet or not: for a caller that makes its per-block objects ahead of the blocks' first
+     * use (as {@code PercpuByteBufAllocator} does with its buffer objects). Nothing may touch the
+     * view's memory before the block is handed out.
+     *
+     * @throws IndexOutOfBoundsException when the class or the block does not exist
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public ByteBuffer viewAhead(int sizeClass, int block) {
+        return classes[Objects.checkIndex(sizeClass, classes.length)].slotViewAhead(block);
+    }
+
+    /**
      * A snapshot of class {@code i}'s counters.
      *
      * @throws IllegalStateException after {@link #close()}

@@ -197,6 +197,30 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /**
+     * The view {@link #slotView(long)} gives, of slot {@code index} whether handed out yet or not: for an
+     * owner that makes its per-slot objects ahead of the slots' first use. Nothing may touch the view's
+     * memory before the slot is handed out.
+     *
+     * @throws IndexOutOfBoundsException when {@code index} is not in {@code [0, slots)}
+     * @throws IllegalStateException after {@link #close()}
+     */
+    ByteBuffer slotViewAhead(int index) {
+        long address = slotAddressAhead(index);
+        pool.ensureOpen();
+        return region.view(address, geometry.slotSize()).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * The address of slot {@code index}, handed out yet or not.
+     *
+     * @throws IndexOutOfBoundsException when {@code index} is not in {@code [0, slots)}
+     */
+    long slotAddressAhead(int index) {
+        Objects.checkIndex(index, config.slots());
+        return geometry.address(index);
+    }
+
+    /**
      * A free slot's address, or {@code 0} when the pool is exhausted.
      *
      * @throws IllegalStateException after {@link #close()}; in debug mode also when the slot

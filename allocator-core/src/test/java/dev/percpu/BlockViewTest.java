@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@link SizeClassAllocator#blockIndex(long)} and {@link SizeClassAllocator#view(long)}, and {@link LargeBlock}. */
+/**
+ * {@link SizeClassAllocator#blockIndex(long)}, {@link SizeClassAllocator#view(long)}, the ahead forms
+ * {@link SizeClassAllocator#blockAddress(int, int)} and {@link SizeClassAllocator#viewAhead(int, int)}, and
+ * {@link LargeBlock}.
+ */
 class BlockViewTest {
 
     @ParameterizedTest
@@ -53,6 +57,38 @@ class BlockViewTest {
             }
             assertThrows(IllegalArgumentException.class, () -> allocator.view(8));
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldGiveAddressesAndViewsOfBlocksNotHandedOutYet(Mode mode) {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq();
+        }
+        SizeClassAllocator allocator = SizeClassAllocator.create(SizeClassConfig.builder().mode(mode)
+            .capacityBytesPerClass(1 << 20).build());
+        int c = allocator.classOf(4096);
+        int slots = allocator.stats(c).slots();
+        int last = slots - 1;
+        assertEquals(0, allocator.stats(c).carvedSlots(), "nothing handed out yet");
+        assertEquals(last, allocator.blockIndex(allocator.blockAddress(c, last)));
+        assertEquals(allocator.blockAddress(c, 0) + 4096L * last, allocator.blockAddress(c, last));
+        ByteBuffer ahead = allocator.viewAhead(c, last);
+        assertEquals(4096, ahead.capacity());
+        assertEquals(ByteOrder.BIG_ENDIAN, ahead.order());
+        assertThrows(IllegalArgumentException.class, () -> allocator.view(allocator.blockAddress(c, last)),
+            "view() still takes only blocks handed out");
+        long first = allocator.allocate(4096);
+        int index = allocator.blockIndex(first);
+        assertEquals(first, allocator.blockAddress(c, index));
+        allocator.viewAhead(c, index).putLong(0, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, allocator.view(first).getLong(0), "the same memory as view()");
+        allocator.free(first);
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.blockAddress(c, slots));
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.viewAhead(c, -1));
+        assertThrows(IndexOutOfBoundsException.class, () -> allocator.viewAhead(allocator.classCount(), 0));
+        allocator.close();
+        assertThrows(IllegalStateException.class, () -> allocator.viewAhead(c, 0));
     }
 
     @Test

@@ -25,8 +25,10 @@ import java.nio.channels.ScatteringByteChannel;
  *
  * <p>Wrapper pooling: there is one buffer object per pooled block, kept in
  * the allocator's per-class table with the block's view, and handed out
- * again with the block; so allocate + release allocates nothing once every
- * block in use has been used before. When a buffer moves to another block
+ * again with the block. The objects are made ahead, for the blocks a class
+ * has used and a margin past them (see {@code BufferTable}), so allocate +
+ * release allocates nothing once as many buffers have been alive at once as
+ * will ever be. When a buffer moves to another block
  * ({@link #capacity(int)}), it takes over the new block's view and the idle
  * object that sat there takes the old block: the objects are swapped
  * between the blocks, the caller keeps its reference. As with Netty's pooled

@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
 import dev.percpu.PoolExhaustedException;
+import dev.percpu.SlabStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ResourceLeakDetector;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +75,61 @@ class PercpuByteBufAllocatorTest {
         assertEquals(1100, alloc.calculateNewCapacity(1025, 1100), "capped at maxCapacity");
         assertEquals(0, alloc.calculateNewCapacity(2_000_000, Integer.MAX_VALUE) % 4096);
         buf.release();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldMakeBufferObjectsAheadOfTheBlocksFirstUse(Mode mode) {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
+        int c = 0;
+        while (alloc.classSize(c) < 256) {
+            c++;
+        }
+        SlabStats stats = alloc.classStats(c);
+        int perCpu = (int) (stats.capacityOnCpus() / stats.cpus());
+        ByteBuf[] held = new ByteBuf[3 * perCpu];
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        // Netty's leak detector (SIMPLE by default) records a stack trace for one buffer in 128.
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        try {
+            // Warm: every path once (refill, flush, the first wrapping), with up to one and a half CPU caches of
+            // buffers alive at once ...
+            holdAndRelease(alloc, held, perCpu);
+            holdAndRelease(alloc, held, perCpu + perCpu / 2);
+            int carvedWarm = alloc.classStats(c).carvedSlots();
+            long objectsWarm = alloc.bufferObjects();
+            assertTrue(objectsWarm > carvedWarm, "objects made ahead of the carved blocks: " + objectsWarm);
+            threads.getCurrentThreadAllocatedBytes();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            // ... then three caches' worth: blocks never used so far come into use, within the (CPUs + 2) caches
+            // wrapped ahead of the carved blocks at the first wrapping.
+            for (int i = 0; i < held.length; i++) {
+                held[i] = alloc.directBuffer(256);
+            }
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            for (ByteBuf buffer : held) {
+                buffer.release();
+            }
+            assertTrue(alloc.classStats(c).carvedSlots() > carvedWarm, "blocks used for the first time");
+            assertEquals(objectsWarm, alloc.bufferObjects(), "no buffer object made for them: they were made ahead");
+            // Heap bytes: none for the objects; the depot's array of free indices may grow on a new high (a refill
+            // that lands on a CPU whose stack is full), a few KiB at most here.
+            assertTrue(allocated < perCpu * 160L, "heap bytes while blocks came into use: " + allocated);
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+        }
+        assertEquals(0, alloc.pooledInUseBytes());
+    }
+
+    private static void holdAndRelease(PercpuByteBufAllocator alloc, ByteBuf[] held, int count) {
+        for (int i = 0; i < count; i++) {
+            held[i] = alloc.directBuffer(256);
+        }
+        for (int i = 0; i < count; i++) {
+            held[i].release();
+            held[i] = null;
+        }
     }
 
     @ParameterizedTest

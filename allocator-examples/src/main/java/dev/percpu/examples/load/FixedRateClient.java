@@ -4,6 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -83,6 +86,8 @@ public final class FixedRateClient {
             all.add(connection);
             connection.thread.start();
         }
+        Connection.sleepNanos(measureFrom - System.nanoTime());
+        long[] clientBefore = clientPauses();
         Histogram merged = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         long completed = 0;
         for (Connection connection : all) {
@@ -90,11 +95,30 @@ public final class FixedRateClient {
             merged.add(connection.latency);
             completed += connection.latency.getTotalCount();
         }
+        long[] clientAfter = clientPauses();
         System.out.printf(Locale.ROOT, "fixed-rate url=%s method=%s rate=%.0f achieved=%.0f connections=%d requests=%d "
-                + "errors=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f%n",
+                + "errors=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f client_gcs=%d "
+                + "client_gc_ms=%d client_jit_ms=%d%n",
             url, method, rate, completed / seconds, connections, completed, errors.get(),
             merged.getValueAtPercentile(50) / 1e3, merged.getValueAtPercentile(90) / 1e3,
-            merged.getValueAtPercentile(99) / 1e3, merged.getValueAtPercentile(99.9) / 1e3, merged.getMaxValue() / 1e3);
+            merged.getValueAtPercentile(99) / 1e3, merged.getValueAtPercentile(99.9) / 1e3, merged.getMaxValue() / 1e3,
+            clientAfter[0] - clientBefore[0], clientAfter[1] - clientBefore[1], clientAfter[2] - clientBefore[2]);
+    }
+
+    /**
+     * This client's own collections, their time and the JIT's compile time (ms) so far: an open-loop
+     * client's pauses are latency it records, so the measured window's share is printed beside the
+     * percentiles.
+     */
+    private static long[] clientPauses() {
+        long[] pauses = new long[3];
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            pauses[0] += Math.max(0, gc.getCollectionCount());
+            pauses[1] += Math.max(0, gc.getCollectionTime());
+        }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        pauses[2] = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+        return pauses;
     }
 
     private static byte[] request(URI uri, String method, int bodyBytes) {
@@ -197,7 +221,10 @@ public final class FixedRateClient {
             return status;
         }
 
-        private static void sleepNanos(long nanos) {
+        static void sleepNanos(long nanos) {
+            if (nanos <= 0) {
+                return;
+            }
             try {
                 Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
             } catch (InterruptedException e) {

@@ -1,7 +1,6 @@
 package dev.percpu.examples.pipeline;
 
 import dev.percpu.examples.server.ServerAllocator;
-import dev.percpu.netty.PercpuByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -23,11 +22,9 @@ import org.HdrHistogram.Histogram;
  * buffers, their wrapper objects, the ring and the latency histogram are all
  * reused. The run reports the collections in its measured phase (0 when the
  * allocator makes no garbage) and the heap bytes each thread allocated. The
- * command line runs each allocator once unrecorded before its measured runs:
- * percpu makes a block's wrapper object at the block's first use (which
- * blocks are used depends on the CPUs the threads ran on), so each run first
- * pre-touches as many blocks of each size as it can hold at once
- * ({@link #preTouch}).
+ * command line runs each allocator once unrecorded before its measured runs,
+ * so first-time paths (class loading, the allocators' caches and percpu's
+ * buffer objects being made) stay out of the measurement.
  *
  * <p>A message of {@code size} bytes (sizes cycle through {@code --sizes}):
  * <pre>
@@ -89,7 +86,6 @@ public final class ZeroGcPipeline {
         if (Integer.bitCount(sizes.length) != 1) {
             throw new IllegalArgumentException("the number of sizes must be a power of two: " + sizes.length);
         }
-        preTouch(alloc, sizes, ringCapacity);
         MessageRing<ByteBuf> ring = new MessageRing<>(ringCapacity);
         Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         long total = warmup + messages;
@@ -117,34 +113,6 @@ public final class ZeroGcPipeline {
         return new PipelineResult(name, messages, consumerSide[1] - consumerSide[0], latency,
             consumerSide[4] - consumerSide[3], producerSide[1] - producerSide[0], consumerSide[2], producerSide[2],
             consumerSide[5]);
-    }
-
-    /**
-     * percpu only: allocates, then releases, as many blocks of each message size as the run can ever hold at once
-     * (the ring, plus every CPU's cache of the class twice over: one CPU's cache filling with blocks released by
-     * the consumer while the producer's CPU empties its own), so every block the run will use has had its first
-     * use, and with it its wrapper object, before the run. Like pre-touching the pages of an Agrona buffer.
-     */
-    static void preTouch(ByteBufAllocator alloc, int[] sizes, int ringCapacity) {
-        if (!(alloc instanceof PercpuByteBufAllocator)) {
-            return;
-        }
-        PercpuByteBufAllocator percpu = (PercpuByteBufAllocator) alloc;
-        for (int size : sizes) {
-            int sizeClass = 0;
-            while (percpu.classSize(sizeClass) < size) {
-                sizeClass++;
-            }
-            long blocks = Math.min(ringCapacity + 2 * percpu.classStats(sizeClass).capacityOnCpus(),
-                percpu.bytesPerClass() / percpu.classSize(sizeClass));
-            ByteBuf[] held = new ByteBuf[(int) blocks];
-            for (int i = 0; i < held.length; i++) {
-                held[i] = percpu.directBuffer(size);
-            }
-            for (ByteBuf buf : held) {
-                buf.release();
-            }
-        }
     }
 
     private static void produce(ByteBufAllocator alloc, MessageRing<ByteBuf> ring, int[] sizes, long warmup,
