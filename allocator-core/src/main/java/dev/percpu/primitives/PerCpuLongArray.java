@@ -6,9 +6,12 @@ import dev.percpu.bridge.PrimitiveCalls;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.bridge.StackLayout;
 import dev.percpu.runtime.Mode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -26,8 +29,11 @@ import java.util.Objects;
  * <p>Writes: only through the operations below, each one rseq section on the
  * calling thread's current CPU (or the row's lock in fallback mode), so the
  * CPU serialises all writers of a row. Reads ({@link #get}, {@link #sum}) are
- * plain 8-byte loads from any thread: each value is whole, but a sum is not a
- * snapshot.
+ * 8-byte load-acquires from any thread: each value is whole, and what a
+ * publishing commit ordered before its word (compare-and-set's second word,
+ * the copied bytes, an event-count commit) is visible to a reader that sees
+ * that word (this pairs with the release of those commits on arm64; on
+ * x86-64 every load is an acquire). A sum is not a snapshot.
  *
  * <p>Results: {@link PerCpuResult#OK} or {@link PerCpuResult#COMPARE_FAILED},
  * or a negative {@link PerCpuResult} code when nothing was written ({@code add}
@@ -40,6 +46,9 @@ public final class PerCpuLongArray {
     /** Longest copy of {@link #compareAndSetWithCopy}: 4 KiB. */
     public static final int MAX_COPY = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Aligned 8-byte access to the rows' native-order view, for {@link #get}'s acquire. */
+    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
+        ByteOrder.nativeOrder());
 
     private final PrimitiveCalls bridge;
     private final Mode mode;
@@ -92,17 +101,17 @@ public final class PerCpuLongArray {
         return ncpu;
     }
 
-    /** Plain read of {@code row[cpu][index]}. */
+    /** Load-acquire of {@code row[cpu][index]}. */
     public long get(int cpu, int index) {
         Objects.checkIndex(cpu, ncpu);
         Objects.checkIndex(index, length);
-        long value = view != null ? view.getLong((int) (cpu * rowBytes + index * 8L))
-            : MemoryCalls.view(address(cpu, index), 8).getLong(0);
+        long value = view != null ? (long) LONGS.getAcquire(view, (int) (cpu * rowBytes + index * 8L))
+            : (long) LONGS.getAcquire(MemoryCalls.view(address(cpu, index), 8), 0);
         Reference.reachabilityFence(this);
         return value;
     }
 
-    /** Sum of {@code row[c][index]} over all CPUs (plain reads, not a snapshot). */
+    /** Sum of {@code row[c][index]} over all CPUs (load-acquires, not a snapshot). */
     public long sum(int index) {
         long total = 0;
         for (int cpu = 0; cpu < ncpu; cpu++) {

@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
@@ -13,8 +12,7 @@ import java.util.Objects;
  * {@link StackCalls} over FFM critical downcalls (JDK 22+, in the
  * multi-release jar under {@code META-INF/versions/22}) to the plain C entry
  * points of {@code percpu_ffm.c}: no JNI transition, no safepoint poll;
- * batch calls copy the array through a shared native scratch
- * ({@link FfmLinker#take(long)}, which says why). How the
+ * batch calls pass the Java array itself (critical with heap access). How the
  * handles are made, and why they are static finals, is told on
  * {@link FfmLinker}.
  */
@@ -67,34 +65,20 @@ public final class FfmStackCalls implements StackCalls {
     @Override
     public int popBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return FfmLinker.out(scratch, dst, offset, (int) POP_BATCH.invokeExact(block, FfmLinker.segment(scratch, dst),
-                FfmLinker.offset(scratch, offset), n));
+            return n == 0 ? 0 : (int) POP_BATCH.invokeExact(block, FfmLinker.segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int pushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return (int) PUSH_BATCH.invokeExact(block, FfmLinker.in(scratch, src, offset, n),
-                FfmLinker.offset(scratch, offset), n);
+            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, FfmLinker.segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 
@@ -119,51 +103,33 @@ public final class FfmStackCalls implements StackCalls {
     @Override
     public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return FfmLinker.out(scratch, dst, offset, (int) FALLBACK_POP_BATCH.invokeExact(block,
-                FfmLinker.segment(scratch, dst), FfmLinker.offset(scratch, offset), n));
+            return n == 0 ? 0
+                : (int) FALLBACK_POP_BATCH.invokeExact(block, FfmLinker.segmentOf(dst), offset, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int fallbackPushBatch(long block, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Integer.BYTES);
         try {
-            return (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.in(scratch, src, offset, n),
-                FfmLinker.offset(scratch, offset), n);
+            return n == 0 ? 0
+                : (int) FALLBACK_PUSH_BATCH.invokeExact(block, FfmLinker.segmentOf(src), offset, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 
     @Override
     public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
         Objects.checkFromIndexSize(offset, n, dst.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Long.BYTES);
         try {
-            return FfmLinker.out(scratch, dst, offset, (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0,
-                FfmLinker.segment(scratch, dst), FfmLinker.offset(scratch, offset), n, region, shift));
+            return n == 0 ? 0
+                : (int) POP_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(dst), offset, n, region, shift);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 
@@ -171,17 +137,11 @@ public final class FfmStackCalls implements StackCalls {
     public int pushAddresses(long block, boolean fallback, long[] src, int offset, int n, long region, int shift,
                              long limit) {
         Objects.checkFromIndexSize(offset, n, src.length);
-        if (n == 0) {
-            return 0;
-        }
-        int scratch = FfmLinker.take((long) n * Long.BYTES);
         try {
-            return (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.in(scratch, src, offset, n),
-                FfmLinker.offset(scratch, offset), n, region, shift, limit);
+            return n == 0 ? 0 : (int) PUSH_ADDRESSES.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(src), offset, n,
+                region, shift, limit);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
-        } finally {
-            FfmLinker.release(scratch);
         }
     }
 }
