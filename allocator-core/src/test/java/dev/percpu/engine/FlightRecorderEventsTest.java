@@ -9,6 +9,7 @@ import dev.percpu.PoolExhaustedException;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
+import dev.percpu.bridge.ForkedJvm;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.events.SlowPathEvents;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import jdk.jfr.EventType;
@@ -203,6 +205,19 @@ class FlightRecorderEventsTest {
                 assertFalse(event.getEventType().getName().startsWith("dev.percpu."), event.toString());
             }
         }
+    }
+
+    @Test
+    void shouldRunEverySlowPathInARuntimeWithoutJdkJfr() throws Exception {
+        ForkedJvm child = ForkedJvm.run(NoJfrChild.class, List.of("--limit-modules", "java.base,jdk.unsupported",
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED"), Map.of());
+        assertEquals(0, child.exitCode, child.toString());
+        assertEquals("false", child.value("jfrInRuntime"), child.toString());
+        assertEquals("false", child.value("available"), "the probe found no jdk.jfr");
+        assertEquals("true", child.value("exhausted"), child.toString());
+        assertTrue(Long.parseLong(child.value("refills")) > 0, child.toString());
+        assertTrue(Long.parseLong(child.value("flushes")) > 0, child.toString());
+        assertEquals("0", child.value("inUse"));
     }
 
     /**
