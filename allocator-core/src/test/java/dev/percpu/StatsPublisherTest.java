@@ -93,6 +93,36 @@ class StatsPublisherTest {
     }
 
     @Test
+    void shouldNameAgronasFlagWhenItIsMissing() throws Exception {
+        ForkedJvm run = ForkedJvm.run(NoAddOpensPublisher.class, List.of("-Dchild.dir=" + dir), Map.of());
+        String error = run.value("error");
+        assertNotNull(error, run.toString());
+        assertTrue(error.startsWith("IllegalStateException") && error.contains("--add-opens java.base/jdk.internal.misc"),
+            run.toString());
+        assertEquals("true", run.value("poolWorks"), "the pools need no flag");
+        assertEquals("[]", run.value("files"), "nothing left behind");
+    }
+
+    /** Main class of the forked JVM above: no add-opens flag. */
+    static final class NoAddOpensPublisher {
+        public static void main(String[] args) throws IOException {
+            Path dir = Path.of(System.getProperty("child.dir"));
+            try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(4).build())) {
+                slabs.free(slabs.allocate());
+                System.out.println("poolWorks=" + (slabs.stats().inUse() == 0));
+                try (StatsPublisher publisher = StatsPublisher.start(dir, Duration.ofMillis(10), 16)) {
+                    System.out.println("error=none, published in " + publisher.file());
+                } catch (IllegalStateException expected) {
+                    System.out.println("error=IllegalStateException " + expected.getMessage());
+                }
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                System.out.println("files=" + files.collect(Collectors.toList()));
+            }
+        }
+    }
+
+    @Test
     void shouldTellAnIdlePublisherFromAStaleOneAndRemoveTheFileOnClose() {
         Path file;
         try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(64).build());

@@ -1,30 +1,15 @@
 package dev.percpu.events;
 
-import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
-import jdk.jfr.StackTrace;
 
-/** drain() moved every CPU stack's cached slots to the depot. Emitted through {@link SlowPathEvents}. */
+/** {@code drain()} moved every CPU stack's cached slots to the depot. */
 @Name("dev.percpu.Drain")
 @Label("Drain")
-@Category("percpu")
-@Description("drain() moved every CPU stack's cached slots to the depot.")
-@Enabled(false)
-@StackTrace(false)
-final class DrainEvent extends jdk.jfr.Event {
-    @Label("Pool")
-    @Description("The pool type: SlabAllocator or ObjectPool")
-    String pool;
-
-    @Label("Slot Size")
-    @Description("Bytes per slot; 0 for an ObjectPool")
-    @DataAmount(DataAmount.BYTES)
-    int slotSize;
-
+@Description("drain() moved every CPU stack's cached slots to the depot")
+final class DrainEvent extends PoolEvent {
     @Label("CPUs")
     @Description("CPU stacks visited")
     int cpus;
@@ -35,16 +20,15 @@ final class DrainEvent extends jdk.jfr.Event {
     @Label("Bytes")
     @Description("Slots times slot size")
     @DataAmount(DataAmount.BYTES)
-    long bytes;
+    long drainedBytes;
 
     static void emit(String pool, int slotSize, int cpus, long slots) {
         DrainEvent event = new DrainEvent();
         if (event.shouldCommit()) {
-            event.pool = pool;
-            event.slotSize = slotSize;
+            event.of(pool, slotSize);
             event.cpus = cpus;
             event.slots = slots;
-            event.bytes = slots * slotSize;
+            event.drainedBytes = slots * slotSize;
             event.commit();
         }
     }

@@ -1,32 +1,18 @@
 package dev.percpu.events;
 
-import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** An allocation found no free slot in the depot nor on any CPU stack. Emitted through {@link SlowPathEvents}. */
+/** An allocation found no free slot in the depot nor on any CPU stack; records where, by default. */
 @Name("dev.percpu.Exhausted")
 @Label("Exhausted")
-@Category("percpu")
-@Description("An allocation found no free slot in the depot nor on any CPU stack.")
-@Enabled(false)
+@Description("An allocation found no free slot in the depot nor on any CPU stack")
 @StackTrace(true)
-final class ExhaustedEvent extends jdk.jfr.Event {
-    @Label("Pool")
-    @Description("The pool type: SlabAllocator or ObjectPool")
-    String pool;
-
-    @Label("Slot Size")
-    @Description("Bytes per slot; 0 for an ObjectPool")
-    @DataAmount(DataAmount.BYTES)
-    int slotSize;
-
+final class ExhaustedEvent extends PoolEvent {
     @Label("CPU")
-    @Description("The CPU the calling thread ran on when the slow path began")
+    @Description("The CPU the calling thread ran on in the slow path")
     int cpu;
 
     @Label("Requested")
@@ -40,8 +26,7 @@ final class ExhaustedEvent extends jdk.jfr.Event {
     static void emit(String pool, int slotSize, int cpu, int requested, int served) {
         ExhaustedEvent event = new ExhaustedEvent();
         if (event.shouldCommit()) {
-            event.pool = pool;
-            event.slotSize = slotSize;
+            event.of(pool, slotSize);
             event.cpu = cpu;
             event.requested = requested;
             event.served = served;

@@ -1,21 +1,15 @@
 package dev.percpu.events;
 
-import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
-import jdk.jfr.StackTrace;
 
-/** PercpuByteBufAllocator found a size class exhausted and served the request from a larger class or the large path. Emitted through {@link SlowPathEvents}. */
+/** PercpuByteBufAllocator found a size class exhausted and served the request from a larger class or the large path. */
 @Name("dev.percpu.NettyFallback")
 @Label("Netty Class Fallback")
-@Category("percpu")
-@Description("PercpuByteBufAllocator found a size class exhausted and served the request from a larger class or the large path.")
-@Enabled(false)
-@StackTrace(false)
-final class NettyFallbackEvent extends jdk.jfr.Event {
+@Description("PercpuByteBufAllocator found a size class exhausted and served the request from a larger class or the large path")
+final class NettyFallbackEvent extends PercpuEvent {
     @Label("Requested")
     @DataAmount(DataAmount.BYTES)
     int requestedBytes;

@@ -1,21 +1,15 @@
 package dev.percpu.events;
 
-import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
-import jdk.jfr.StackTrace;
 
-/** PercpuByteBufAllocator mapped a buffer of its own (above the largest class, or every class exhausted). Emitted through {@link SlowPathEvents}. */
+/** PercpuByteBufAllocator mapped a buffer of its own (above the largest class, or every class exhausted). */
 @Name("dev.percpu.NettyLarge")
 @Label("Netty Large Buffer")
-@Category("percpu")
-@Description("PercpuByteBufAllocator mapped a buffer of its own (above the largest class, or every class exhausted).")
-@Enabled(false)
-@StackTrace(false)
-final class NettyLargeEvent extends jdk.jfr.Event {
+@Description("PercpuByteBufAllocator mapped a buffer of its own (above the largest class, or every class exhausted)")
+final class NettyLargeEvent extends PercpuEvent {
     @Label("Requested")
     @DataAmount(DataAmount.BYTES)
     int requestedBytes;

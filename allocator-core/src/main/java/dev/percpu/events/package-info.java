@@ -5,9 +5,14 @@
  *
  * <h2>Conventions</h2>
  * <ul>
- *   <li>One small final class per event type, {@code @Enabled(false)}: a
- *       recording gets them only from a settings file that turns them on
- *       ({@code docs/percpu.jfc}) or from {@code Recording.enable(name)}.</li>
+ *   <li>One small final class per event type, over abstract bases that
+ *       carry what events share: {@link dev.percpu.events.PercpuEvent}
+ *       (category, {@code @Enabled(false)}, no stack trace, all inherited),
+ *       {@link dev.percpu.events.PoolEvent} (pool and slot size) and
+ *       {@link dev.percpu.events.BatchEvent} (CPU, slots, bytes). Disabled
+ *       by default: a recording gets them only from a settings file that
+ *       turns them on ({@code docs/percpu.jfc}) or from
+ *       {@code Recording.enable(name)}.</li>
  *   <li>Events are emitted only from slow paths (depot lock held or about to
  *       be released, the rebalancer's round, trimming, the Netty allocator's
  *       large path and class fallbacks), never from the per-CPU fast path.
