@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import jdk.jfr.Configuration;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
@@ -204,6 +205,15 @@ class FlightRecorderEventsTest {
                 assertFalse(event.getEventType().getName().startsWith("dev.percpu."), event.toString());
             }
         }
+    }
+
+    @Test
+    void shouldTurnEveryEventOnWithTheSettingsFileOfTheDocs() throws Exception {
+        Configuration settings = Configuration.create(Path.of("..", "docs", "percpu.jfc"));
+        for (String name : EVENTS) {
+            assertEquals("true", settings.getSettings().get(name + "#enabled"), name);
+        }
+        assertEquals("true", settings.getSettings().get("dev.percpu.Exhausted#stackTrace"));
     }
 
     @Test
