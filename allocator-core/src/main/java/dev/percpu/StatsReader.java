@@ -44,6 +44,7 @@ public final class StatsReader implements AutoCloseable {
     private final MappedByteBuffer mapped;
     private final UnsafeBuffer header;
     private final CountersReader counters;
+    private boolean closed;
 
     private StatsReader(Path file, MappedByteBuffer mapped) {
         this.file = file;
@@ -235,9 +236,12 @@ public final class StatsReader implements AutoCloseable {
         return pools;
     }
 
-    /** Unmaps the file. */
+    /** Unmaps the file; no method may be called after. Idempotent. */
     @Override
     public void close() {
-        IoUtil.unmap(mapped);
+        if (!closed) {
+            closed = true;
+            IoUtil.unmap(mapped);
+        }
     }
 }

@@ -34,7 +34,7 @@ public final class StatsCommand {
 
     private final Map<String, Map<String, Long>> previous = new HashMap<>();
 
-    private StatsCommand() {
+    StatsCommand() {
     }
 
     public static void main(String[] args) throws InterruptedException {
