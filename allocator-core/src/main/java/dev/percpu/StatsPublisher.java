@@ -97,6 +97,7 @@ public final class StatsPublisher implements Agent, AutoCloseable {
         header.putLong(StatsFileLayout.PERIOD_MILLIS_OFFSET, periodMillis);
         header.putLong(StatsFileLayout.HEARTBEAT_MILLIS_OFFSET, now);
         header.putIntRelease(StatsFileLayout.VERSION_OFFSET, StatsFileLayout.VERSION);
+        this.nextRefreshMillis = now + periodMillis;
         this.shutdownHook = new Thread(() -> deleteQuietly(file), "percpu-stats-cleanup");
     }
 

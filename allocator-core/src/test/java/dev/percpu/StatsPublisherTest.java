@@ -126,7 +126,7 @@ class StatsPublisherTest {
     void shouldTellAnIdlePublisherFromAStaleOneAndRemoveTheFileOnClose() {
         Path file;
         try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(64).build());
-             StatsPublisher publisher = StatsPublisher.start(dir, Duration.ofMillis(10), 128)) {
+             StatsPublisher publisher = StatsPublisher.start(dir, Duration.ofHours(1), 128)) {
             file = publisher.file();
             assertEquals(StatsReader.fileOf(dir, ProcessHandle.current().pid()), file);
             publisher.add("idle", slabs::stats);
@@ -135,6 +135,7 @@ class StatsPublisherTest {
                 long beat = reader.heartbeatMillis();
                 publisher.refresh();
                 assertTrue(reader.heartbeatMillis() >= beat, "an idle publisher still beats");
+                // The agent's first refresh is an hour away: only refresh() moves the heartbeat here.
                 long now = reader.heartbeatMillis();
                 assertFalse(reader.isStale(now), "just refreshed");
                 assertTrue(reader.isStale(now + reader.maxHeartbeatAgeMillis() + 1), "alive but silent: stale");
