@@ -147,7 +147,9 @@ public final class StatsPublisher implements Agent, AutoCloseable {
                 + " (module path: =org.agrona) for Agrona's buffers", agronaNeedsTheFlag);
         }
         Runtime.getRuntime().addShutdownHook(publisher.shutdownHook);
-        publisher.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, periodMillis / 4)),
+        // Idle sleeps of at most 50 ms: close() waits for the agent's current sleep (AgentRunner
+        // interrupts it only after 5 s), and a refresh is at most that late.
+        publisher.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, Math.min(periodMillis / 4, 50))),
             error -> System.err.println("percpu stats: " + error), null, publisher);
         AgentRunner.startOnThread(publisher.runner, task -> {
             Thread thread = new Thread(task, publisher.roleName());
