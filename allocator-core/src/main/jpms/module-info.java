@@ -11,12 +11,18 @@
  * export; its {@code UnsafeBuffer} views ({@code PooledBuffer.unsafeBuffer()})
  * need {@code --add-opens java.base/jdk.internal.misc=org.agrona} on the
  * module path. Native access: see module {@code dev.percpu.runtime}.
+ *
+ * <p>{@code jdk.jfr} is optional: with it (add {@code --add-modules jdk.jfr}
+ * on the module path when nothing else requires it) the slow paths emit
+ * flight recorder events; without it they emit nothing and load no
+ * {@code jdk.jfr} class.
  */
 module dev.percpu {
     requires transitive dev.percpu.runtime;
     requires transitive org.agrona;
     requires static io.netty.buffer;
     requires static io.netty.common;
+    requires static jdk.jfr;
 
     exports dev.percpu;
     exports dev.percpu.netty;

@@ -14,7 +14,12 @@ import org.agrona.concurrent.status.CountersManager;
  * mapped by another process, as Aeron's tools do) can watch a live pool.
  *
  * <p>{@link #register} allocates one counter per figure, labelled
- * {@code "percpu <pool>: <figure>"} with type id {@value #TYPE_ID}.
+ * {@code "percpu <pool>: <figure>"} with type id {@value #TYPE_ID}: the
+ * pool-wide figures of {@link #figureNames()} (figure {@code mode} holds
+ * {@link dev.percpu.runtime.Mode#ordinal()}), then one
+ * {@code "freeOnCpu <cpu>"} per CPU of the pool. {@link StatsPublisher}
+ * writes them into a file other processes map; {@link StatsReader} reads them
+ * back by these labels.
  * {@link #update()} takes one {@code stats()} snapshot (which takes the
  * pool's depot lock, so call it from a housekeeping thread every so often,
  * not from a hot path) and stores every figure with release semantics.
@@ -29,7 +34,11 @@ public final class PoolCounters implements AutoCloseable {
     /** Agrona counter type id of every percpu counter. */
     public static final int TYPE_ID = 9100;
 
+    /** Label prefix of the per-CPU figures: {@code "freeOnCpu <cpu>"}. */
+    public static final String FREE_ON_CPU = "freeOnCpu ";
+
     private static final List<Figure> FIGURES = List.of(
+        new Figure("mode", s -> s.mode().ordinal()),
         new Figure("inUse", SlabStats::inUse),
         new Figure("depotFree", SlabStats::depotFree),
         new Figure("freeOnCpus", SlabStats::freeOnCpus),
@@ -39,6 +48,8 @@ public final class PoolCounters implements AutoCloseable {
         new Figure("steals", SlabStats::steals),
         new Figure("drainedSlots", SlabStats::drainedSlots),
         new Figure("rebalanceRounds", SlabStats::rebalanceRounds),
+        new Figure("rebalanceDrainedSlots", SlabStats::rebalanceDrainedSlots),
+        new Figure("rebalanceRefilledSlots", SlabStats::rebalanceRefilledSlots),
         new Figure("capacityMoves", SlabStats::capacityMoves),
         new Figure("trimmedBytes", SlabStats::trimmedBytes),
         new Figure("remoteFences", SlabStats::remoteFences));
@@ -52,7 +63,8 @@ public final class PoolCounters implements AutoCloseable {
     }
 
     /**
-     * Allocates the counters of one pool in {@code manager}.
+     * Allocates the counters of one pool in {@code manager} (takes one
+     * {@code stats()} snapshot to learn the pool's CPUs).
      *
      * @param pool  a short name for the labels
      * @param stats the pool's {@code stats} method, e.g. {@code allocator::stats}
@@ -62,10 +74,14 @@ public final class PoolCounters implements AutoCloseable {
         Objects.requireNonNull(manager, "manager");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(stats, "stats");
-        List<AtomicCounter> counters = new ArrayList<>(FIGURES.size());
+        int cpus = stats.get().cpus();
+        List<AtomicCounter> counters = new ArrayList<>(FIGURES.size() + cpus);
         try {
             for (Figure figure : FIGURES) {
                 counters.add(manager.newCounter("percpu " + pool + ": " + figure.name, TYPE_ID));
+            }
+            for (int cpu = 0; cpu < cpus; cpu++) {
+                counters.add(manager.newCounter("percpu " + pool + ": " + FREE_ON_CPU + cpu, TYPE_ID));
             }
         } catch (RuntimeException e) {
             counters.forEach(AtomicCounter::close);
@@ -74,7 +90,7 @@ public final class PoolCounters implements AutoCloseable {
         return new PoolCounters(stats, counters);
     }
 
-    /** Names of the exported figures, in counter order. */
+    /** Names of the pool-wide figures, in counter order (the per-CPU ones follow them). */
     public static List<String> figureNames() {
         return FIGURES.stream().map(f -> f.name).toList();
     }
@@ -86,23 +102,31 @@ public final class PoolCounters implements AutoCloseable {
      */
     public void update() {
         SlabStats snapshot = stats.get();
-        for (int i = 0; i < FIGURES.size(); i++) {
+        for (int i = 0; i < counters.size(); i++) {
             AtomicCounter counter = counters.get(i);
             if (counter.isClosed()) {
                 throw new IllegalStateException("these PoolCounters are closed");
             }
-            counter.setRelease(FIGURES.get(i).value.applyAsLong(snapshot));
+            int cpu = i - FIGURES.size();
+            counter.setRelease(cpu < 0 ? FIGURES.get(i).value.applyAsLong(snapshot) : snapshot.freeOnCpu(cpu));
         }
     }
 
-    /** The counter of one figure (for tests and in-process readers). */
+    /** The counter of one figure, or of {@code "freeOnCpu <cpu>"} (for tests and in-process readers). */
     public AtomicCounter counter(String figure) {
         for (int i = 0; i < FIGURES.size(); i++) {
             if (FIGURES.get(i).name.equals(figure)) {
                 return counters.get(i);
             }
         }
-        throw new IllegalArgumentException("no figure " + figure + "; known: " + figureNames());
+        if (figure.startsWith(FREE_ON_CPU)) {
+            int cpu = Integer.parseInt(figure.substring(FREE_ON_CPU.length()));
+            if (cpu >= 0 && FIGURES.size() + cpu < counters.size()) {
+                return counters.get(FIGURES.size() + cpu);
+            }
+        }
+        throw new IllegalArgumentException("no figure " + figure + "; known: " + figureNames() + " and "
+            + FREE_ON_CPU + "0 .. " + (counters.size() - FIGURES.size() - 1));
     }
 
     /** Frees the counters in their manager. Idempotent. */

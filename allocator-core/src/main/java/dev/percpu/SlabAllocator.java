@@ -120,8 +120,8 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     private static IndexPool newPool(SlabConfig config) {
-        return new IndexPool("SlabAllocator", config.mode(), config.slots(), config.perCpuCapacity(),
-            config.maxPerCpuCapacity(), config.batchSize());
+        return new IndexPool("SlabAllocator", config.slotSize(), config.mode(), config.slots(),
+            config.perCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize());
     }
 
     private void startRebalancer() {

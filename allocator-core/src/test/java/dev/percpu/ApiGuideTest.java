@@ -170,6 +170,28 @@ class ApiGuideTest {
     }
 
     @Test
+    void shouldPublishLiveStatisticsAsTheSnippetShows() {
+        long seen;
+        Path file;
+        // snippet
+        try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize("4k").capacityBytes("1m").build());
+             StatsPublisher publisher = StatsPublisher.start()) {      // ${java.io.tmpdir}/percpu-stats/percpu-<pid>.stats
+            publisher.add("buffers", slabs::stats);                    // refreshed every 250 ms by thread "percpu-stats"
+            long address = slabs.allocate();
+            publisher.refresh();                                       // now, rather than within 250 ms
+            try (StatsReader reader = StatsReader.open(publisher.file())) {   // what another process does
+                long inUse = reader.pools().get("buffers").get("inUse");      // 1
+                // end
+                seen = inUse;
+            }
+            slabs.free(address);
+            file = publisher.file();
+        }
+        assertEquals(1, seen);
+        assertEquals(false, Files.exists(file), "close deletes the file");
+    }
+
+    @Test
     void nettyDefault() {
         // snippet
         ByteBufAllocator alloc = PercpuByteBufAllocator.DEFAULT;   // bootstrap.childOption(ChannelOption.ALLOCATOR, alloc)

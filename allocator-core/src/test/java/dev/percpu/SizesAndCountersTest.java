@@ -47,7 +47,7 @@ class SizesAndCountersTest {
                     labels.add(label + "=" + reader.getCounterValue(id));
                 }
             });
-            assertEquals(PoolCounters.figureNames().size(), labels.size());
+            assertEquals(PoolCounters.figureNames().size() + allocator.stats().cpus(), labels.size());
             assertTrue(labels.contains("percpu demo: inUse=30"), labels.toString());
 
             allocator.free(held, 30);

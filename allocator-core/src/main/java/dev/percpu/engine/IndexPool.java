@@ -1,6 +1,7 @@
 package dev.percpu.engine;
 
 import dev.percpu.bridge.NativeCodes;
+import dev.percpu.events.SlowPathEvents;
 import dev.percpu.runtime.Mode;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,12 +31,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Closing: {@link #close(Runnable)} stops every CPU stack for good under
  * the lock; calls racing with it find their stack stopped, reach a slow path
  * and throw {@link IllegalStateException} there.
+ *
+ * <p>Flight recorder: refill, flush, steal, drain and exhaustion each emit
+ * one event ({@link SlowPathEvents}) where they are counted, under the lock.
  */
 public final class IndexPool {
     /** {@link #lockForSlowPath()}: tries of the taken lock before {@code lock()}, the first ones spinning, then yielding. */
     private static final int SLOW_PATH_TRY_LOCKS = 256;
     private static final int SLOW_PATH_SPINS = 64;
     private final String owner;
+    /** Bytes per index for the flight recorder events; 0 when indices are not slots of memory. */
+    private final int slotSize;
     private final PerCpuStacks stacks;
     private final int slots;
     private final Depot depot;
@@ -67,7 +73,19 @@ public final class IndexPool {
      */
     public IndexPool(String owner, Mode requested, int slots, int perCpuCapacity, int maxPerCpuCapacity,
                      int batchSize) {
+        this(owner, 0, requested, slots, perCpuCapacity, maxPerCpuCapacity, batchSize);
+    }
+
+    /**
+     * As above, for indices of slots of {@code slotSize} bytes (reported in
+     * the flight recorder events).
+     *
+     * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
+     */
+    public IndexPool(String owner, int slotSize, Mode requested, int slots, int perCpuCapacity,
+                     int maxPerCpuCapacity, int batchSize) {
         this.owner = owner;
+        this.slotSize = slotSize;
         this.slots = slots;
         this.stacks = PerCpuStacks.create(requested, maxPerCpuCapacity, perCpuCapacity);
         this.depot = new Depot(slots, batchSize, stacks.cpus());
@@ -86,6 +104,16 @@ public final class IndexPool {
     /** Whether {@link #close(Runnable)} has run. */
     public boolean isClosed() {
         return closed;
+    }
+
+    /** The owner's type name ("SlabAllocator", "ObjectPool"), as in messages and events. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Bytes per index as given at construction; 0 when indices are not slots of memory. */
+    public int slotSize() {
+        return slotSize;
     }
 
     /** Indices below this have been handed out at least once. */
@@ -218,6 +246,7 @@ public final class IndexPool {
                 moved += k;
             }
             depot.count(DepotCounter.DRAINED_SLOTS, moved);
+            SlowPathEvents.drain(owner, slotSize, stacks.cpus(), moved);
             return moved;
         } finally {
             lock.unlock();
@@ -294,8 +323,10 @@ public final class IndexPool {
             if (code == NativeCodes.EMPTY) {
                 int k = depot.take(scratch, 0, scratch.length);
                 if (k > 0) {
+                    int cpu = PerCpuStacks.currentCpu();
                     depot.count(DepotCounter.REFILLS, 1);
-                    Depot.note(depot.refillsOnCpu, PerCpuStacks.currentCpu());
+                    Depot.note(depot.refillsOnCpu, cpu);
+                    SlowPathEvents.refill(owner, slotSize, cpu, k);
                     if (k > 1) {
                         int pushed = Math.max(0, stacks.pushBatch(scratch, 0, k - 1));
                         depot.put(scratch, pushed, k - 1 - pushed);
@@ -310,6 +341,7 @@ public final class IndexPool {
             }
             int k = steal(scratch, 0, scratch.length);
             if (k == 0) {
+                SlowPathEvents.exhausted(owner, slotSize, PerCpuStacks.currentCpu(), 1, 0);
                 return -1;
             }
             depot.put(scratch, 0, k - 1);
@@ -325,12 +357,16 @@ public final class IndexPool {
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
-            depot.count(code >= 0 || code == NativeCodes.EMPTY ? DepotCounter.REFILLS
-                : DepotCounter.SLOW_PATH_ENTRIES, 1);
+            boolean refill = code >= 0 || code == NativeCodes.EMPTY;
+            depot.count(refill ? DepotCounter.REFILLS : DepotCounter.SLOW_PATH_ENTRIES, 1);
             int got = depot.take(indices, offset, n);
+            if (refill) {
+                SlowPathEvents.refill(owner, slotSize, PerCpuStacks.currentCpu(), got);
+            }
             while (got < n) {
                 int k = steal(indices, offset + got, n - got);
                 if (k == 0) {
+                    SlowPathEvents.exhausted(owner, slotSize, PerCpuStacks.currentCpu(), offset + n, offset + got);
                     break;
                 }
                 got += k;
@@ -356,6 +392,7 @@ public final class IndexPool {
             }
             if (k > 0) {
                 depot.count(DepotCounter.STEALS, 1);
+                SlowPathEvents.steal(owner, slotSize, PerCpuStacks.currentCpu(), cpu, k);
                 return k;
             }
         }
@@ -373,7 +410,7 @@ public final class IndexPool {
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
-            countPushMiss(code == NativeCodes.FULL);
+            countPushMiss(code == NativeCodes.FULL, 1);
             depot.put(index);
         } finally {
             lock.unlock();
@@ -385,15 +422,19 @@ public final class IndexPool {
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
-            countPushMiss(code >= 0 || code == NativeCodes.FULL);
+            countPushMiss(code >= 0 || code == NativeCodes.FULL, n);
             depot.put(indices, offset, n);
         } finally {
             lock.unlock();
         }
     }
 
-    /** A push that missed its stack: when it was full, flush a batch of it to the depot. Lock held. */
-    private void countPushMiss(boolean full) {
+    /**
+     * A push of {@code returned} indices that missed its stack: when it was
+     * full, flush a batch of it to the depot (the caller then puts the
+     * returned ones there too). Lock held.
+     */
+    private void countPushMiss(boolean full, int returned) {
         if (!full) {
             depot.count(DepotCounter.SLOW_PATH_ENTRIES, 1);
             return;
@@ -403,7 +444,9 @@ public final class IndexPool {
         if (k > 0) {
             depot.put(scratch, 0, k);
         }
+        int cpu = PerCpuStacks.currentCpu();
         depot.count(DepotCounter.FLUSHES, 1);
-        Depot.note(depot.flushesOnCpu, PerCpuStacks.currentCpu());
+        Depot.note(depot.flushesOnCpu, cpu);
+        SlowPathEvents.flush(owner, slotSize, cpu, Math.max(k, 0) + returned);
     }
 }

@@ -1,5 +1,6 @@
 package dev.percpu.engine;
 
+import dev.percpu.events.SlowPathEvents;
 import java.util.Arrays;
 import java.util.function.Supplier;
 import org.agrona.concurrent.Agent;
@@ -28,7 +29,9 @@ import org.agrona.concurrent.IdleStrategy;
  *   <li>trim: depot slots beyond the configured bytes have their pages
  *       returned to the kernel.</li>
  * </ol>
- * Everything it does is counted in the pool's {@link DepotCounter}s.
+ * Everything it does is counted in the pool's {@link DepotCounter}s, and
+ * each move of slots or capacity emits a flight recorder event
+ * ({@link SlowPathEvents#rebalancerMove}; the depot is CPU -1).
  */
 public final class Rebalancer implements Agent {
     private final IndexPool pool;
@@ -168,16 +171,21 @@ public final class Rebalancer implements Agent {
             depot.put(scratch, 0, k);
             depot.count(DepotCounter.IDLE_DRAINS, 1);
             depot.count(DepotCounter.REBALANCE_DRAINED_SLOTS, k);
+            SlowPathEvents.rebalancerMove(pool.owner(), pool.slotSize(), "idleDrain", cpu, -1, k);
         } else if (top > settings.highWatermark() * capacity) {
             int k = stacks.take(cpu, scratch, 0, top - capacity / 2);
             depot.put(scratch, 0, k);
             depot.count(DepotCounter.REBALANCE_DRAINED_SLOTS, k);
+            SlowPathEvents.rebalancerMove(pool.owner(), pool.slotSize(), "drain", cpu, -1, k);
         } else if (active && top < settings.lowWatermark() * capacity) {
             int want = capacity / 2 - top;
             int got = depot.take(scratch, 0, Math.min(want, scratch.length));
             int put = got == 0 ? 0 : stacks.put(cpu, scratch, 0, got);
             depot.put(scratch, put, got - put);
             depot.count(DepotCounter.REBALANCE_REFILLED_SLOTS, put);
+            if (put > 0) {
+                SlowPathEvents.rebalancerMove(pool.owner(), pool.slotSize(), "refill", -1, cpu, put);
+            }
         }
     }
 
@@ -209,6 +217,7 @@ public final class Rebalancer implements Agent {
             return;
         }
         depot.count(DepotCounter.CAPACITY_MOVES, 1);
+        SlowPathEvents.rebalancerMove(pool.owner(), pool.slotSize(), "capacity", from, to, step);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.percpu.engine;
 
+import dev.percpu.events.SlowPathEvents;
 import java.util.BitSet;
 
 /**
@@ -7,7 +8,8 @@ import java.util.BitSet;
  * slots of its pool's depot. The slots stay free and usable: the kernel
  * commits fresh zeroed pages when they are written again. Slots cached on
  * CPU stacks are not trimmed (drain first to include them). Pools in debug
- * mode have no trimmer: free slots must keep their poison.
+ * mode have no trimmer: free slots must keep their poison. Each trim that
+ * considers any slot emits a flight recorder event ({@link SlowPathEvents#trim}).
  */
 public final class Trimmer {
     /** x86-64 base pages; every region is page-aligned. */
@@ -35,7 +37,7 @@ public final class Trimmer {
         pool.lockForMaintenance();
         try {
             pool.ensureOpen();
-            return trimOldest(depot.freeCount());
+            return trimOldest(depot.freeCount(), false);
         } finally {
             pool.unlock();
         }
@@ -44,14 +46,14 @@ public final class Trimmer {
     /** Trims the pages of the oldest freed slots beyond the newest {@code keepBytes} worth. Lock held. */
     long trimAbove(long keepBytes) {
         long keep = keepBytes / slotSize;
-        return trimOldest((int) Math.max(0, pool.depot().freeCount() - keep));
+        return trimOldest((int) Math.max(0, pool.depot().freeCount() - keep), true);
     }
 
     /**
      * Trims the pages holding only the {@code count} oldest freed slots of the
      * depot (and never-used slots). Lock held. Returns the resident bytes released.
      */
-    private long trimOldest(int count) {
+    private long trimOldest(int count, boolean byRebalancer) {
         Depot depot = pool.depot();
         if (count <= 0) {
             return 0;
@@ -81,6 +83,7 @@ public final class Trimmer {
             released += region.release(runStart, page);
         }
         depot.count(DepotCounter.TRIMMED_BYTES, released);
+        SlowPathEvents.trim(pool.owner(), slotSize, count, released, byRebalancer);
         return released;
     }
 }

@@ -1,6 +1,7 @@
 package dev.percpu.netty;
 
 import dev.percpu.LargeBlock;
+import dev.percpu.events.SlowPathEvents;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
 import dev.percpu.PoolExhaustedException;
@@ -34,10 +35,12 @@ import java.util.function.Consumer;
  *       Unsafe/cleaner detection says; {@link #isDirectBufferPooled()} is true.
  *       When that class is exhausted the next larger classes are tried, then
  *       the large path; each such fallback is counted
- *       ({@link #fallbacks()}).</li>
+ *       ({@link #fallbacks()}) and emits flight recorder event
+ *       {@code dev.percpu.NettyFallback}.</li>
  *   <li>Capacities above the largest class (1 MiB by default): the large
  *       path, one {@link LargeBlock} (own mapping) per buffer, unmapped at the
- *       last release; counted in {@link #largeBytes()}.</li>
+ *       last release; counted in {@link #largeBytes()}, event
+ *       {@code dev.percpu.NettyLarge}.</li>
  *   <li>{@code heapBuffer()}: Netty's unpooled heap buffer, counted in
  *       {@link PercpuByteBufAllocatorMetric#usedHeapMemory()};
  *       {@code compositeBuffer()}: Netty's {@code CompositeByteBuf}, whose
@@ -279,9 +282,11 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         for (int c = sizeClass + 1; c < classes.classCount(); c++) {
             long address = classes.tryAllocate(classes.classSize(c));
             if (address != 0) {
+                SlowPathEvents.nettyFallback(size, classes.classSize(sizeClass), classes.classSize(c));
                 return wrap(c, address);
             }
         }
+        SlowPathEvents.nettyFallback(size, classes.classSize(sizeClass), 0);
         return acquireLarge(size);
     }
 
@@ -305,6 +310,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             throw e;
         }
         largeBuffers.incrementAndGet();
+        SlowPathEvents.nettyLarge(size, bytes, before + bytes);
         PercpuByteBuf buffer = new PercpuByteBuf(this);
         buffer.sizeClass = PercpuByteBuf.LARGE;
         buffer.address = large.address();

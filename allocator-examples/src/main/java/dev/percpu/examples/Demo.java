@@ -4,9 +4,12 @@ import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
+import dev.percpu.StatsPublisher;
+import dev.percpu.examples.stats.Publishing;
 import dev.percpu.runtime.PercpuRuntime;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,13 +23,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * the throughput and the allocator's statistics, and checks that every slot
  * came back.
  *
- * <p>Arguments: {@code [seconds] [threads]}, defaults 3 and 2 x nproc.
+ * <p>Arguments: {@code [seconds] [threads] [--publish-stats]}, defaults 3
+ * and 2 x nproc; {@code --publish-stats} publishes the allocator's
+ * statistics for the {@code stats} command ({@link Publishing}).
  */
 public final class Demo {
     private Demo() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] options) throws InterruptedException {
+        boolean publish = Arrays.asList(options).contains("--publish-stats");
+        String[] args = Arrays.stream(options).filter(a -> !a.equals("--publish-stats")).toArray(String[]::new);
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2 * Runtime.getRuntime().availableProcessors();
         SlabConfig config = SlabConfig.builder().slotSize(64).capacitySlots(1 << 16)
@@ -42,6 +49,10 @@ public final class Demo {
             System.out.println("  cpus        " + allocator.cpus() + " possible, " + Runtime.getRuntime().availableProcessors()
                 + " available to the JVM");
             System.out.println("  config      " + config);
+            StatsPublisher publisher = publish ? Publishing.start(1) : null;
+            if (publisher != null) {
+                publisher.add("demo-64B", allocator::stats);
+            }
             System.out.printf("  running     %d threads for %.1f s%n", threads, seconds);
 
             AtomicBoolean stop = new AtomicBoolean();
@@ -90,6 +101,9 @@ public final class Demo {
                 w.join();
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
+            if (publisher != null) {
+                publisher.close();
+            }
             SlabStats stats = allocator.stats();
             System.out.printf("  throughput  %.1f M operations/s, %.1f M slots allocated and freed/s%n",
                 operations.get() / elapsed / 1e6, slotsMoved.get() / elapsed / 1e6);

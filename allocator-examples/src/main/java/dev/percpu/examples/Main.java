@@ -3,6 +3,7 @@ package dev.percpu.examples;
 import dev.percpu.examples.load.FixedRateClient;
 import dev.percpu.examples.pipeline.ZeroGcPipeline;
 import dev.percpu.examples.server.HttpServerExample;
+import dev.percpu.examples.stats.StatsCommand;
 import java.util.Arrays;
 
 /**
@@ -14,6 +15,7 @@ import java.util.Arrays;
  *   <li>{@code server}: the Netty HTTP server, {@link HttpServerExample};</li>
  *   <li>{@code pipeline}: the zero-GC producer/consumer pipeline, {@link ZeroGcPipeline};</li>
  *   <li>{@code load}: the fixed-rate HTTP load client, {@link FixedRateClient};</li>
+ *   <li>{@code stats}: live statistics of processes that publish them, {@link StatsCommand};</li>
  *   <li>{@code jmh}: JMH's own main ({@code org.openjdk.jmh.Main}) over the benchmarks in the jar.</li>
  * </ul>
  * An argument that is not a command name is passed to the demo, as before
@@ -39,13 +41,16 @@ public final class Main {
             case "load":
                 FixedRateClient.main(rest);
                 break;
+            case "stats":
+                StatsCommand.main(rest);
+                break;
             case "jmh":
                 org.openjdk.jmh.Main.main(rest);
                 break;
             case "help":
             case "--help":
             case "-h":
-                System.out.println("usage: java -jar percpu-examples.jar [demo|server|pipeline|load|jmh|help] [arguments]");
+                System.out.println("usage: java -jar percpu-examples.jar [demo|server|pipeline|load|stats|jmh|help] [arguments]");
                 System.out.println("  each command prints its own arguments with --help");
                 break;
             default:

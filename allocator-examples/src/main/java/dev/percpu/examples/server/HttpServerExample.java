@@ -1,5 +1,6 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.StatsPublisher;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -160,9 +161,13 @@ public final class HttpServerExample implements AutoCloseable {
             System.exit(2);
         }
         HttpServerExample server = start(options);
+        StatsPublisher publisher = options.publishStats ? server.allocator().publish() : null;
         CountDownLatch stoppedLatch = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (publisher != null) {
+                    publisher.close();
+                }
                 server.stop();
                 ServerAllocator allocator = server.allocator();
                 System.out.println("stopped after " + server.requests() + " requests; " + (allocator.tracksInUse()

@@ -1,5 +1,7 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.StatsPublisher;
+import dev.percpu.examples.stats.Publishing;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import dev.percpu.runtime.Mode;
 import io.netty.buffer.AdaptiveByteBufAllocator;
@@ -102,6 +104,25 @@ public final class ServerAllocator implements AutoCloseable {
     /** One line describing the settings (for logs and the {@code /stats} endpoint). */
     public String describe() {
         return allocator instanceof PercpuByteBufAllocator ? allocator.toString() : name + " " + allocator.getClass().getSimpleName();
+    }
+
+    /**
+     * Publishes percpu's statistics for the {@code stats} command, one pool
+     * per size class ({@code "class <bytes>"}); null (with a note) for
+     * Netty's allocators, which have none.
+     */
+    public StatsPublisher publish() {
+        if (!(allocator instanceof PercpuByteBufAllocator)) {
+            System.out.println("  stats       not published: allocator " + name + " is not percpu's");
+            return null;
+        }
+        PercpuByteBufAllocator percpu = (PercpuByteBufAllocator) allocator;
+        StatsPublisher publisher = Publishing.start(percpu.classCount());
+        for (int i = 0; i < percpu.classCount(); i++) {
+            int sizeClass = i;
+            publisher.add("class " + percpu.classSize(i), () -> percpu.classStats(sizeClass));
+        }
+        return publisher;
     }
 
     /** Closes percpu's allocator (its memory is unmapped when the last buffer comes back); Netty's need nothing. */

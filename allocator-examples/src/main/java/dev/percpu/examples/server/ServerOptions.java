@@ -13,7 +13,8 @@ public final class ServerOptions {
         "  --io-threads N     event-loop threads (default: available processors)",
         "  --host ADDRESS     (default 127.0.0.1)   --port N (default 8080; 0 = any free port)",
         "  --percpu-mode M    rseq or fallback (default rseq)",
-        "  --max-memory SIZE  percpu's memory cap, e.g. 1g (default 1g)");
+        "  --max-memory SIZE  percpu's memory cap, e.g. 1g (default 1g)",
+        "  --publish-stats B  true: publish percpu's per-class statistics for the stats command (default false)");
 
     /** Allocator name ({@link ServerAllocator#NAMES}). */
     public String allocator = "percpu";
@@ -31,6 +32,8 @@ public final class ServerOptions {
     public String percpuMode = "rseq";
     /** percpu's memory cap, a size such as {@code 1g}. */
     public String maxMemory = "1g";
+    /** Publish percpu's statistics ({@code stats} command). */
+    public boolean publishStats;
     boolean help;
 
     /**
@@ -59,6 +62,7 @@ public final class ServerOptions {
                 case "--port": options.port = Integer.parseInt(value); break;
                 case "--percpu-mode": options.percpuMode = value; break;
                 case "--max-memory": options.maxMemory = value; break;
+                case "--publish-stats": options.publishStats = Boolean.parseBoolean(value); break;
                 default: throw new IllegalArgumentException("unknown option " + name);
             }
         }
