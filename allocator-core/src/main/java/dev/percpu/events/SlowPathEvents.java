@@ -8,8 +8,10 @@ import java.util.Optional;
  * {@code jdk.jfr} is readable from this one. The check is a constant
  * ({@link #AVAILABLE}, probed once at class initialisation), so without
  * {@code jdk.jfr} no event class is ever loaded and each call costs a
- * branch; with it, each event's {@code shouldCommit()} decides (false
- * unless a recording enabled the event).
+ * branch; with it, nothing happens either while no recording runs
+ * ({@link RecordingGate}), and while one runs each event's
+ * {@code shouldCommit()} decides (false unless the recording enabled the
+ * event).
  */
 public final class SlowPathEvents {
     /** Whether {@code jdk.jfr} is in this runtime and readable by this module (always, on the class path). */
@@ -25,63 +27,63 @@ public final class SlowPathEvents {
 
     /** A CPU stack ran empty and {@code slots} indices came from the depot (one of them to the caller). */
     public static void refill(String pool, int slotSize, int cpu, int slots) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             RefillEvent.emit(pool, slotSize, cpu, slots);
         }
     }
 
     /** A CPU stack ran full and {@code slots} indices went from it to the depot (the freed one included). */
     public static void flush(String pool, int slotSize, int cpu, int slots) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             FlushEvent.emit(pool, slotSize, cpu, slots);
         }
     }
 
     /** The depot was empty and {@code slots} indices were taken from {@code victimCpu}'s stack. */
     public static void steal(String pool, int slotSize, int cpu, int victimCpu, int slots) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             StealEvent.emit(pool, slotSize, cpu, victimCpu, slots);
         }
     }
 
     /** {@code drain()} moved {@code slots} cached indices of {@code cpus} CPUs to the depot. */
     public static void drain(String pool, int slotSize, int cpus, long slots) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             DrainEvent.emit(pool, slotSize, cpus, slots);
         }
     }
 
     /** Trimming considered {@code freeSlots} depot slots and released {@code bytes} resident bytes. */
     public static void trim(String pool, int slotSize, int freeSlots, long bytes, boolean byRebalancer) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             TrimEvent.emit(pool, slotSize, freeSlots, bytes, byRebalancer);
         }
     }
 
     /** The rebalancer moved {@code amount} (slots, or capacity for a capacity move) from one place to another. */
     public static void rebalancerMove(String pool, int slotSize, String kind, int fromCpu, int toCpu, int amount) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             RebalancerMoveEvent.emit(pool, slotSize, kind, fromCpu, toCpu, amount);
         }
     }
 
     /** An allocation of {@code requested} slots found only {@code served} anywhere (depot and every CPU). */
     public static void exhausted(String pool, int slotSize, int cpu, int requested, int served) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             ExhaustedEvent.emit(pool, slotSize, cpu, requested, served);
         }
     }
 
     /** The Netty allocator mapped a large-path buffer of {@code mappedBytes} for a request of {@code requestedBytes}. */
     public static void nettyLarge(int requestedBytes, long mappedBytes, long largeBytesHeld) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             NettyLargeEvent.emit(requestedBytes, mappedBytes, largeBytesHeld);
         }
     }
 
     /** The Netty allocator's class was exhausted; {@code servedClassBytes} is the class used, 0 for the large path. */
     public static void nettyFallback(int requestedBytes, int exhaustedClassBytes, int servedClassBytes) {
-        if (AVAILABLE) {
+        if (AVAILABLE && RecordingGate.running()) {
             NettyFallbackEvent.emit(requestedBytes, exhaustedClassBytes, servedClassBytes);
         }
     }
