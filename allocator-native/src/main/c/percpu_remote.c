@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "percpu_arch.h"
 #include "percpu_layout.h"
 #include "percpu_remote.h"
 #include "percpu_rseq.h"
@@ -131,7 +132,7 @@ static void percpu_lock_blocking(struct percpu_cpu_header *hdr)
             __atomic_compare_exchange_n(&hdr->lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
         if (spin < 64)
-            __builtin_ia32_pause();
+            PERCPU_CPU_RELAX();
         else
             sched_yield();
     }

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "percpu_arch.h"
 #include "percpu_rseq.h"
 
 /* The kernel's auxiliary-vector types (linux/auxvec.h) where older headers lack them; getauxval gives 0. */

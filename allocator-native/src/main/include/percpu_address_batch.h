@@ -24,13 +24,12 @@
 
 /*
  * The per-slot arithmetic, kept in loops the compiler vectorizes (plain
- * counted loops over restrict pointers). target_clones builds an AVX2 copy
- * beside the baseline x86-64 one and picks one when the library is loaded
- * (an ifunc); the library is compiled with -O3 for the vectorizer.
- * Measured here (scripts/floor_bench.c, 32 slots): the address batch pair
- * costs about 1.1 ns per slot with scalar loops and about 0.9 with these.
+ * counted loops over restrict pointers), marked PERCPU_VECTORIZED (the
+ * vector clones each architecture builds, percpu_arch.h); the library is
+ * compiled with -O3 for the vectorizer. Measured here on x86-64
+ * (scripts/floor_bench.c, 32 slots): the address batch pair costs about
+ * 1.1 ns per slot with scalar loops and about 0.9 with these.
  */
-#define PERCPU_VECTORIZED __attribute__((target_clones("avx2", "default")))
 
 /* dst[i] = region + (indices[i] << shift) for i < n. */
 PERCPU_VECTORIZED

@@ -94,7 +94,7 @@ struct percpu_cpu_header {
 };
 
 /*
- * The layout as drawn above. The asm of percpu_stack_ops.h takes its
+ * The layout as drawn above. The asm of percpu_arch_*.h takes its
  * offsets from offsetof on these structs, so these asserts cover it.
  */
 _Static_assert(sizeof(struct percpu_block_header) == PERCPU_LINE, "block header is one 128-byte line");

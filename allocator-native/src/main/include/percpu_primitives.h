@@ -25,9 +25,10 @@
  *
  * Fallback mode (the *_fb variants): the same rows guarded by a per-row
  * lock word at locks + cpu * 128 (acquire CAS, release store), with the row
- * chosen by sched_getcpu(). For the event count the ticket's row is locked,
- * so "still on the ticket's CPU" is not checked: a commit succeeds if and
- * only if no begin() touched that row's counter since the ticket's begin().
+ * chosen by percpu_fb_cpu() (per architecture, percpu_arch.h). For the
+ * event count the ticket's row is locked, so "still on the ticket's CPU" is
+ * not checked: a commit succeeds if and only if no begin() touched that
+ * row's counter since the ticket's begin().
  */
 #ifndef PERCPU_PRIMITIVES_H
 #define PERCPU_PRIMITIVES_H
@@ -40,185 +41,33 @@
 #define PERCPU_OP_COMPARE_FAILED 1
 #define PERCPU_OP_NOT_ON_CPU (-1)
 
-/* Event counters wrap at 2^48; a ticket is cpu << 48 | sequence. */
-#define PERCPU_EC_SEQ_BITS 48
-#define PERCPU_EC_SEQ_MASK ((1ull << PERCPU_EC_SEQ_BITS) - 1)
-
 /* Longest copy of percpu_op_cmp_copy_store. */
 #define PERCPU_OP_MAX_COPY 4096u
-
-/* Section outcomes, in addition to PERCPU_CS_COMMITTED and PERCPU_CS_ABORTED. */
-#define PERCPU_CS_COMPARE_FAILED 5
-#define PERCPU_CS_NOT_ON_CPU 6
 
 static inline uint64_t *percpu_row_word(void *base, uint64_t row_bytes, uint32_t cpu, uint32_t offset)
 {
     return (uint64_t *) ((uint8_t *) base + row_bytes * cpu + offset);
 }
 
-/* *word += delta on the current CPU's row. */
-static inline __attribute__((always_inline)) int
-percpu_cs_add(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, int64_t delta)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "movq (%[word]), %%rax\n\t"                   /* rax = *word */
-        PERCPU_INJECT_AT(1)
-        "addq %[delta], %%rax\n\t"                    /* rax += delta */
-        "movq %%rax, (%[word])\n\t"                   /* commit: *word = rax */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [delta] "r"(delta),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : aborted);
-    return PERCPU_CS_COMMITTED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
 /*
- * if (*word == expect) { *word2 = value2; *word = newv; }
- * The "try store" to word2 becomes visible before the commit and is redone
- * if the section restarts: word2 must only hold data that readers consult
- * after they see the committed *word.
+ * The sections (percpu_cs_add, percpu_cs_cmp_store2, percpu_cs_cmp_copy,
+ * percpu_cs_ec_begin, percpu_cs_ec_commit) are written per architecture
+ * (percpu_arch.h); their semantics:
+ *   add         *word += delta
+ *   cmp_store2  if (*word == expect) { *word2 = value2; *word = newv; }
+ *               The "try store" to word2 becomes visible before the commit
+ *               and is redone if the section restarts: word2 must only hold
+ *               data that readers consult after they see the committed *word.
+ *   cmp_copy    if (*word == expect) { memcpy(dst, src, len); *word = newv; }
+ *               Like the try store, the copy is visible before the commit
+ *               and redone on restart; len may be 0 (then this is a plain
+ *               compare-and-store).
+ *   ec_begin    *counter = (*counter + 1) mod 2^48, the new value to *seq_out.
+ *   ec_commit   fail unless the thread runs on cpu (NOT_ON_CPU, no restart:
+ *               the thread left that CPU) and *counter == seq
+ *               (COMPARE_FAILED: someone began on that CPU since); otherwise
+ *               *target = value.
  */
-static inline __attribute__((always_inline)) int
-percpu_cs_cmp_store2(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
-                     uint64_t *word2, uint64_t value2)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "cmpq %[expect], (%[word])\n\t"               /* *word == expect ? */
-        "jnz %l[cmpfail]\n\t"                         /* no: compare failed, nothing written */
-        "movq %[value2], (%[word2])\n\t"              /* try store: *word2 = value2 */
-        PERCPU_INJECT_AT(1)
-        "movq %[newv], (%[word])\n\t"                 /* commit: *word = newv */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [word2] "r"(word2), [value2] "r"(value2),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/*
- * if (*word == expect) { memcpy(dst, src, len); *word = newv; }
- * Like the try store, the copy is visible before the commit and redone on
- * restart; len may be 0 (then this is a plain compare-and-store).
- */
-static inline __attribute__((always_inline)) int
-percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
-                   uint8_t *dst, const uint8_t *src, uint64_t len)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "cmpq %[expect], (%[word])\n\t"               /* *word == expect ? */
-        "jnz %l[cmpfail]\n\t"                         /* no: compare failed, nothing written */
-        "xorl %%ecx, %%ecx\n\t"                       /* rcx = i = 0 */
-        "jmp 6f\n\t"                                  /* enter the copy loop at its test */
-        "5:\n\t"
-        "movzbl (%[src], %%rcx), %%eax\n\t"           /* eax = src[i] */
-        "movb %%al, (%[dst], %%rcx)\n\t"              /* dst[i] = al */
-        "addq $1, %%rcx\n\t"                          /* i += 1 */
-        "6:\n\t"
-        "cmpq %[len], %%rcx\n\t"                      /* i < len ? */
-        "jb 5b\n\t"                                   /* yes: copy the next byte */
-        PERCPU_INJECT_AT(1)
-        "movq %[newv], (%[word])\n\t"                 /* commit: *word = newv */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [dst] "r"(dst), [src] "r"(src), [len] "r"(len),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "rax", "rcx", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* Event-count begin: *counter = (*counter + 1) mod 2^48, the new value to *seq_out. */
-static inline __attribute__((always_inline)) int
-percpu_cs_ec_begin(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t *seq_out)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "movq (%[counter]), %%rax\n\t"                /* rax = *counter */
-        "addq $1, %%rax\n\t"                          /* rax += 1 */
-        "andq %[mask], %%rax\n\t"                     /* rax &= 2^48 - 1 */
-        "movq %%rax, (%[seq_out])\n\t"                /* *seq_out = rax (caller-private) */
-        PERCPU_INJECT_AT(1)
-        "movq %%rax, (%[counter])\n\t"                /* commit: *counter = rax */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq_out] "r"(seq_out),
-          [mask] "r"(PERCPU_EC_SEQ_MASK),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : aborted);
-    return PERCPU_CS_COMMITTED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/*
- * Event-count commit: fail unless the thread runs on cpu (NOT_ON_CPU, no
- * restart: the thread left that CPU) and *counter == seq (COMPARE_FAILED:
- * someone began on that CPU since); otherwise *target = value.
- */
-static inline __attribute__((always_inline)) int
-percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t seq,
-                    uint64_t *target, uint64_t value)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        "1:\n\t"                                      /* start_ip */
-        "cmpl %[cpu], %c[rs_cpu_id](%[rs])\n\t"       /* rs->cpu_id == ticket's cpu ? */
-        "jnz %l[notoncpu]\n\t"                        /* no: a definitive failure, not a restart */
-        "cmpl $0, percpu_force_abort(%%rip)\n\t"      /* test hook set? */
-        "jnz 4f\n\t"                                  /* yes: take the abort path */
-        "cmpq %[seq], (%[counter])\n\t"               /* *counter == seq ? */
-        "jnz %l[cmpfail]\n\t"                         /* no: a begin() ran on this CPU since */
-        PERCPU_INJECT_AT(1)
-        "movq %[value], (%[target])\n\t"              /* commit: *target = value */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq] "r"(seq), [target] "r"(target),
-          [value] "r"(value),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "rax", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : notoncpu, cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-notoncpu:
-    return PERCPU_CS_NOT_ON_CPU;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
 
 /*
  * The retry loop of the primitives (PERCPU_CS_RETRY, percpu_stack_ops.h),
@@ -286,7 +135,7 @@ static inline int percpu_fb_row_lock(void *locks, uint32_t cpu)
         if (__atomic_load_n(lock, __ATOMIC_RELAXED) == 0 &&
             __atomic_compare_exchange_n(lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return 1;
-        __builtin_ia32_pause();
+        PERCPU_CPU_RELAX();
     }
     return 0;
 }
@@ -298,9 +147,10 @@ static inline void percpu_fb_row_unlock(void *locks, uint32_t cpu)
 
 static inline uint32_t percpu_fb_stripe(uint32_t ncpu)
 {
-    int cpu = sched_getcpu();
+    int cpu = percpu_fb_cpu();
     return cpu < 0 ? 0 : (uint32_t) cpu % ncpu;
 }
+
 
 static inline int percpu_op_add_fb(void *base, uint64_t row_bytes, uint32_t ncpu, void *locks, uint32_t offset,
                                    int64_t delta)

@@ -31,9 +31,6 @@
 
 #include "percpu_codes.h"
 
-/* The signature the kernel checks in the 4 bytes before every abort_ip. */
-#define PERCPU_RSEQ_SIG 0x53053053
-
 /* cpu_id values that mean "no usable registration" (kernel ABI). */
 #define PERCPU_CPU_ID_UNINITIALIZED ((uint32_t) -1)
 #define PERCPU_CPU_ID_REGISTRATION_FAILED ((uint32_t) -2)
@@ -49,7 +46,7 @@ struct percpu_rseq_area {
     uint32_t reserved;
 } __attribute__((aligned(32)));
 
-/* The kernel ABI's offsets; the sections' asm takes them from offsetof (percpu_stack_ops.h). */
+/* The kernel ABI's offsets; the sections' asm takes them from offsetof (percpu_arch_*.h). */
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == 4, "cpu_id");
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == 8, "rseq_cs");
 _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");

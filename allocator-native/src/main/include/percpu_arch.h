@@ -1,0 +1,93 @@
+/*
+ * percpu_arch.h - the contract between the shared C code and the one file
+ * per architecture that holds everything written for one instruction set,
+ * and the choice of that file.
+ *
+ * An architecture file (percpu_arch_<arch>.h) provides:
+ *
+ *   PERCPU_RSEQ_SIG      the signature the kernel checks in the 4 bytes
+ *                        before every abort_ip (and that a registration
+ *                        passes to the rseq system call);
+ *   PERCPU_CPU_RELAX()   the spin-wait hint of a busy loop;
+ *   PERCPU_VECTORIZED    the attribute of the loops built in several
+ *                        vector-width copies (empty where there is one);
+ *   percpu_fb_cpu()      the CPU whose stripe a fallback-mode operation
+ *                        locks (negative: unknown, stripe 0): the CPU it
+ *                        runs on, or a per-thread stand-in, found without
+ *                        a system call;
+ *   the rseq sections, one static always_inline function per operation,
+ *   each returning a PERCPU_CS_* outcome below:
+ *     percpu_cs_pop, percpu_cs_push, percpu_cs_pop_batch,
+ *     percpu_cs_push_batch (the stacks, percpu_stack_ops.h), and
+ *     percpu_cs_add, percpu_cs_cmp_store2, percpu_cs_cmp_copy,
+ *     percpu_cs_ec_begin, percpu_cs_ec_commit (the primitives,
+ *     percpu_primitives.h), with the semantics told there;
+ *   the delay-injection hooks inside those sections (PERCPU_INJECT builds).
+ *
+ * Every section follows the same shape on every architecture: its
+ * descriptor (struct rseq_cs) in section __rseq_cs and a pointer to it in
+ * __rseq_cs_ptr_array; a store of the descriptor's address to
+ * rseq->rseq_cs (arm); start_ip; the CPU check against rseq->cpu_id and the
+ * force-abort test hook; the stopped word (stack sections); the work; ONE
+ * committing store as the last instruction before post_commit; and an abort
+ * handler in section __rseq_failure preceded by PERCPU_RSEQ_SIG that jumps
+ * back to the C retry loop. The retry loops, the fallback mode and the
+ * remote protocol (percpu_remote.h) are shared and live in the other headers.
+ */
+#ifndef PERCPU_ARCH_H
+#define PERCPU_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "percpu_layout.h"
+#include "percpu_rseq.h"
+
+/* What a section reports to its C retry loop. */
+#define PERCPU_CS_COMMITTED 0
+#define PERCPU_CS_EMPTY 1
+#define PERCPU_CS_FULL 2
+#define PERCPU_CS_STOPPED 3
+#define PERCPU_CS_ABORTED 4
+#define PERCPU_CS_COMPARE_FAILED 5
+#define PERCPU_CS_NOT_ON_CPU 6
+
+/* Event counters wrap at 2^48; a ticket is cpu << 48 | sequence (percpu_primitives.h). */
+#define PERCPU_EC_SEQ_BITS 48
+#define PERCPU_EC_SEQ_MASK ((1ull << PERCPU_EC_SEQ_BITS) - 1)
+
+/*
+ * Test build (PERCPU_INJECT defined, the C tests only): numbered delay
+ * loops at injection points inside each section; the point each abort
+ * happened at is counted, and a test callback runs after each abort.
+ * The architecture file places the delay loops (PERCPU_INJECT_AT); the
+ * counting is shared. Without PERCPU_INJECT the hooks compile to nothing.
+ */
+#ifdef PERCPU_INJECT
+#define PERCPU_INJECT_POINTS 4
+extern uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
+extern uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
+extern __thread uint32_t percpu_inject_point;
+/* Called on the abort path of every retry loop when set (a test changes the world there). */
+extern void (*percpu_inject_after_abort)(void);
+#define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
+#define PERCPU_INJECT_COUNT_ABORT()                                                   \
+    do {                                                                              \
+        __atomic_fetch_add(&percpu_inject_aborts[percpu_inject_point], 1, __ATOMIC_RELAXED); \
+        if (percpu_inject_after_abort != NULL)                                        \
+            percpu_inject_after_abort();                                              \
+    } while (0)
+#else
+#define PERCPU_INJECT_RESET() ((void) 0)
+#define PERCPU_INJECT_COUNT_ABORT() ((void) 0)
+#endif
+
+#if defined(__x86_64__)
+#include "percpu_arch_x86_64.h"
+#elif defined(__aarch64__)
+#include "percpu_arch_aarch64.h"
+#else
+#error "percpu supports Linux on x86-64 and aarch64 (arm64) only: no rseq sections for this architecture"
+#endif
+
+#endif
