@@ -56,30 +56,71 @@
 #define PERCPU_EC_SEQ_BITS 48
 #define PERCPU_EC_SEQ_MASK ((1ull << PERCPU_EC_SEQ_BITS) - 1)
 
+/* The kinds of section, for the abort counts of the test build. */
+enum percpu_cs_kind {
+    PERCPU_KIND_POP,
+    PERCPU_KIND_PUSH,
+    PERCPU_KIND_POP_BATCH,
+    PERCPU_KIND_PUSH_BATCH,
+    PERCPU_KIND_ADD,
+    PERCPU_KIND_CMP_STORE2,
+    PERCPU_KIND_CMP_COPY,
+    PERCPU_KIND_EC_BEGIN,
+    PERCPU_KIND_EC_COMMIT,
+    PERCPU_CS_KINDS
+};
+
 /*
  * Test build (PERCPU_INJECT defined, the C tests only): numbered delay
- * loops at injection points inside each section; the point each abort
- * happened at is counted, and a test callback runs after each abort.
- * The architecture file places the delay loops (PERCPU_INJECT_AT); the
- * counting is shared. Without PERCPU_INJECT the hooks compile to nothing.
+ * loops at injection points inside each section; the kind of section and
+ * the point each abort happened at are counted, and a test callback runs
+ * after each abort. The architecture file places the delay loops
+ * (PERCPU_INJECT_AT, at the same points on every architecture); the
+ * counting is shared. Point 0 stands for "before the first point" (the
+ * arm, the CPU and stopped checks). Without PERCPU_INJECT the hooks
+ * compile to nothing.
  */
 #ifdef PERCPU_INJECT
 #define PERCPU_INJECT_POINTS 4
+/* The point inside the copy loops (pop_batch, push_batch, cmp_copy), passed on every round. */
+#define PERCPU_INJECT_LOOP_POINT 3
 extern uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
-extern uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
+extern uint64_t percpu_inject_aborts[PERCPU_CS_KINDS][PERCPU_INJECT_POINTS];
 extern __thread uint32_t percpu_inject_point;
 /* Called on the abort path of every retry loop when set (a test changes the world there). */
 extern void (*percpu_inject_after_abort)(void);
 #define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
-#define PERCPU_INJECT_COUNT_ABORT()                                                   \
+#define PERCPU_INJECT_COUNT_ABORT(kind)                                               \
     do {                                                                              \
-        __atomic_fetch_add(&percpu_inject_aborts[percpu_inject_point], 1, __ATOMIC_RELAXED); \
+        __atomic_fetch_add(&percpu_inject_aborts[kind][percpu_inject_point], 1, __ATOMIC_RELAXED); \
         if (percpu_inject_after_abort != NULL)                                        \
             percpu_inject_after_abort();                                              \
     } while (0)
+
+/*
+ * The injection points (bit n for point n, point 0 left out) the sections
+ * of a kind have: 1 and 2 in the stack sections, 1 in the primitives, and
+ * the loop point in the three sections with a copy loop.
+ */
+static inline uint32_t percpu_inject_points_of(enum percpu_cs_kind kind)
+{
+    uint32_t loop = 1u << PERCPU_INJECT_LOOP_POINT;
+    switch (kind) {
+    case PERCPU_KIND_POP:
+    case PERCPU_KIND_PUSH:
+        return 1u << 1 | 1u << 2;
+    case PERCPU_KIND_POP_BATCH:
+    case PERCPU_KIND_PUSH_BATCH:
+        return 1u << 1 | 1u << 2 | loop;
+    case PERCPU_KIND_CMP_COPY:
+        return 1u << 1 | loop;
+    default:
+        return 1u << 1;
+    }
+}
 #else
 #define PERCPU_INJECT_RESET() ((void) 0)
-#define PERCPU_INJECT_COUNT_ABORT() ((void) 0)
+#define PERCPU_INJECT_COUNT_ABORT(kind) ((void) 0)
 #endif
 
 #if defined(__x86_64__)

@@ -230,6 +230,7 @@ percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, 
         "leaq (%%rsi, %%rax, 4), %%rsi\n\t"           /* rsi = &slots[top - k] */
         "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
+        PERCPU_INJECT_AT(3)
         "movl (%%rsi, %%r9, 4), %%r10d\n\t"           /* r10d = slots[top - k + i] */
         "movl %%r10d, (%[out], %%r9, 4)\n\t"          /* out[i] = r10d (caller-private) */
         "addq $1, %%r9\n\t"                           /* i += 1 */
@@ -277,6 +278,7 @@ percpu_cs_push_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr,
         "leaq (%%rsi, %%rcx, 4), %%rsi\n\t"           /* rsi = &slots[top] */
         "xorl %%r9d, %%r9d\n\t"                       /* r9 = i = 0 */
         "5:\n\t"
+        PERCPU_INJECT_AT(3)
         "movl (%[in], %%r9, 4), %%r10d\n\t"           /* r10d = in[i] */
         "movl %%r10d, (%%rsi, %%r9, 4)\n\t"           /* slots[top + i] = r10d (above top: invisible) */
         "addq $1, %%r9\n\t"                           /* i += 1 */
@@ -372,6 +374,7 @@ percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, ui
         "xorl %%ecx, %%ecx\n\t"                       /* rcx = i = 0 */
         "jmp 6f\n\t"                                  /* enter the copy loop at its test */
         "5:\n\t"
+        PERCPU_INJECT_AT(3)
         "movzbl (%[src], %%rcx), %%eax\n\t"           /* eax = src[i] */
         "movb %%al, (%[dst], %%rcx)\n\t"              /* dst[i] = al */
         "addq $1, %%rcx\n\t"                          /* i += 1 */

@@ -71,25 +71,27 @@ static inline uint64_t *percpu_row_word(void *base, uint64_t row_bytes, uint32_t
 
 /*
  * The retry loop of the primitives (PERCPU_CS_RETRY, percpu_stack_ops.h),
- * with no stack header to count aborts in: only the per-thread count.
+ * with no stack header to count aborts in: only the per-thread count (and
+ * the test build's count per KIND, a PERCPU_KIND_*).
  */
-#define PERCPU_OP_RETRY(ncpu, OP, RESULT)                                         \
+#define PERCPU_OP_RETRY(ncpu, KIND, OP, RESULT)                                   \
     PERCPU_CS_RETRY((uint32_t) (ncpu), (void) 0, OP, RESULT,                      \
                     cs == PERCPU_CS_COMPARE_FAILED ? PERCPU_OP_COMPARE_FAILED     \
                                                    : PERCPU_OP_NOT_ON_CPU,        \
-                    percpu_count_thread_abort())
+                    percpu_count_thread_abort(KIND))
 
 /* rseq: current CPU's row word(offset) += delta. Returns the CPU used (>= 0) or an error code. */
 static inline int percpu_op_add(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset, int64_t delta)
 {
-    PERCPU_OP_RETRY(ncpu, percpu_cs_add(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), delta), (int) cpu);
+    PERCPU_OP_RETRY(ncpu, PERCPU_KIND_ADD, percpu_cs_add(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), delta),
+                    (int) cpu);
 }
 
 /* rseq: on the current CPU's row, if word(offset) == expect: word(offset2) = value2, then word(offset) = newv. */
 static inline int percpu_op_cmp_store2(void *base, uint64_t row_bytes, uint32_t ncpu, uint32_t offset,
                                        uint64_t expect, uint64_t newv, uint32_t offset2, uint64_t value2)
 {
-    PERCPU_OP_RETRY(ncpu,
+    PERCPU_OP_RETRY(ncpu, PERCPU_KIND_CMP_STORE2,
                     percpu_cs_cmp_store2(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), expect, newv,
                                          percpu_row_word(base, row_bytes, cpu, offset2), value2),
                     PERCPU_OP_OK);
@@ -100,7 +102,7 @@ static inline int percpu_op_cmp_copy(void *base, uint64_t row_bytes, uint32_t nc
                                      uint64_t expect, uint64_t newv, uint32_t copy_offset, const uint8_t *src,
                                      uint32_t len)
 {
-    PERCPU_OP_RETRY(ncpu,
+    PERCPU_OP_RETRY(ncpu, PERCPU_KIND_CMP_COPY,
                     percpu_cs_cmp_copy(rs, cpu, percpu_row_word(base, row_bytes, cpu, offset), expect, newv,
                                        (uint8_t *) percpu_row_word(base, row_bytes, cpu, copy_offset), src, len),
                     PERCPU_OP_OK);
@@ -110,7 +112,8 @@ static inline int percpu_op_cmp_copy(void *base, uint64_t row_bytes, uint32_t nc
 static inline int64_t percpu_ec_begin(void *counters, uint64_t row_bytes, uint32_t ncpu)
 {
     uint64_t seq;
-    PERCPU_OP_RETRY(ncpu, percpu_cs_ec_begin(rs, cpu, percpu_row_word(counters, row_bytes, cpu, 0), &seq),
+    PERCPU_OP_RETRY(ncpu, PERCPU_KIND_EC_BEGIN,
+                    percpu_cs_ec_begin(rs, cpu, percpu_row_word(counters, row_bytes, cpu, 0), &seq),
                     (int64_t) (((uint64_t) cpu << PERCPU_EC_SEQ_BITS) | seq));
 }
 
@@ -123,7 +126,8 @@ static inline int percpu_ec_commit(void *counters, uint64_t row_bytes, uint32_t 
     if (ticket_cpu >= ncpu)
         return PERCPU_OP_NOT_ON_CPU;
     uint64_t *counter = percpu_row_word(counters, row_bytes, ticket_cpu, 0);
-    PERCPU_OP_RETRY(ncpu, percpu_cs_ec_commit(rs, ticket_cpu, counter, seq, target, value), PERCPU_OP_OK);
+    PERCPU_OP_RETRY(ncpu, PERCPU_KIND_EC_COMMIT, percpu_cs_ec_commit(rs, ticket_cpu, counter, seq, target, value),
+                    PERCPU_OP_OK);
 }
 
 /* Fallback: lock the row of stripe cpu (bounded spin). */

@@ -95,25 +95,27 @@ static inline __attribute__((cold)) int percpu_cs_disarm_cpu_error(struct percpu
 /*
  * The retry loop of a stack section: OP also sees hdr, the header of the
  * CPU it runs on. EMPTY_OR_FULL is what an empty (pop) or full (push) stack
- * returns.
+ * returns; KIND, the PERCPU_KIND_* of OP, is what the test build counts
+ * its aborts under.
  */
-#define PERCPU_RSEQ_RETRY(block, OP, RESULT, EMPTY_OR_FULL)                           \
+#define PERCPU_RSEQ_RETRY(block, KIND, OP, RESULT, EMPTY_OR_FULL)                     \
     PERCPU_CS_RETRY(percpu_block_ncpu(block),                                         \
                     struct percpu_cpu_header *hdr = percpu_cpu_header(block, cpu),    \
                     OP, RESULT, cs == PERCPU_CS_STOPPED ? PERCPU_STOPPED : (EMPTY_OR_FULL), \
-                    percpu_count_abort(hdr))
+                    percpu_count_abort(hdr, KIND))
 
-/* Abort path only: the exact per-thread count. */
-static inline void percpu_count_thread_abort(void)
+/* Abort path only: the exact per-thread count (and, in the test build, the count per kind and point). */
+static inline void percpu_count_thread_abort(enum percpu_cs_kind kind)
 {
+    (void) kind;
     percpu_tls_aborts++;
-    PERCPU_INJECT_COUNT_ABORT();
+    PERCPU_INJECT_COUNT_ABORT(kind);
 }
 
 /* Abort path of a stack section: the exact per-thread count and the approximate per-CPU count. */
-static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
+static inline void percpu_count_abort(struct percpu_cpu_header *hdr, enum percpu_cs_kind kind)
 {
-    percpu_count_thread_abort();
+    percpu_count_thread_abort(kind);
     __atomic_store_n(&hdr->aborts, __atomic_load_n(&hdr->aborts, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
@@ -121,13 +123,13 @@ static inline void percpu_count_abort(struct percpu_cpu_header *hdr)
 static inline int percpu_pop(void *block)
 {
     uint32_t index;
-    PERCPU_RSEQ_RETRY(block, percpu_cs_pop(rs, hdr, cpu, &index), (int) index, PERCPU_EMPTY);
+    PERCPU_RSEQ_RETRY(block, PERCPU_KIND_POP, percpu_cs_pop(rs, hdr, cpu, &index), (int) index, PERCPU_EMPTY);
 }
 
 /* rseq mode. Returns PERCPU_OK, PERCPU_FULL or an error code. */
 static inline int percpu_push(void *block, uint32_t index)
 {
-    PERCPU_RSEQ_RETRY(block, percpu_cs_push(rs, hdr, cpu, index), PERCPU_OK, PERCPU_FULL);
+    PERCPU_RSEQ_RETRY(block, PERCPU_KIND_PUSH, percpu_cs_push(rs, hdr, cpu, index), PERCPU_OK, PERCPU_FULL);
 }
 
 /* rseq mode. Returns how many were popped (0 when empty) or an error code. */
@@ -136,7 +138,7 @@ static inline int percpu_pop_batch(void *block, uint32_t *out, uint32_t n)
     if (n == 0)
         return 0;
     uint32_t count;
-    PERCPU_RSEQ_RETRY(block, percpu_cs_pop_batch(rs, hdr, cpu, out, n, &count), (int) count, 0);
+    PERCPU_RSEQ_RETRY(block, PERCPU_KIND_POP_BATCH, percpu_cs_pop_batch(rs, hdr, cpu, out, n, &count), (int) count, 0);
 }
 
 /* rseq mode. Returns how many were pushed (0 when full) or an error code. */
@@ -145,7 +147,7 @@ static inline int percpu_push_batch(void *block, const uint32_t *in, uint32_t n)
     if (n == 0)
         return 0;
     uint32_t count;
-    PERCPU_RSEQ_RETRY(block, percpu_cs_push_batch(rs, hdr, cpu, in, n, &count), (int) count, 0);
+    PERCPU_RSEQ_RETRY(block, PERCPU_KIND_PUSH_BATCH, percpu_cs_push_batch(rs, hdr, cpu, in, n, &count), (int) count, 0);
 }
 
 /* Fallback mode: the CPU's stack under its try-lock. */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 
 uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
-uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
+uint64_t percpu_inject_aborts[PERCPU_CS_KINDS][PERCPU_INJECT_POINTS];
 __thread uint32_t percpu_inject_point;
 void (*percpu_inject_after_abort)(void);
 

@@ -13,14 +13,16 @@
  * fit go there, empty stacks refill from it.
  *
  * Checked: conservation (every index exactly once at the end, in the
- * stacks, the overflow list or nowhere else), aborts counted per injection
- * point (the test fails if a point with a delay never aborted), the restart
+ * stacks, the overflow list or nowhere else), aborts counted per section
+ * kind and injection point, including the point inside the copy loops
+ * (printed as a table; the test fails if any point of any kind never
+ * aborted in rseq mode), the restart
  * bound under the force-abort hook, LIFO order and the full/empty edges.
  * The same run is repeated in fallback mode (no aborts expected there).
  * A second stress runs the research primitives the same way: per-CPU add
  * (the sum must equal the number of adds) and the event-count
  * begin / compute / commit (the per-CPU values must sum to the number of
- * successful commits), with aborts counted at their injection point.
+ * successful commits), with aborts counted per kind and point the same way.
  *
  * Usage: percpu_stress_test [seconds per mode], default 2.
  */
@@ -39,9 +41,17 @@
 #include <time.h>
 
 uint32_t percpu_inject_delay[PERCPU_INJECT_POINTS];
-uint64_t percpu_inject_aborts[PERCPU_INJECT_POINTS];
+uint64_t percpu_inject_aborts[PERCPU_CS_KINDS][PERCPU_INJECT_POINTS];
 __thread uint32_t percpu_inject_point;
 void (*percpu_inject_after_abort)(void);
+
+static const char *const kind_names[PERCPU_CS_KINDS] = {
+    [PERCPU_KIND_POP] = "pop",           [PERCPU_KIND_PUSH] = "push",
+    [PERCPU_KIND_POP_BATCH] = "pop_batch", [PERCPU_KIND_PUSH_BATCH] = "push_batch",
+    [PERCPU_KIND_ADD] = "add",           [PERCPU_KIND_CMP_STORE2] = "cmp_store2",
+    [PERCPU_KIND_CMP_COPY] = "cmp_copy", [PERCPU_KIND_EC_BEGIN] = "ec_begin",
+    [PERCPU_KIND_EC_COMMIT] = "ec_commit",
+};
 
 #define MAX_HELD 64
 #define MAX_THREADS 256
@@ -197,21 +207,61 @@ static atomic_ulong g_remote_taken;
 static atomic_ulong g_remote_put;
 static atomic_ulong g_capacity_changes;
 
-/* Every point with a delay aborted at least once (rseq mode only). */
-static int every_point_aborted(void)
+/*
+ * Zeroes the abort counts and sets the delays (before any worker runs):
+ * delay at points 1 and 2, a sixteenth of it at the loop point, which a
+ * section passes once per entry or byte it copies.
+ */
+static void reset_injection(uint32_t delay)
+{
+    memset(percpu_inject_aborts, 0, sizeof percpu_inject_aborts);
+    for (int p = 0; p < PERCPU_INJECT_POINTS; p++)
+        percpu_inject_delay[p] = p == 0 ? 0 : p == PERCPU_INJECT_LOOP_POINT ? delay / 16 : delay;
+}
+
+/* Every injection point of every kind in [first, last] aborted at least once (rseq mode only). */
+static int every_point_aborted(enum percpu_cs_kind first, enum percpu_cs_kind last)
 {
     if (g_fallback)
         return 1;
-    for (int p = 1; p <= 2; p++)
-        if (__atomic_load_n(&percpu_inject_aborts[p], __ATOMIC_RELAXED) == 0)
-            return 0;
+    for (int kind = first; kind <= (int) last; kind++)
+        for (int p = 1; p < PERCPU_INJECT_POINTS; p++)
+            if ((percpu_inject_points_of(kind) & 1u << p) &&
+                __atomic_load_n(&percpu_inject_aborts[kind][p], __ATOMIC_RELAXED) == 0)
+                return 0;
     return 1;
+}
+
+/*
+ * Prints the aborts of kinds [first, last] per injection point and returns
+ * their sum; in rseq mode checks that every point of every kind aborted.
+ */
+static uint64_t report_aborts(const char *mode, enum percpu_cs_kind first, enum percpu_cs_kind last)
+{
+    uint64_t total = 0;
+    printf("%s: aborts per section kind and injection point (- : no such point in that kind)\n", mode);
+    printf("  %-11s %10s %10s %10s %10s\n", "kind", "point 0", "point 1", "point 2", "loop (3)");
+    for (int kind = first; kind <= (int) last; kind++) {
+        printf("  %-11s", kind_names[kind]);
+        for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
+            total += percpu_inject_aborts[kind][p];
+            if (p == 0 || (percpu_inject_points_of(kind) & 1u << p))
+                printf(" %10lu", (unsigned long) percpu_inject_aborts[kind][p]);
+            else
+                printf(" %10s", "-");
+            if (!g_fallback && p > 0 && (percpu_inject_points_of(kind) & 1u << p))
+                CHECK(percpu_inject_aborts[kind][p] > 0, "%s: %s never aborted at injection point %d", mode,
+                      kind_names[kind], p);
+        }
+        printf("\n");
+    }
+    return total;
 }
 
 static int stack_progress_seen(void)
 {
     return atomic_load(&g_signals) > 0 && atomic_load(&g_remote_taken) > 0 && atomic_load(&g_remote_put) > 0 &&
-           atomic_load(&g_capacity_changes) > 0 && every_point_aborted();
+           atomic_load(&g_capacity_changes) > 0 && every_point_aborted(PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
 }
 
 /*
@@ -331,10 +381,7 @@ static void stress(int fallback, double seconds, uint32_t delay)
     g_overflow.excess = 0;
     for (uint32_t i = 0; i < g_indices; i++)
         g_overflow.items[g_overflow.len++] = i;
-    for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
-        percpu_inject_aborts[p] = 0;
-        percpu_inject_delay[p] = p == 0 ? 0 : delay;
-    }
+    reset_injection(delay);
     atomic_store(&g_stop, 0);
     atomic_store(&g_signals, 0);
     atomic_store(&g_ops, 0);
@@ -367,13 +414,9 @@ static void stress(int fallback, double seconds, uint32_t delay)
         pthread_join(spinners[i], NULL);
 
     const char *mode = fallback ? "fallback" : "rseq";
-    uint64_t total_aborts = 0;
-    for (int p = 0; p < PERCPU_INJECT_POINTS; p++)
-        total_aborts += percpu_inject_aborts[p];
-    printf("%s: %d workers, %lu ops, %lu signals, %lu aborts (point 0: %lu, 1: %lu, 2: %lu)\n", mode,
-           g_nworkers, (unsigned long) atomic_load(&g_ops), (unsigned long) atomic_load(&g_signals),
-           (unsigned long) total_aborts, (unsigned long) percpu_inject_aborts[0],
-           (unsigned long) percpu_inject_aborts[1], (unsigned long) percpu_inject_aborts[2]);
+    uint64_t total_aborts = report_aborts(mode, PERCPU_KIND_POP, PERCPU_KIND_PUSH_BATCH);
+    printf("%s: %d workers, %lu ops, %lu signals, %lu aborts\n", mode, g_nworkers,
+           (unsigned long) atomic_load(&g_ops), (unsigned long) atomic_load(&g_signals), (unsigned long) total_aborts);
     CHECK(atomic_load(&g_unexpected) == 0, "%s: %lu unexpected result codes", mode,
           (unsigned long) atomic_load(&g_unexpected));
     printf("%s: drainer took %lu entries remotely, %lu fences (kind %d)\n", mode,
@@ -387,12 +430,8 @@ static void stress(int fallback, double seconds, uint32_t delay)
     CHECK(atomic_load(&g_capacity_changes) > 0, "%s: the drainer never changed a capacity", mode);
     if (!fallback)
         CHECK(percpu_remote_fences() > fences_before, "%s: remote takes ran no fence", mode);
-    if (fallback) {
+    if (fallback)
         CHECK(total_aborts == 0, "%s: fallback mode must not abort, saw %lu", mode, (unsigned long) total_aborts);
-    } else {
-        for (int p = 1; p <= 2; p++)
-            CHECK(percpu_inject_aborts[p] > 0, "%s: injection point %d never aborted", mode, p);
-    }
     check_conservation(mode);
     percpu_block_destroy(g_block);
     free(g_overflow.items);
@@ -484,7 +523,7 @@ static void *primitive_worker(void *arg)
 static int primitives_progress_seen(void)
 {
     return atomic_load(&g_signals) > 0 && atomic_load(&g_commit_failures) > 0 &&
-           (g_fallback || __atomic_load_n(&percpu_inject_aborts[1], __ATOMIC_RELAXED) > 0);
+           every_point_aborted(PERCPU_KIND_ADD, PERCPU_KIND_EC_COMMIT);
 }
 
 static void primitives_stress(int fallback, double seconds, uint32_t delay)
@@ -495,10 +534,7 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     g_rows = calloc(g_ncpu, ROW_BYTES);
     g_counters = calloc(g_ncpu, ROW_BYTES);
     g_locks = calloc(g_ncpu, PERCPU_LINE);
-    for (int p = 0; p < PERCPU_INJECT_POINTS; p++) {
-        percpu_inject_aborts[p] = 0;
-        percpu_inject_delay[p] = p == 0 ? 0 : delay;
-    }
+    reset_injection(delay);
     atomic_store(&g_stop, 0);
     atomic_store(&g_adds, 0);
     atomic_store(&g_stores, 0);
@@ -534,17 +570,18 @@ static void primitives_stress(int fallback, double seconds, uint32_t delay)
     CHECK(sum_copies == atomic_load(&g_copies) && atomic_load(&g_copies) > 0,
           "%s: compare-and-copy words sum to %lu, %lu commits", mode, (unsigned long) sum_copies,
           (unsigned long) atomic_load(&g_copies));
-    printf("%s: %lu adds, %lu commits, %lu failed commits, aborts at point 1: %lu\n", mode,
-           (unsigned long) atomic_load(&g_adds), (unsigned long) atomic_load(&g_commits),
-           (unsigned long) atomic_load(&g_commit_failures), (unsigned long) percpu_inject_aborts[1]);
+    uint64_t total_aborts = report_aborts(mode, PERCPU_KIND_ADD, PERCPU_KIND_EC_COMMIT);
+    printf("%s: %lu adds, %lu commits, %lu failed commits, %lu aborts\n", mode, (unsigned long) atomic_load(&g_adds),
+           (unsigned long) atomic_load(&g_commits), (unsigned long) atomic_load(&g_commit_failures),
+           (unsigned long) total_aborts);
+    if (fallback)
+        CHECK(total_aborts == 0, "%s: fallback mode must not abort, saw %lu", mode, (unsigned long) total_aborts);
     CHECK(atomic_load(&g_unexpected) == 0, "%s: unexpected result codes", mode);
     CHECK(sum_adds == atomic_load(&g_adds), "%s: per-CPU adds sum to %lu, %lu adds succeeded", mode,
           (unsigned long) sum_adds, (unsigned long) atomic_load(&g_adds));
     CHECK(sum_values == atomic_load(&g_commits), "%s: event-count values sum to %lu, %lu commits succeeded", mode,
           (unsigned long) sum_values, (unsigned long) atomic_load(&g_commits));
     CHECK(atomic_load(&g_commit_failures) > 0, "%s: no commit ever failed: the test did not create conflicts", mode);
-    if (!fallback)
-        CHECK(percpu_inject_aborts[1] > 0, "%s: injection point 1 never aborted", mode);
     free(g_rows);
     free(g_counters);
     free(g_locks);
