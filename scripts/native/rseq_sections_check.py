@@ -269,13 +269,18 @@ def check_descriptor(elf, objdump, image, descriptor):
     return problems
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc):
+    """The command line both the check and its self-test take (see the module comments)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--image", required=True)
     parser.add_argument("--preprocessed", required=True, nargs="+")
     parser.add_argument("--objdump", required=True)
     parser.add_argument("--addr2line", required=True)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    args = arguments(__doc__)
 
     elf = Elf(args.image)
     if elf.machine not in SIGNATURES:

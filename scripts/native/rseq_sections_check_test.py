@@ -28,13 +28,7 @@ def run_check(image, preprocessed, args):
 
 
 def main():
-    import argparse
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--image", required=True)
-    parser.add_argument("--preprocessed", required=True, nargs="+")
-    parser.add_argument("--objdump", required=True)
-    parser.add_argument("--addr2line", required=True)
-    args = parser.parse_args()
+    args = check.arguments(__doc__)
     tools = {"objdump": args.objdump, "addr2line": args.addr2line}
 
     elf = check.Elf(args.image)
