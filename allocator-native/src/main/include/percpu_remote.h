@@ -29,6 +29,16 @@
  * If fencing fails, R clears stopped again and the remote call fails with
  * nothing changed.
  *
+ * Ordering. On x86-64 (TSO) every plain load is an acquire and every plain
+ * store a release, so the sections and R need nothing more. On arm64 the
+ * two orders the protocol needs are explicit: a section load-acquires
+ * stopped (ldar), so that after R's store-release of stopped = 0 it sees
+ * what R wrote in step 3; and R reads what sections committed only after
+ * the fence, whose barriers (membarrier's smp_mb on both sides, or R's
+ * context switch onto c) make those commits visible without any
+ * release on the sections' side. R's side is C11 __atomic code, the same
+ * on both. Argued per section in percpu_arch_aarch64.h.
+ *
  * Thread 1 / Thread 2, why stopped is read inside the section and why the
  * fence is needed after setting it:
  *   L (CPU c): cmp cpu_id ok; reads stopped = 0; loads top = 5
