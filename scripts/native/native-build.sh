@@ -9,6 +9,8 @@
 #                                           (DIR/rseq-sections-image) and the check
 #                                           of every section in it, then the check's
 #                                           self-test (rseq_sections_check_test.py)
+#   native-build.sh c-tests aarch64 DIR     the C tests cross-built and run under qemu-user
+#                                           (scripts/cross/aarch64-c-tests.sh, output in DIR)
 #
 # ARCH is x86_64 (the host's gcc and binutils) or aarch64 (aarch64-linux-gnu-*).
 # With PERCPU_AARCH64_SKIP=true (Maven: -Dpercpu.aarch64.skip=true) every aarch64
@@ -27,7 +29,7 @@ die() {
     exit 1
 }
 
-[ $# -eq 3 ] || die "usage: native-build.sh library|check-sections ARCH OUT"
+[ $# -eq 3 ] || die "usage: native-build.sh library|check-sections|c-tests ARCH OUT"
 command="$1"
 arch="$2"
 out="$3"
@@ -86,6 +88,11 @@ case "${command}" in
                     --objdump "${tools}objdump" --addr2line "${tools}addr2line")
         python3 "${here}/rseq_sections_check.py" "${check_args[@]}"
         python3 "${here}/rseq_sections_check_test.py" "${check_args[@]}"
+        ;;
+    c-tests)
+        [ "${arch}" = "aarch64" ] || die "c-tests is for aarch64 (NAR runs the x86-64 C tests)"
+        # The script takes no lock: Maven's caller holds it.
+        bash "${here}/../cross/aarch64-c-tests.sh" "${out}"
         ;;
     *)
         die "unknown command ${command}"
