@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds percpu's native library for an architecture other than the one NAR
-# builds, and checks the rseq sections of either architecture. Maven runs it
-# (allocator-native/pom.xml, executions "aarch64-library", "rseq-sections-*");
-# see docs/build.md "The aarch64 library" and "The rseq sections check".
+# Builds percpu's native library for the architecture NAR cannot build
+# (aarch64), checks the rseq sections of both architectures, and runs the
+# arm64 C tests under qemu. Maven runs it (allocator-native/pom.xml, exec
+# executions "aarch64-library", "rseq-sections-*", "aarch64-c-tests"); see
+# docs/build.md "The aarch64 library", "The arm64 C tests under qemu" and
+# "The rseq sections check".
 #
 #   native-build.sh library ARCH OUT.so     the shared library, as the jar carries it
 #   native-build.sh check-sections ARCH DIR a static, non-PIE image of the library
