@@ -89,6 +89,10 @@ extern uint64_t percpu_inject_aborts[PERCPU_CS_KINDS][PERCPU_INJECT_POINTS];
 extern __thread uint32_t percpu_inject_point;
 /* Called on the abort path of every retry loop when set (a test changes the world there). */
 extern void (*percpu_inject_after_abort)(void);
+/* The inputs of every section's PERCPU_INJECT_AT (the asm of each architecture file). */
+#define PERCPU_INJECT_INPUTS                                                          \
+    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),    \
+      [inj_size] "i"(sizeof percpu_inject_delay[0])
 #define PERCPU_INJECT_RESET() (percpu_inject_point = 0)
 #define PERCPU_INJECT_COUNT_ABORT(kind)                                               \
     do {                                                                              \
@@ -119,9 +123,31 @@ static inline uint32_t percpu_inject_points_of(enum percpu_cs_kind kind)
     }
 }
 #else
+#define PERCPU_INJECT_INPUTS
 #define PERCPU_INJECT_RESET() ((void) 0)
 #define PERCPU_INJECT_COUNT_ABORT(kind) ((void) 0)
 #endif
+
+/*
+ * Constants the sections' asm uses, passed as "i" operands (printed with
+ * %c, which prints no '#' or '$') and built from the C declarations: the
+ * offsets come from offsetof on struct percpu_rseq_area and struct
+ * percpu_cpu_header, whose layout the _Static_asserts of percpu_rseq.h and
+ * percpu_layout.h pin down, so those asserts cover the instructions that
+ * run. Every section lists its architecture's PERCPU_CS_RSEQ_OPERANDS (these
+ * offsets and the signature) among its inputs; stack sections also list
+ * PERCPU_CS_HEADER_OPERANDS.
+ */
+#define PERCPU_CS_RSEQ_OFFSETS                                                        \
+    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),                     \
+    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id))
+#define PERCPU_CS_HEADER_OPERANDS                                                     \
+    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                           \
+    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),                 \
+    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),                   \
+    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),                       \
+    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),                         \
+    [hdr_pushes] "i"(offsetof(struct percpu_cpu_header, pushes))
 
 #if defined(__x86_64__)
 #include "percpu_arch_x86_64.h"

@@ -71,7 +71,8 @@
  *     that; here stlr orders the try store / the copy / the caller's
  *     earlier stores before the commit. The reader must load the word with
  *     acquire (as on x86 it must not reorder either). add and ec_begin
- *     publish nothing but their own word and commit with a plain str.
+ *     publish nothing but their own word and commit with a plain str. The
+ *     fallback forms (percpu_primitives.h) use C11 release stores alike.
  *
  *   - rseq_cs and cpu_id: written and read by this thread and the kernel
  *     on its behalf on the same CPU; program order suffices.
@@ -137,35 +138,18 @@ static inline int percpu_fb_cpu(void)
     "7" #n ":\n\t"                                                                    \
     "subs w15, w15, #1\n\t"                 /* w15 -= 1 */                            \
     "b.pl 7" #n "b\n\t"                     /* loop until it goes negative */
-#define PERCPU_INJECT_INPUTS                                                          \
-    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),    \
-      [inj_size] "i"(sizeof percpu_inject_delay[0])
 #define PERCPU_INJECT_CLOBBERS , "x15"
 #else
 #define PERCPU_INJECT_AT(n)
-#define PERCPU_INJECT_INPUTS
 #define PERCPU_INJECT_CLOBBERS
 #endif
 
 /*
- * Constants the sections' asm uses, passed as "i" operands (printed with
- * %c, no '#') and built from the C declarations, so the _Static_asserts of
- * percpu_rseq.h and percpu_layout.h cover the instructions that run. The
- * offsets are multiples of their access sizes, as the scaled unsigned
- * offsets of ldr/str need. Every section lists PERCPU_CS_RSEQ_OPERANDS;
- * stack sections also list PERCPU_CS_HEADER_OPERANDS.
+ * The offsets (percpu_arch.h) and the signature, as the sections' "i"
+ * operands. The offsets are multiples of their access sizes, as the scaled
+ * unsigned offsets of ldr/str need.
  */
-#define PERCPU_CS_RSEQ_OPERANDS                                                       \
-    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),                     \
-    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id)),                       \
-    [sig] "i"(PERCPU_RSEQ_SIG_INSN)
-#define PERCPU_CS_HEADER_OPERANDS                                                     \
-    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                           \
-    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),                 \
-    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),                   \
-    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),                       \
-    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),                         \
-    [hdr_pushes] "i"(offsetof(struct percpu_cpu_header, pushes))
+#define PERCPU_CS_RSEQ_OPERANDS PERCPU_CS_RSEQ_OFFSETS, [sig] "i"(PERCPU_RSEQ_SIG_INSN)
 
 /*
  * The section's descriptor (struct rseq_cs) at label 3, in section

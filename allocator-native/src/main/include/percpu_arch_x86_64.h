@@ -57,36 +57,14 @@ static inline int percpu_fb_cpu(void)
     "7" #n ":\n\t"                                                                    \
     "subl $1, %%r8d\n\t"                    /* r8d -= 1 */                            \
     "jns 7" #n "b\n\t"                      /* loop until it goes negative */
-#define PERCPU_INJECT_INPUTS                                                          \
-    , [inj_point] "r"(&percpu_inject_point), [inj_delay] "r"(percpu_inject_delay),    \
-      [inj_size] "i"(sizeof percpu_inject_delay[0])
 #define PERCPU_INJECT_CLOBBERS , "r8"
 #else
 #define PERCPU_INJECT_AT(n)
-#define PERCPU_INJECT_INPUTS
 #define PERCPU_INJECT_CLOBBERS
 #endif
 
-/*
- * Constants the sections' asm uses, passed as "i" operands (printed with
- * %c) and built from the C declarations: the offsets come from offsetof on
- * struct percpu_rseq_area and struct percpu_cpu_header, whose layout the
- * _Static_asserts of percpu_rseq.h and percpu_layout.h pin down, so those
- * asserts cover the instructions that run. Every section lists
- * PERCPU_CS_RSEQ_OPERANDS among its inputs; stack sections also list
- * PERCPU_CS_HEADER_OPERANDS.
- */
-#define PERCPU_CS_RSEQ_OPERANDS                                                       \
-    [rs_rseq_cs] "i"(offsetof(struct percpu_rseq_area, rseq_cs)),                     \
-    [rs_cpu_id] "i"(offsetof(struct percpu_rseq_area, cpu_id)),                       \
-    [sig] "i"(PERCPU_RSEQ_SIG)
-#define PERCPU_CS_HEADER_OPERANDS                                                     \
-    [hdr_top] "i"(offsetof(struct percpu_cpu_header, top)),                           \
-    [hdr_capacity] "i"(offsetof(struct percpu_cpu_header, capacity)),                 \
-    [hdr_stopped] "i"(offsetof(struct percpu_cpu_header, stopped)),                   \
-    [hdr_slots] "i"(offsetof(struct percpu_cpu_header, slots)),                       \
-    [hdr_pops] "i"(offsetof(struct percpu_cpu_header, pops)),                         \
-    [hdr_pushes] "i"(offsetof(struct percpu_cpu_header, pushes))
+/* The offsets (percpu_arch.h) and the signature, as the sections' "i" operands. */
+#define PERCPU_CS_RSEQ_OPERANDS PERCPU_CS_RSEQ_OFFSETS, [sig] "i"(PERCPU_RSEQ_SIG)
 
 /*
  * The section's descriptor (struct rseq_cs) at label 3, in section

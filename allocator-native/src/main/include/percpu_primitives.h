@@ -183,7 +183,8 @@ static inline int percpu_op_cmp_fb(void *base, uint64_t row_bytes, uint32_t ncpu
             *percpu_row_word(base, row_bytes, cpu, offset2) = value2;
         else
             memcpy(percpu_row_word(base, row_bytes, cpu, copy_offset), src, len);
-        __atomic_store_n(word, newv, __ATOMIC_RELAXED);
+        /* Release, as the rseq commit (stlr on arm64): word2 or the copy hold for a reader that sees newv. */
+        __atomic_store_n(word, newv, __ATOMIC_RELEASE);
         r = PERCPU_OP_OK;
     }
     percpu_fb_row_unlock(locks, cpu);
@@ -212,7 +213,7 @@ static inline int percpu_ec_commit_fb(void *counters, uint64_t row_bytes, uint32
         return PERCPU_BUSY;
     int r = PERCPU_OP_COMPARE_FAILED;
     if (*percpu_row_word(counters, row_bytes, cpu, 0) == ((uint64_t) ticket & PERCPU_EC_SEQ_MASK)) {
-        __atomic_store_n(target, value, __ATOMIC_RELAXED);
+        __atomic_store_n(target, value, __ATOMIC_RELEASE); /* publishes the caller's earlier stores */
         r = PERCPU_OP_OK;
     }
     percpu_fb_row_unlock(locks, cpu);
