@@ -13,8 +13,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Loads {@code libpercpu.so} from this jar. The library is a class-path
- * resource at {@link #RESOURCE}; it is copied into a new private directory
+ * Loads {@code libpercpu.so} from this jar. The jar carries one library per
+ * platform in {@link #PLATFORMS}, at {@code /META-INF/native/<platform>/libpercpu.so}
+ * (the platform names Netty uses); {@link #platform} picks it from
+ * {@code os.name} and {@code os.arch}, and any other platform gets an
+ * {@link UnsatisfiedLinkError} naming it and the supported ones. The library
+ * is copied into a new private directory
  * (mode 0700, unique name, so several JVMs starting at once never share or
  * race on a file), loaded with {@link System#load}, and the file and
  * directory are deleted right away: a loaded library stays mapped after its
@@ -29,8 +33,8 @@ import java.util.Locale;
  * {@value #PATH_PROPERTY} instead names a library file to load as it is.
  */
 public final class NativeLibrary {
-    /** Class-path location of the library inside the jar. */
-    public static final String RESOURCE = "/META-INF/native/linux-x86_64/libpercpu.so";
+    /** The platforms the jar carries a library for: Linux on x86-64 and on arm64. */
+    public static final List<String> PLATFORMS = List.of("linux-x86_64", "linux-aarch_64");
     /** System property: the directory to extract into first. */
     public static final String DIR_PROPERTY = "percpu.native.dir";
     /** System property: a library file to load instead of the bundled one. */
@@ -47,19 +51,48 @@ public final class NativeLibrary {
         if (loadedFrom != null) {
             return;
         }
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            throw new UnsatisfiedLinkError("percpu's native library is built for linux-x86_64 only; this JVM runs on "
-                + os + "-" + arch);
-        }
+        String resource = resource();
         String explicit = System.getProperty(PATH_PROPERTY);
         if (explicit != null) {
             System.load(Paths.get(explicit).toAbsolutePath().toString());
             loadedFrom = explicit;
             return;
         }
-        loadedFrom = extractAndLoad(candidateDirectories());
+        loadedFrom = extractAndLoad(resource, candidateDirectories());
+    }
+
+    /** The class-path resource of the library for this JVM's platform. */
+    public static String resource() {
+        return resource(platform(System.getProperty("os.name", ""), System.getProperty("os.arch", "")));
+    }
+
+    /** The class-path resource of the library for one of {@link #PLATFORMS}. */
+    public static String resource(String platform) {
+        return "/META-INF/native/" + platform + "/libpercpu.so";
+    }
+
+    /**
+     * The platform of {@link #PLATFORMS} for the given {@code os.name} and {@code os.arch} (x86-64 JVMs say
+     * {@code amd64} or {@code x86_64}, arm64 JVMs {@code aarch64} or {@code arm64}).
+     *
+     * @throws UnsatisfiedLinkError for any other platform, naming it and the supported ones
+     */
+    static String platform(String osName, String osArch) {
+        if (osName.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            switch (osArch.toLowerCase(Locale.ROOT)) {
+                case "amd64":
+                case "x86_64":
+                    return "linux-x86_64";
+                case "aarch64":
+                case "arm64":
+                    return "linux-aarch_64";
+                default:
+                    break;
+            }
+        }
+        throw new UnsatisfiedLinkError("percpu has no native library for os.name=" + osName + ", os.arch=" + osArch
+            + "; percpu supports " + String.join(" and ", PLATFORMS)
+            + " (Linux with os.arch amd64 or x86_64; Linux with os.arch aarch64 or arm64)");
     }
 
     /** Where the library was loaded from (the directory it was extracted to), or null before {@link #load()}. */
@@ -91,22 +124,22 @@ public final class NativeLibrary {
         }
     }
 
-    private static String extractAndLoad(List<Path> candidates) {
+    private static String extractAndLoad(String resource, List<Path> candidates) {
         StringBuilder reasons = new StringBuilder();
         for (Path base : candidates) {
             try {
-                String dir = tryDirectory(base);
+                String dir = tryDirectory(resource, base);
                 skipped = reasons.toString().trim();
                 return dir;
             } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
                 reasons.append("\n  ").append(base).append(": ").append(e);
             }
         }
-        throw new UnsatisfiedLinkError("could not load percpu's native library " + RESOURCE
+        throw new UnsatisfiedLinkError("could not load percpu's native library " + resource
             + "; set -D" + DIR_PROPERTY + "=<a writable directory not mounted noexec>. Tried:" + reasons);
     }
 
-    private static String tryDirectory(Path base) throws IOException {
+    private static String tryDirectory(String resource, Path base) throws IOException {
         Files.createDirectories(base);
         Path dir = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
             ? Files.createTempDirectory(base, "percpu-",
@@ -114,10 +147,10 @@ public final class NativeLibrary {
             : Files.createTempDirectory(base, "percpu-");
         Path file = dir.resolve("libpercpu.so");
         try {
-            try (InputStream in = NativeLibrary.class.getResourceAsStream(RESOURCE)) {
+            try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
                 if (in == null) {
-                    throw new UnsatisfiedLinkError("resource " + RESOURCE + " is missing from the class path "
-                        + "(a jar built without its native library?)");
+                    throw new UnsatisfiedLinkError("resource " + resource + " is missing from the class path "
+                        + "(a jar built without this platform's library, e.g. with -Dpercpu.aarch64.skip=true?)");
                 }
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLClassLoader;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +26,6 @@ import org.junit.jupiter.api.Test;
  * kernel may still write a registered area in its static TLS.
  */
 class TwoClassLoadersTest {
-    private static final long DT_NULL = 0;
-    private static final long DT_FLAGS_1 = 0x6ffffffbL;
-    private static final long DF_1_NODELETE = 0x8;
-    private static final int PT_DYNAMIC = 2;
-
     @Test
     void shouldRunBothCopiesOnTheSameThreads() throws Exception {
         int appStatus = RseqCalls.rseqStatus();
@@ -83,28 +76,9 @@ class TwoClassLoadersTest {
 
     @Test
     void shouldBeLinkedSoThatItIsNeverUnloaded() throws IOException {
-        ByteBuffer elf;
-        try (InputStream in = NativeLibrary.class.getResourceAsStream(NativeLibrary.RESOURCE)) {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(NativeLibrary.resource())) {
             assertTrue(in != null, "the library is on the class path");
-            elf = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            assertTrue(new ElfLibrary(in.readAllBytes()).isNodelete(), "libpercpu.so must be linked with -z nodelete");
         }
-        assertEquals(0x464c457f, elf.getInt(0), "ELF magic");
-        assertEquals(2, elf.get(4), "64-bit ELF");
-        long programHeaders = elf.getLong(0x20);
-        int entrySize = elf.getShort(0x36) & 0xffff;
-        int entries = elf.getShort(0x38) & 0xffff;
-        long flags1 = 0;
-        for (int i = 0; i < entries; i++) {
-            int header = (int) (programHeaders + (long) i * entrySize);
-            if (elf.getInt(header) == PT_DYNAMIC) {
-                int dynamic = (int) elf.getLong(header + 0x08);
-                for (int entry = dynamic; elf.getLong(entry) != DT_NULL; entry += 16) {
-                    if (elf.getLong(entry) == DT_FLAGS_1) {
-                        flags1 = elf.getLong(entry + 8);
-                    }
-                }
-            }
-        }
-        assertEquals(DF_1_NODELETE, flags1 & DF_1_NODELETE, "libpercpu.so must be linked with -z nodelete");
     }
 }
