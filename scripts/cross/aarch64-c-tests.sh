@@ -15,14 +15,12 @@
 #     percpu_sections_test (a stand-in area the kernel does not know, so no
 #     section is ever aborted by the kernel) and in the self-abort part of
 #     percpu_disarm_test. Kernel restarts of arm64 sections are NOT tested.
-#   - The library sources are compiled and linked into an arm64
-#     libpercpu.so as a build check; percpu_jni.c is included when the JNI
-#     headers javac generates (allocator-native/target/nar/javah-include,
-#     from a Maven build) and a JDK's jni.h are there, and left out (said so)
-#     otherwise.
+#   - The arm64 libpercpu.so itself is built by the Maven build
+#     (scripts/native/native-build.sh library, the flags the x86-64 library
+#     uses), not here: each test includes the library's .c files.
 #
 # Needs gcc-aarch64-linux-gnu (with libc6-dev-arm64-cross) and qemu-user;
-# installs them with apt-get when missing (and says so). Non-interactive.
+# scripts/install-build-deps.sh installs what is missing (and says so).
 # Takes no lock itself: callers wrap it in `flock /tmp/percpu-mvn.lock`
 # unless they already hold that lock. Exit status 0 only when everything
 # compiled and every test passed.
@@ -35,46 +33,11 @@ sysroot=/usr/aarch64-linux-gnu
 cc=aarch64-linux-gnu-gcc
 cflags=(-std=gnu11 -O3 -fPIC -Wall -Wextra -Werror)
 
-missing=()
-command -v "$cc" > /dev/null || missing+=(gcc-aarch64-linux-gnu)
-[ -e "$sysroot/include/stdio.h" ] || missing+=(libc6-dev-arm64-cross)
-command -v qemu-aarch64 > /dev/null || missing+=(qemu-user)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "aarch64-c-tests: installing missing packages with apt-get: ${missing[*]}"
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
-fi
+"$root/scripts/install-build-deps.sh"
 
 mkdir -p "$out"
 echo "aarch64-c-tests: $($cc --version | head -1); $(qemu-aarch64 --version | head -1)"
 
-# The library: every source, as the Maven build compiles them (pom.xml), linked as a shared object.
-lib_sources=()
-for src in "$native"/main/c/*.c; do
-    [ "$(basename "$src")" = percpu_jni.c ] || lib_sources+=("$src")
-done
-includes=(-I"$native/main/include")
-javah="$root/allocator-native/target/nar/javah-include"
-jdk_include=""
-for jdk in "${JAVA_HOME:-}" /usr/lib/jvm/java-17-openjdk-amd64; do
-    if [ -n "$jdk" ] && [ -e "$jdk/include/jni.h" ]; then
-        jdk_include="$jdk/include"
-        break
-    fi
-done
-if [ -n "$jdk_include" ] && [ -e "$javah/dev_percpu_bridge_JniStackCalls.h" ]; then
-    lib_sources+=("$native/main/c/percpu_jni.c")
-    includes+=(-I"$javah" -I"$jdk_include" -I"$jdk_include/linux")
-else
-    echo "aarch64-c-tests: percpu_jni.c left out of the build check (no generated JNI headers in $javah or no JDK jni.h)"
-fi
-$cc "${cflags[@]}" -fvisibility=hidden "${includes[@]}" -shared -Wl,-z,nodelete -o "$out/libpercpu.so" \
-    "${lib_sources[@]}" -lpthread
-echo "aarch64-c-tests: built $out/libpercpu.so from ${#lib_sources[@]} sources"
-
-# The tests: each includes the library sources it needs (as in the Maven build).
 tests=()
 for src in "$native"/test/c/*_test.c; do
     name=$(basename "$src" .c)

@@ -20,6 +20,11 @@ public final class SlowPathEvents {
     private SlowPathEvents() {
     }
 
+    /** Whether an event could be recorded now: {@code jdk.jfr} is there and a recording runs. */
+    private static boolean recording() {
+        return AVAILABLE && RecordingGate.running();
+    }
+
     private static boolean probe() {
         Optional<Module> jfr = ModuleLayer.boot().findModule("jdk.jfr");
         return jfr.isPresent() && SlowPathEvents.class.getModule().canRead(jfr.get());
@@ -27,63 +32,63 @@ public final class SlowPathEvents {
 
     /** A CPU stack ran empty and {@code slots} indices came from the depot (one of them to the caller). */
     public static void refill(String pool, int slotSize, int cpu, int slots) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             RefillEvent.emit(pool, slotSize, cpu, slots);
         }
     }
 
     /** A CPU stack ran full and {@code slots} indices went from it to the depot (the freed one included). */
     public static void flush(String pool, int slotSize, int cpu, int slots) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             FlushEvent.emit(pool, slotSize, cpu, slots);
         }
     }
 
     /** The depot was empty and {@code slots} indices were taken from {@code victimCpu}'s stack. */
     public static void steal(String pool, int slotSize, int cpu, int victimCpu, int slots) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             StealEvent.emit(pool, slotSize, cpu, victimCpu, slots);
         }
     }
 
     /** {@code drain()} moved {@code slots} cached indices of {@code cpus} CPUs to the depot. */
     public static void drain(String pool, int slotSize, int cpus, long slots) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             DrainEvent.emit(pool, slotSize, cpus, slots);
         }
     }
 
     /** Trimming considered {@code freeSlots} depot slots and released {@code bytes} resident bytes. */
     public static void trim(String pool, int slotSize, int freeSlots, long bytes, boolean byRebalancer) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             TrimEvent.emit(pool, slotSize, freeSlots, bytes, byRebalancer);
         }
     }
 
     /** The rebalancer moved {@code amount} (slots, or capacity for a capacity move) from one place to another. */
     public static void rebalancerMove(String pool, int slotSize, String kind, int fromCpu, int toCpu, int amount) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             RebalancerMoveEvent.emit(pool, slotSize, kind, fromCpu, toCpu, amount);
         }
     }
 
     /** An allocation of {@code requested} slots found only {@code served} anywhere (depot and every CPU). */
     public static void exhausted(String pool, int slotSize, int cpu, int requested, int served) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             ExhaustedEvent.emit(pool, slotSize, cpu, requested, served);
         }
     }
 
     /** The Netty allocator mapped a large-path buffer of {@code mappedBytes} for a request of {@code requestedBytes}. */
     public static void nettyLarge(int requestedBytes, long mappedBytes, long largeBytesHeld) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             NettyLargeEvent.emit(requestedBytes, mappedBytes, largeBytesHeld);
         }
     }
 
     /** The Netty allocator's class was exhausted; {@code servedClassBytes} is the class used, 0 for the large path. */
     public static void nettyFallback(int requestedBytes, int exhaustedClassBytes, int servedClassBytes) {
-        if (AVAILABLE && RecordingGate.running()) {
+        if (recording()) {
             NettyFallbackEvent.emit(requestedBytes, exhaustedClassBytes, servedClassBytes);
         }
     }
