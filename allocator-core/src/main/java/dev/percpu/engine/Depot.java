@@ -8,7 +8,11 @@ import java.util.Arrays;
  *
  * <p>Fresh slots are carved from the region in index order only when the
  * freed ones run out, so pages of the region are touched (and committed by
- * the kernel) only as the pool's high-water mark grows.
+ * the kernel) only as the pool's high-water mark grows. The array of freed
+ * indices grows with that mark too (it is always at least as long as the
+ * carved count, and only carved indices come back), so returning indices
+ * never allocates: the zero-GC pipeline once saw 328 B when the array grew
+ * on a free.
  *
  * <p>Not thread-safe: every method is called with the owning
  * {@link IndexPool}'s lock held, which also guards the scratch array and the
@@ -78,28 +82,24 @@ final class Depot {
         for (int i = 0; i < fresh; i++) {
             dst[offset + k + i] = carvedNow + i;
         }
-        carved = carvedNow + fresh;
+        if (fresh > 0) {
+            carved = carvedNow + fresh;
+            if (free.length < carved) {
+                free = Arrays.copyOf(free, Math.min(slots, Math.max(carved, free.length * 2)));
+            }
+        }
         return k + fresh;
     }
 
+    /** Only carved indices come back, so the array, as long as the carved count, always has room. */
     void put(int index) {
-        if (freeCount == free.length) {
-            grow(1);
-        }
         free[freeCount++] = index;
     }
 
+    /** As {@link #put(int)}, for {@code src[offset .. offset + n)}. */
     void put(int[] src, int offset, int n) {
-        if (freeCount + n > free.length) {
-            grow(n);
-        }
         System.arraycopy(src, offset, free, freeCount, n);
         freeCount += n;
-    }
-
-    private void grow(int extra) {
-        int needed = freeCount + extra;
-        free = Arrays.copyOf(free, Math.max(needed, Math.min(slots, free.length * 2)));
     }
 
     /** Slots held here, freed or never used. */
