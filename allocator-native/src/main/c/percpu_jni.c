@@ -221,6 +221,21 @@ JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_MemoryCalls_nMapRegion(JNIEnv *en
     return (jlong) (uintptr_t) p;
 }
 
+JNIEXPORT jlong JNICALL Java_dev_percpu_bridge_MemoryCalls_nReserveRegion(JNIEnv *env, jclass cls, jlong bytes)
+{
+    (void) env; (void) cls;
+    /* PROT_NONE: address space only, no commit charge even where vm.overcommit_memory=2 ignores MAP_NORESERVE. */
+    void *p = mmap(NULL, (size_t) bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? -(jlong) errno : (jlong) (uintptr_t) p;
+}
+
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_MemoryCalls_nCommitPages(JNIEnv *env, jclass cls, jlong address,
+                                                                   jlong bytes)
+{
+    (void) env; (void) cls;
+    return mprotect(BLOCK(address), (size_t) bytes, PROT_READ | PROT_WRITE) == 0 ? 0 : errno;
+}
+
 JNIEXPORT void JNICALL Java_dev_percpu_bridge_MemoryCalls_nUnmapRegion(JNIEnv *env, jclass cls, jlong address, jlong bytes)
 {
     (void) cls;

@@ -1,24 +1,32 @@
 package dev.percpu;
 
+import dev.percpu.engine.HandBack;
+import dev.percpu.engine.IndexPool;
+import dev.percpu.engine.MemoryBudget;
+import dev.percpu.engine.PageHeap;
 import dev.percpu.engine.Region;
+import dev.percpu.engine.Trimmer;
 import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import org.agrona.concurrent.AgentRunner;
 
 /**
- * Off-heap blocks of any size up to the largest size class, each served by
- * the {@link SlabAllocator} of the smallest class that fits.
+ * Off-heap blocks of any size, each served by the {@link SlabAllocator} of
+ * the smallest class that fits, or, above the largest class, by a heap of
+ * whole pages; all of them within one memory budget.
  *
- * <p>Address space: one mapping ({@code MAP_NORESERVE}, committed as used)
- * split into equal sub-ranges of {@code span} bytes, a power of two at least
- * {@link SizeClassConfig#capacityBytesPerClass()}; class {@code i} owns
- * {@code [base + i * span, base + (i + 1) * span)} and its slab allocator
- * uses the start of it:
+ * <p>Address space: one reservation ({@code PROT_NONE}: no memory and no
+ * commit charge until used) split into equal sub-ranges of {@code span}
+ * bytes, a power of two at least {@link SizeClassConfig#capacityBytesPerClass()} and the page,
+ * one per class, followed by the large-block range (twice the budget):
  * <pre>
- *   base                 base + span          base + 2 * span
- *   +--------------------+--------------------+-----
- *   | class 0: 16 B slots| class 1: 32 B slots| ...
- *   +--------------------+--------------------+-----
+ *   base                 base + span          base + classes * span
+ *   +--------------------+--------------------+-----+----------------------------+
+ *   | class 0: 16 B slots| class 1: 32 B slots| ... | large blocks (page runs)   |
+ *   +--------------------+--------------------+-----+----------------------------+
  * </pre>
  * so {@link #free(long)} finds the class of an address in O(1):
  * {@code (address - base) >>> log2(span)}, one subtraction, one compare,
@@ -26,29 +34,50 @@ import java.util.Objects;
  * {@link #allocate(int)} finds the class of a size in O(1) too, from a
  * table indexed by {@code ceil(size / 16)}.
  *
- * <p>Alignment: every block is 16-byte aligned; blocks of classes of 4 KiB
- * and more (whose sizes are multiples of 4 KiB) are 4 KiB (page) aligned,
- * as {@code O_DIRECT} I/O wants: {@code base} and {@code span} are
- * multiples of the page size.
+ * <p>One budget ({@link SizeClassConfig#maxMemory()}): every class may grow
+ * until the memory committed by all classes and the large blocks together
+ * reaches it. Classes commit in chunks of 64 KiB or more when their depot
+ * carves past its high-water mark, the large heap per block; only those slow
+ * paths touch the budget. See {@code docs/design.md}, "One budget and
+ * hand-back".
  *
- * <p>Larger requests: sizes above the largest class (64 KiB by default)
- * throw {@link IllegalArgumentException}; map them yourself or add a class.
- * A request is never served from a larger class when its own class is
- * exhausted: {@link #tryAllocate(int)} then returns 0 and
- * {@link #allocate(int)} throws {@link PoolExhaustedException}.
+ * <p>Hand-back: unless {@link SizeClassConfig#handBackAfter()} is zero, one
+ * maintenance thread per allocator ({@code percpu-handback}) ends a window of
+ * that length at a time; in each, every class drains the caches of CPUs that
+ * were idle the whole window and hands back to the kernel and the budget the
+ * free chunks it did not need, beyond a reserve of two refill batches. Large
+ * blocks go back at once when freed. {@link #trim()} does the same by hand.
+ *
+ * <p>Mappings: at most two per class (a writable prefix and the rest of its
+ * sub-range) and two for the large range, plus the per-CPU stacks' block
+ * of each class, whatever the pattern of use: {@code 3 x classes + 2}.
+ *
+ * <p>Alignment: every block is 16-byte aligned; blocks of classes of 4 KiB
+ * and more (whose sizes are multiples of 4 KiB) and large blocks are 4 KiB
+ * (page) aligned, as {@code O_DIRECT} I/O wants.
+ *
+ * <p>Exhaustion: a request is never served from a larger class when its own
+ * class is exhausted: {@link #tryAllocate(int)} then returns 0 and
+ * {@link #allocate(int)} throws {@link PoolExhaustedException} naming why
+ * (the class's capacity, the budget, or the kernel refusing memory).
  *
  * <p>Threading: every method may be called from any thread; each class
  * behaves as a {@link SlabAllocator} (no lock on the fast path in
- * {@link Mode#RSEQ}). Closing: {@link #close()} closes every class, then
- * unmaps the address space; calls racing with it throw
- * {@link IllegalStateException} as for a {@link SlabAllocator}.
+ * {@link Mode#RSEQ}); the large heap takes a lock. Closing: {@link #close()}
+ * stops the hand-back thread, closes every class, then unmaps the address
+ * space; calls racing with it throw {@link IllegalStateException} as for a
+ * {@link SlabAllocator}.
  */
 public final class SizeClassAllocator implements AutoCloseable {
     private static final int QUANTUM_SHIFT = 4;
+    /** The largest block: what a {@link ByteBuffer} can view, in whole pages. */
+    public static final int MAX_BLOCK_SIZE = (int) (Integer.MAX_VALUE & -PageHeap.PAGE);
 
     private final SizeClassConfig config;
     private final Region space;
+    private final MemoryBudget budget;
     private final SlabAllocator[] classes;
+    private final PageHeap large;
     private final int[] sizes;
     /** {@code 1.0 / sizes[i]}, for {@link #blockIndex(long)}. */
     private final double[] inverseSizes;
@@ -57,7 +86,10 @@ public final class SizeClassAllocator implements AutoCloseable {
     private final int maxSize;
     private final long base;
     private final long spanShift;
-    private final long totalBytes;
+    /** Bytes of the classes' sub-ranges: the large range starts here. */
+    private final long classBytes;
+    private final HandBack handBack;
+    private final AgentRunner handBackRunner;
     private boolean closed;
 
     private SizeClassAllocator(SizeClassConfig config) {
@@ -75,15 +107,18 @@ public final class SizeClassAllocator implements AutoCloseable {
             }
             classByQuanta[q] = (byte) c;
         }
-        long span = Long.highestOneBit(config.capacityBytesPerClass() - 1) << 1;
+        long span = Math.max(PageHeap.PAGE, Long.highestOneBit(config.capacityBytesPerClass() - 1) << 1);
         this.spanShift = Long.numberOfTrailingZeros(span);
-        this.totalBytes = span * sizes.length;
-        this.space = Region.map(totalBytes);
+        this.classBytes = span * sizes.length;
+        long largeBytes = 2 * ((config.maxMemory() + PageHeap.PAGE - 1) & -PageHeap.PAGE);
+        this.space = Region.reserve(classBytes + largeBytes);
         this.base = space.address();
+        this.budget = new MemoryBudget(config.maxMemory());
+        this.large = new PageHeap(space.slice(classBytes, largeBytes), budget);
         this.classes = new SlabAllocator[sizes.length];
         try {
             for (int i = 0; i < sizes.length; i++) {
-                classes[i] = SlabAllocator.createIn(config.classConfig(i), space.slice(i * span, span));
+                classes[i] = SlabAllocator.createIn(config.classConfig(i), space.slice(i * span, span), budget);
             }
         } catch (RuntimeException | Error e) {
             for (SlabAllocator made : classes) {
@@ -94,6 +129,16 @@ public final class SizeClassAllocator implements AutoCloseable {
             space.unmap();
             throw e;
         }
+        List<IndexPool> pools = new ArrayList<>();
+        List<Trimmer> trimmers = new ArrayList<>();
+        int[] reserves = new int[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            pools.add(classes[i].pool());
+            trimmers.add(classes[i].trimmer());
+            reserves[i] = config.reserveSlots(i);
+        }
+        this.handBack = new HandBack(pools, trimmers, reserves, Math.max(1, config.handBackAfter().toNanos()));
+        this.handBackRunner = config.handBackAfter().isZero() ? null : handBack.start();
     }
 
     /**
@@ -126,7 +171,7 @@ public final class SizeClassAllocator implements AutoCloseable {
         return sizes[i];
     }
 
-    /** The largest size {@link #allocate(int)} accepts. */
+    /** The largest class size; larger requests are served as large blocks (whole pages). */
     public int maxSize() {
         return maxSize;
     }
@@ -145,25 +190,46 @@ public final class SizeClassAllocator implements AutoCloseable {
     }
 
     /**
-     * A block of at least {@code size} bytes (exactly {@code classSize(classOf(size))}), or
-     * {@code 0} when that class is exhausted.
+     * A block of at least {@code size} bytes, or {@code 0} when none can be had: up to
+     * {@link #maxSize()} exactly {@code classSize(classOf(size))} bytes from that class (0 when it
+     * is exhausted), above it whole pages from the large heap (0 when the budget is spent or no
+     * free run fits).
      *
-     * @throws IllegalArgumentException when {@code size < 1} or {@code size > maxSize()}
+     * @throws IllegalArgumentException when {@code size < 1} or {@code size > MAX_BLOCK_SIZE}
      * @throws IllegalStateException after {@link #close()}; in debug mode also on a write after free
      */
     public long tryAllocate(int size) {
+        if (size > maxSize) {
+            return tryAllocateLarge(size);
+        }
         return classes[classOf(size)].tryAllocate();
     }
 
     /**
-     * A block of at least {@code size} bytes.
+     * A block of at least {@code size} bytes (see {@link #tryAllocate(int)}).
      *
-     * @throws PoolExhaustedException when the class of {@code size} has no free slot
-     * @throws IllegalArgumentException when {@code size < 1} or {@code size > maxSize()}
+     * @throws PoolExhaustedException when none can be had; the message says why
+     * @throws IllegalArgumentException when {@code size < 1} or {@code size > MAX_BLOCK_SIZE}
      * @throws IllegalStateException after {@link #close()}; in debug mode also on a write after free
      */
     public long allocate(int size) {
+        if (size > maxSize) {
+            long address = tryAllocateLarge(size);
+            if (address == 0) {
+                throw new PoolExhaustedException("no large block of " + size + " bytes: " + large.lastRefusal()
+                    + " (committed " + budget.committedBytes() + " of " + budget.limitBytes() + " bytes)");
+            }
+            return address;
+        }
         return classes[classOf(size)].allocate();
+    }
+
+    private long tryAllocateLarge(int size) {
+        if (size > MAX_BLOCK_SIZE) {
+            throw new IllegalArgumentException("size " + size + " must be at most " + MAX_BLOCK_SIZE);
+        }
+        classes[0].pool().ensureOpen();
+        return large.allocate(size);
     }
 
     /**
@@ -175,15 +241,28 @@ public final class SizeClassAllocator implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long address) {
-        classes[classIndexOf(address)].free(address);
+        long offset = address - base;
+        if (Long.compareUnsigned(offset, classBytes) < 0) {
+            classes[(int) (offset >>> spanShift)].free(address);
+            return;
+        }
+        if (!large.contains(address)) {
+            throw outside(address);
+        }
+        classes[0].pool().ensureOpen();
+        large.free(address);
     }
 
     /**
-     * The usable size of the block at {@code address}: its class size.
+     * The usable size of the block at {@code address}: its class size, or a large block's pages.
      *
-     * @throws IllegalArgumentException when {@code address} is outside this allocator's address space
+     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
+     *     space, or in the large range but not a large block in use
      */
     public int usableSize(long address) {
+        if (isLarge(address)) {
+            return (int) large.sizeOf(address);
+        }
         return sizes[classIndexOf(address)];
     }
 
@@ -220,6 +299,10 @@ public final class SizeClassAllocator implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public ByteBuffer view(long address) {
+        if (isLarge(address)) {
+            classes[0].pool().ensureOpen();
+            return space.view(address, (int) large.sizeOf(address)).order(java.nio.ByteOrder.BIG_ENDIAN);
+        }
         blockIndex(address);
         return classes[classIndexOf(address)].slotView(address);
     }
@@ -256,9 +339,56 @@ public final class SizeClassAllocator implements AutoCloseable {
         return classes[i].stats();
     }
 
-    /** Bytes handed out and not freed, over all classes (a racy sum of exact per-class snapshots). */
+    /** The memory budget, in bytes ({@link SizeClassConfig#maxMemory()}). */
+    public long maxMemory() {
+        return budget.limitBytes();
+    }
+
+    /**
+     * Bytes committed now by every class and the large heap together: what the budget counts
+     * (whole chunks; the memory resident is at most this).
+     */
+    public long committedBytes() {
+        return budget.committedBytes();
+    }
+
+    /** Bytes of large blocks in use (whole pages). */
+    public long largeBytes() {
+        return large.inUseBytes();
+    }
+
+    /** Large blocks in use. */
+    public int largeBlocks() {
+        return large.blocks();
+    }
+
+    /**
+     * Hands back, in every class, the chunks whose slots are all free in its depot (after
+     * {@link #drain()}, every chunk with no block in use), as the hand-back thread does with what a
+     * class did not need. Returns the resident bytes released; 0 in debug mode.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long trim() {
+        long released = 0;
+        for (SlabAllocator c : classes) {
+            released += c.trim();
+        }
+        return released;
+    }
+
+    /**
+     * Ends a hand-back window now, on the calling thread (see the class comment): for an application
+     * that runs no hand-back thread ({@code handBackAfter} zero) and wants the same policy on its own
+     * schedule, and for tests.
+     */
+    public void endHandBackWindow() {
+        handBack.endWindowNow();
+    }
+
+    /** Bytes handed out and not freed, over all classes and large blocks (a racy sum of exact per-class snapshots). */
     public long inUseBytes() {
-        long bytes = 0;
+        long bytes = large.inUseBytes();
         for (int i = 0; i < classes.length; i++) {
             bytes += classes[i].stats().inUse() * sizes[i];
         }
@@ -309,6 +439,9 @@ public final class SizeClassAllocator implements AutoCloseable {
                 return;
             }
             closed = true;
+            if (handBackRunner != null) {
+                handBackRunner.close();
+            }
             RuntimeException first = null;
             for (SlabAllocator c : classes) {
                 try {
@@ -333,12 +466,21 @@ public final class SizeClassAllocator implements AutoCloseable {
         return classes[0].isClosed();
     }
 
+    private boolean isLarge(long address) {
+        return Long.compareUnsigned(address - base, classBytes) >= 0 && large.contains(address);
+    }
+
     private int classIndexOf(long address) {
         long offset = address - base;
-        if (Long.compareUnsigned(offset, totalBytes) >= 0) {
-            throw new IllegalArgumentException(String.format(
-                "address 0x%x is not in this allocator's address space [0x%x, 0x%x)", address, base, base + totalBytes));
+        if (Long.compareUnsigned(offset, classBytes) >= 0) {
+            throw outside(address);
         }
         return (int) (offset >>> spanShift);
+    }
+
+    private IllegalArgumentException outside(long address) {
+        return new IllegalArgumentException(String.format(
+            "address 0x%x is not in this allocator's size classes [0x%x, 0x%x) nor a large block", address, base,
+            base + classBytes));
     }
 }

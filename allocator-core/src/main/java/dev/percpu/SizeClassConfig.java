@@ -1,6 +1,7 @@
 package dev.percpu;
 
 import dev.percpu.runtime.Mode;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -14,9 +15,16 @@ import java.util.function.Consumer;
  *   <tr><td>class sizes</td><td>{@link #defaultClassSizes()}: 39 classes, 16 B to 64 KiB</td>
  *       <td>1 to {@value #MAX_CLASSES} strictly increasing sizes, multiples of 16, at most
  *       {@value #MAX_CLASS_SIZE}; sizes of {@value #PAGE_SIZE} and more multiples of {@value #PAGE_SIZE}</td></tr>
- *   <tr><td>capacity per class</td><td>{@value #DEFAULT_CAPACITY_BYTES_PER_CLASS} bytes</td>
+ *   <tr><td>memory budget ({@link Builder#maxMemory(long)})</td><td>{@value #DEFAULT_MAX_MEMORY} bytes (1 GiB)</td>
+ *       <td>at least the largest class size, at most {@value #MAX_MEMORY} bytes: the memory every class
+ *       and the large-block heap commit, together</td></tr>
+ *   <tr><td>capacity per class</td><td>the memory budget, at most {@value #MAX_CAPACITY_BYTES_PER_CLASS}
+ *       bytes</td>
  *       <td>at least the largest class size, at most {@value #MAX_CAPACITY_BYTES_PER_CLASS} bytes; each
- *       class gets {@code capacity / size} slots (at most {@value SlabConfig#MAX_SLOTS})</td></tr>
+ *       class gets {@code capacity / size} slots (at most {@value SlabConfig#MAX_SLOTS}) of address space,
+ *       committed from the budget as used</td></tr>
+ *   <tr><td>hand-back window ({@link Builder#handBackAfter(Duration)})</td><td>{@link #DEFAULT_HAND_BACK_AFTER}
+ *       (2 s)</td><td>0 (never hand back) or 1 ms to 1 hour</td></tr>
  *   <tr><td>per-CPU cache per class</td><td>{@value #DEFAULT_PER_CPU_CACHE_BYTES} bytes</td>
  *       <td>a class's per-CPU capacity is {@code cache / size} slots, clamped to [4, 512]</td></tr>
  *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SlabConfig}</td>
@@ -39,15 +47,21 @@ public final class SizeClassConfig {
     public static final int MAX_CLASS_SIZE = 1 << 20;
     /** Classes of at least this size are multiples of it, so their slots are page aligned. */
     public static final int PAGE_SIZE = ConfigRules.PAGE_SIZE;
-    /** Default bytes of slots per class (64 MiB of address space, committed as used). */
-    public static final long DEFAULT_CAPACITY_BYTES_PER_CLASS = 64L << 20;
-    /** Most bytes per class (16 GiB): 64 classes then reserve at most 1 TiB of address space. */
-    public static final long MAX_CAPACITY_BYTES_PER_CLASS = 16L << 30;
+    /** Default memory budget: 1 GiB. */
+    public static final long DEFAULT_MAX_MEMORY = 1L << 30;
+    /** Largest memory budget: 1 TiB. */
+    public static final long MAX_MEMORY = 1L << 40;
+    /** Most bytes per class (64 GiB): 64 classes then reserve at most 4 TiB of address space. */
+    public static final long MAX_CAPACITY_BYTES_PER_CLASS = 64L << 30;
+    /** Default hand-back window: memory a class did not use for this long goes back (see {@link Builder#handBackAfter}). */
+    public static final Duration DEFAULT_HAND_BACK_AFTER = Duration.ofSeconds(2);
     /** Default bytes one CPU caches per class. */
     public static final int DEFAULT_PER_CPU_CACHE_BYTES = 256 << 10;
 
     private final int[] classSizes;
+    private final long maxMemory;
     private final long capacityBytesPerClass;
+    private final Duration handBackAfter;
     private final int perCpuCacheBytes;
     private final Mode mode;
     private final Boolean debug;
@@ -56,7 +70,10 @@ public final class SizeClassConfig {
 
     private SizeClassConfig(Builder b) {
         this.classSizes = b.classSizes.clone();
-        this.capacityBytesPerClass = b.capacityBytesPerClass;
+        this.maxMemory = b.maxMemory;
+        this.capacityBytesPerClass = b.capacityBytesPerClass != -1 ? b.capacityBytesPerClass
+            : Math.min(b.maxMemory, MAX_CAPACITY_BYTES_PER_CLASS);
+        this.handBackAfter = b.handBackAfter;
         this.perCpuCacheBytes = b.perCpuCacheBytes;
         this.mode = b.mode;
         this.debug = b.debug;
@@ -83,9 +100,24 @@ public final class SizeClassConfig {
         return classSizes.clone();
     }
 
-    /** Bytes of slots per class. */
+    /** The memory budget: bytes every class and the large-block heap may commit together. */
+    public long maxMemory() {
+        return maxMemory;
+    }
+
+    /** Bytes of slots per class: the most one class may hold, within the budget. */
     public long capacityBytesPerClass() {
         return capacityBytesPerClass;
+    }
+
+    /** The hand-back window; {@link Duration#ZERO}: memory is never handed back in the background. */
+    public Duration handBackAfter() {
+        return handBackAfter;
+    }
+
+    /** Freed slots of class {@code i} its depot keeps when the rest is handed back: two refill batches. */
+    int reserveSlots(int i) {
+        return 2 * classConfig(i).batchSize();
     }
 
     /** Bytes one CPU caches per class. */
@@ -116,14 +148,18 @@ public final class SizeClassConfig {
 
     @Override
     public String toString() {
-        return "SizeClassConfig[classes=" + Arrays.toString(classSizes) + ", capacityBytesPerClass="
-            + capacityBytesPerClass + ", perCpuCacheBytes=" + perCpuCacheBytes + "]";
+        return "SizeClassConfig[classes=" + Arrays.toString(classSizes) + ", maxMemory=" + maxMemory
+            + ", capacityBytesPerClass=" + capacityBytesPerClass + ", handBackAfter=" + handBackAfter
+            + ", perCpuCacheBytes=" + perCpuCacheBytes + "]";
     }
 
     /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
     public static final class Builder {
         private int[] classSizes = DEFAULT_CLASS_SIZES;
-        private long capacityBytesPerClass = DEFAULT_CAPACITY_BYTES_PER_CLASS;
+        private long maxMemory = DEFAULT_MAX_MEMORY;
+        /** -1: the budget (at most {@link #MAX_CAPACITY_BYTES_PER_CLASS}). */
+        private long capacityBytesPerClass = -1;
+        private Duration handBackAfter = DEFAULT_HAND_BACK_AFTER;
         private int perCpuCacheBytes = DEFAULT_PER_CPU_CACHE_BYTES;
         private Mode mode;
         private Boolean debug;
@@ -139,7 +175,29 @@ public final class SizeClassConfig {
             return this;
         }
 
-        /** Bytes of slots per class (the same for every class). */
+        /** The memory budget: bytes every class and the large-block heap may commit together. */
+        public Builder maxMemory(long bytes) {
+            this.maxMemory = bytes;
+            return this;
+        }
+
+        /** The memory budget as a size with an optional k/m/g suffix ({@code "2g"}). */
+        public Builder maxMemory(String size) {
+            return maxMemory(Sizes.parse("maxMemory", size));
+        }
+
+        /**
+         * How long memory must go unused before it is handed back: at the end of each window of this
+         * length, a maintenance thread drains the caches of CPUs that were idle for the whole window
+         * and hands back the free chunks a class did not need in it (beyond a small reserve);
+         * {@link Duration#ZERO} turns it off (no thread).
+         */
+        public Builder handBackAfter(Duration window) {
+            this.handBackAfter = Objects.requireNonNull(window, "window");
+            return this;
+        }
+
+        /** The most bytes of slots one class may hold (the same for every class); default: the memory budget. */
         public Builder capacityBytesPerClass(long bytes) {
             this.capacityBytesPerClass = bytes;
             return this;
@@ -203,9 +261,19 @@ public final class SizeClassConfig {
                 }
             }
             int largest = classSizes[classSizes.length - 1];
-            if (capacityBytesPerClass < largest || capacityBytesPerClass > MAX_CAPACITY_BYTES_PER_CLASS) {
+            if (maxMemory < largest || maxMemory > MAX_MEMORY) {
+                throw new IllegalArgumentException("maxMemory " + maxMemory + " must be in [" + largest
+                    + " (the largest class), " + MAX_MEMORY + "]");
+            }
+            if (capacityBytesPerClass != -1
+                && (capacityBytesPerClass < largest || capacityBytesPerClass > MAX_CAPACITY_BYTES_PER_CLASS)) {
                 throw new IllegalArgumentException("capacityBytesPerClass " + capacityBytesPerClass + " must be in ["
                     + largest + " (the largest class), " + MAX_CAPACITY_BYTES_PER_CLASS + "]");
+            }
+            if (!handBackAfter.isZero() && (handBackAfter.compareTo(Duration.ofMillis(1)) < 0
+                || handBackAfter.compareTo(Duration.ofHours(1)) > 0)) {
+                throw new IllegalArgumentException("handBackAfter " + handBackAfter
+                    + " must be 0 (off) or in [1 ms, 1 h]");
             }
             if (perCpuCacheBytes < 0) {
                 throw new IllegalArgumentException("perCpuCacheBytes " + perCpuCacheBytes + " must be >= 0");

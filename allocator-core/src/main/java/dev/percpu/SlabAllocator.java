@@ -1,10 +1,12 @@
 package dev.percpu;
 
 import dev.percpu.engine.IndexPool;
+import dev.percpu.engine.MemoryBudget;
 import dev.percpu.engine.PerCpuStacks;
 import dev.percpu.engine.RebalanceSettings;
 import dev.percpu.engine.Rebalancer;
 import dev.percpu.engine.Region;
+import dev.percpu.engine.SlotMemory;
 import dev.percpu.engine.Trimmer;
 import dev.percpu.runtime.Mode;
 import dev.percpu.runtime.PercpuRuntime;
@@ -85,7 +87,7 @@ public final class SlabAllocator implements AutoCloseable {
         this.debug = config.debug();
         this.debugger = debug ? new SlotDebugger(region, geometry, pool, config.slots(), config.debugStackTraces())
             : null;
-        this.trimmer = debug ? null : new Trimmer(pool, region, config.slotSize());
+        this.trimmer = debug ? null : new Trimmer(pool, config.slotSize());
     }
 
     /**
@@ -96,12 +98,12 @@ public final class SlabAllocator implements AutoCloseable {
      */
     public static SlabAllocator create(SlabConfig config) {
         Objects.requireNonNull(config, "config");
-        IndexPool pool = newPool(config);
-        Region region;
+        Region region = Region.map(config.regionBytes());
+        IndexPool pool;
         try {
-            region = Region.map(config.regionBytes());
+            pool = newPool(config, new SlotMemory(region, config.slotSize(), new MemoryBudget(Long.MAX_VALUE), false));
         } catch (RuntimeException | Error e) {
-            pool.abandon();
+            region.unmap();
             throw e;
         }
         SlabAllocator allocator = new SlabAllocator(config, region, pool);
@@ -110,17 +112,19 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /**
-     * An allocator whose slots lie in {@code region}, memory the caller mapped and unmaps after
-     * {@link #close()} (used by {@link SizeClassAllocator}).
+     * An allocator whose slots lie in {@code region}, address space the caller reserved
+     * ({@link Region#reserve}) and unmaps after {@link #close()}; its memory is committed chunk by
+     * chunk against {@code budget} (used by {@link SizeClassAllocator}).
      */
-    static SlabAllocator createIn(SlabConfig config, Region region) {
-        SlabAllocator allocator = new SlabAllocator(config, region, newPool(config));
+    static SlabAllocator createIn(SlabConfig config, Region region, MemoryBudget budget) {
+        SlabAllocator allocator = new SlabAllocator(config, region,
+            newPool(config, new SlotMemory(region, config.slotSize(), budget, true)));
         allocator.startRebalancer();
         return allocator;
     }
 
-    private static IndexPool newPool(SlabConfig config) {
-        return new IndexPool("SlabAllocator", config.slotSize(), config.mode(), config.slots(),
+    private static IndexPool newPool(SlabConfig config, SlotMemory memory) {
+        return new IndexPool("SlabAllocator", memory, config.mode(), config.slots(),
             config.perCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize());
     }
 
@@ -248,8 +252,10 @@ public final class SlabAllocator implements AutoCloseable {
     public long allocate() {
         long address = tryAllocate();
         if (address == 0) {
-            throw new PoolExhaustedException("all " + config.slots() + " slots of " + geometry.slotSize()
-                + " bytes are in use");
+            String cause = pool.exhaustionCause();
+            throw new PoolExhaustedException(cause.isEmpty()
+                ? "all " + config.slots() + " slots of " + geometry.slotSize() + " bytes are in use"
+                : "no free slot of " + geometry.slotSize() + " bytes, and " + cause);
         }
         return address;
     }
@@ -405,6 +411,16 @@ public final class SlabAllocator implements AutoCloseable {
             return 0;
         }
         return trimmer.trim();
+    }
+
+    /** The pool, for {@link SizeClassAllocator}'s hand-back agent. */
+    IndexPool pool() {
+        return pool;
+    }
+
+    /** The trimmer, for {@link SizeClassAllocator}'s hand-back agent; null in debug mode. */
+    Trimmer trimmer() {
+        return trimmer;
     }
 
     /** The slot geometry, for {@link BufferPool}. */

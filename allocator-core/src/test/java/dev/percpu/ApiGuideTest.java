@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -208,8 +209,8 @@ class ApiGuideTest {
         long seen;
         // snippet
         try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder()
-                .maxMemory("2g")                 // hard cap on off-heap memory: size classes + large path
-                .largeMemory(512L << 20)         // the part buffers above the largest class (1 MiB) may hold
+                .maxMemory("2g")                 // one cap on off-heap memory: every size class + large path
+                .handBackAfter(Duration.ofSeconds(5)) // memory unused for 5 s goes back to the kernel
                 .build()) {
             ByteBuf buf = alloc.directBuffer(100);
             buf.writeBytes(new byte[5000]);      // grows along the size classes: to the 8 KiB class, contents moved

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * {@link SizeClassAllocator#blockIndex(long)}, {@link SizeClassAllocator#view(long)}, the ahead forms
  * {@link SizeClassAllocator#blockAddress(int, int)} and {@link SizeClassAllocator#viewAhead(int, int)}, and
- * {@link LargeBlock}.
+ * large blocks.
  */
 class BlockViewTest {
 
@@ -92,16 +92,25 @@ class BlockViewTest {
     }
 
     @Test
-    void shouldMapPageRoundedLargeBlocksAndUnmapThemOnce() {
-        LargeBlock block = LargeBlock.map(3 << 20 | 1);
-        assertEquals((3 << 20) + 4096, block.bytes());
-        assertEquals(0, block.address() % 4096);
-        assertEquals(block.bytes(), block.view().capacity());
-        block.view().putInt((int) block.bytes() - 4, 7);
-        assertEquals(7, block.view().getInt((int) block.bytes() - 4));
-        assertTrue(block.unmap());
-        assertFalse(block.unmap(), "the second unmap does nothing");
-        assertThrows(IllegalArgumentException.class, () -> LargeBlock.map(0));
-        assertThrows(IllegalArgumentException.class, () -> LargeBlock.map(Integer.MAX_VALUE));
+    void shouldServePageRoundedLargeBlocksFromOneRangeAndHandThemBack() {
+        try (SizeClassAllocator allocator = SizeClassAllocator.create(SizeClassConfig.builder().maxMemory(64L << 20)
+            .handBackAfter(java.time.Duration.ZERO).build())) {
+            long block = allocator.allocate(3 << 20 | 1);
+            assertEquals((3 << 20) + 4096, allocator.usableSize(block));
+            assertEquals(0, block % 4096);
+            assertEquals(allocator.usableSize(block), allocator.view(block).capacity());
+            allocator.view(block).putInt(allocator.usableSize(block) - 4, 7);
+            assertEquals(7, allocator.view(block).getInt(allocator.usableSize(block) - 4));
+            assertEquals((3 << 20) + 4096, allocator.largeBytes());
+            assertEquals(allocator.largeBytes(), allocator.committedBytes(), "a large block is charged to the budget");
+            allocator.free(block);
+            assertEquals(0, allocator.committedBytes(), "and handed back at its free");
+            assertThrows(IllegalArgumentException.class, () -> allocator.free(block), "a second free is refused");
+            assertEquals(block, allocator.allocate(3 << 20), "the range is reused");
+            assertThrows(IllegalArgumentException.class, () -> allocator.allocate(Integer.MAX_VALUE));
+            PoolExhaustedException over = assertThrows(PoolExhaustedException.class,
+                () -> allocator.allocate(100 << 20));
+            assertTrue(over.getMessage().contains("budget"), over.getMessage());
+        }
     }
 }

@@ -373,7 +373,8 @@ class PoolFuzzTest {
         private void sizeClassBadCall() {
             SizeClassAllocator sizes = pools.sizes;
             assertThrows(IllegalArgumentException.class, () -> sizes.tryAllocate(0));
-            assertThrows(IllegalArgumentException.class, () -> sizes.tryAllocate(sizes.maxSize() + 1));
+            assertThrows(IllegalArgumentException.class, () -> sizes.tryAllocate(SizeClassAllocator.MAX_BLOCK_SIZE + 1));
+            assertThrows(IllegalArgumentException.class, () -> sizes.classOf(sizes.maxSize() + 1));
             assertThrows(IllegalArgumentException.class, () -> sizes.free(0L), "an address outside the space");
             assertThrows(IllegalArgumentException.class, () -> sizes.usableSize(0L));
             if (!blocks.isEmpty()) {

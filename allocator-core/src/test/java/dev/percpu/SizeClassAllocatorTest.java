@@ -97,8 +97,10 @@ class SizeClassAllocatorTest {
         SizeClassAllocator allocator = open(mode, b -> b.classSizes(16, 64, 4096).capacityBytesPerClass(16384));
         assertThrows(IllegalArgumentException.class, () -> allocator.allocate(0));
         assertThrows(IllegalArgumentException.class, () -> allocator.allocate(-1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> allocator.allocate(4097));
-        assertTrue(e.getMessage().contains("4096"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> allocator.allocate(Integer.MAX_VALUE));
+        assertTrue(e.getMessage().contains(String.valueOf(SizeClassAllocator.MAX_BLOCK_SIZE)), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> allocator.classOf(4097), "above the largest class");
         long a = allocator.allocate(64);
         assertThrows(IllegalArgumentException.class, () -> allocator.free(0));
         assertThrows(IllegalArgumentException.class, () -> allocator.free(a + 16));

@@ -76,22 +76,22 @@ public final class IndexPool {
      */
     public IndexPool(String owner, Mode requested, int slots, int perCpuCapacity, int maxPerCpuCapacity,
                      int batchSize) {
-        this(owner, 0, requested, slots, perCpuCapacity, maxPerCpuCapacity, batchSize);
+        this(owner, null, requested, slots, perCpuCapacity, maxPerCpuCapacity, batchSize);
     }
 
     /**
-     * As above, for indices of slots of {@code slotSize} bytes (reported in
-     * the flight recorder events).
+     * As above, for indices of slots of memory, committed and handed back in chunks by
+     * {@code memory} (whose slot size the flight recorder events report).
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
      */
-    public IndexPool(String owner, int slotSize, Mode requested, int slots, int perCpuCapacity,
+    public IndexPool(String owner, SlotMemory memory, Mode requested, int slots, int perCpuCapacity,
                      int maxPerCpuCapacity, int batchSize) {
         this.owner = owner;
-        this.slotSize = slotSize;
+        this.slotSize = memory == null ? 0 : memory.slotSize();
         this.slots = slots;
         this.stacks = PerCpuStacks.create(requested, maxPerCpuCapacity, perCpuCapacity);
-        this.depot = new Depot(slots, batchSize, stacks.cpus());
+        this.depot = new Depot(slots, batchSize, stacks.cpus(), memory);
     }
 
     /** The mode of the stacks: {@link Mode#RSEQ} or {@link Mode#FALLBACK}. */
@@ -138,6 +138,22 @@ public final class IndexPool {
 
     Depot depot() {
         return depot;
+    }
+
+    /**
+     * Why the last slow path that found no free index did not commit fresh memory: "" when the
+     * pool's slots ran out (or it has no memory), else the budget or the kernel refusing a chunk.
+     * For the message of an exhaustion; racy, as exhaustion itself is.
+     */
+    public String exhaustionCause() {
+        switch (depot.lastCommitRefusal()) {
+            case SlotMemory.BUDGET_SPENT:
+                return "the memory budget is spent";
+            case SlotMemory.MAPPING_REFUSED:
+                return "the kernel refused to commit more memory (commit limit or vm.max_map_count)";
+            default:
+                return "";
+        }
     }
 
     /** Takes the lock for maintenance (drain, snapshot, close, the rebalancer, trimming) ahead of slow paths. */

@@ -22,6 +22,7 @@ public final class PoolSnapshot {
     private final long[] counts;
     private final long depotFree;
     private final int carved;
+    private final long committedBytes;
     private final long remoteFences;
     private final long callerThreadAborts;
 
@@ -47,6 +48,7 @@ public final class PoolSnapshot {
         this.counts = depot.counts();
         this.depotFree = depot.available();
         this.carved = depot.carved();
+        this.committedBytes = depot.committedBytes();
         this.remoteFences = PerCpuStacks.remoteFences();
         this.callerThreadAborts = PerCpuStacks.callerThreadAborts();
     }
@@ -119,6 +121,11 @@ public final class PoolSnapshot {
     /** Indices handed out at least once. */
     public int carved() {
         return carved;
+    }
+
+    /** Bytes of the pool's memory committed now (charged to its budget); 0 for pools of objects. */
+    public long committedBytes() {
+        return committedBytes;
     }
 
     /** Remote fences of the process. */

@@ -35,6 +35,21 @@ public final class Region {
     }
 
     /**
+     * Reserves {@code bytes} of address space that is not writable until parts of it are
+     * committed ({@link SlotMemory} does, chunk by chunk, with {@code mprotect}).
+     *
+     * @throws IllegalArgumentException when {@code bytes <= 0}
+     * @throws OutOfMemoryError when the kernel refuses the reservation
+     */
+    public static Region reserve(long bytes) {
+        long address = MemoryCalls.reserveRegion(bytes);
+        if (address < 0) {
+            throw new OutOfMemoryError("reserving " + bytes + " bytes of address space failed: errno " + -address);
+        }
+        return new Region(address, bytes, true);
+    }
+
+    /**
      * {@code [address() + offset, address() + offset + length)} as a region
      * that does not own its memory.
      *

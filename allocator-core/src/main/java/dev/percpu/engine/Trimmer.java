@@ -1,89 +1,58 @@
 package dev.percpu.engine;
 
 import dev.percpu.events.SlowPathEvents;
-import java.util.BitSet;
 
 /**
- * Returns to the kernel the pages of a slab region that hold only free
- * slots of its pool's depot. The slots stay free and usable: the kernel
- * commits fresh zeroed pages when they are written again. Slots cached on
- * CPU stacks are not trimmed (drain first to include them). Pools in debug
- * mode have no trimmer: free slots must keep their poison. Each trim that
- * considers any slot emits a flight recorder event ({@link SlowPathEvents#trim}).
+ * Hands back to the kernel, and to the memory budget, the chunks of a slab
+ * region whose slots are all free in its pool's depot ({@link Depot#handBack}).
+ * The slots stay free and usable: the depot commits the chunk again, with
+ * fresh zeroed pages, when it needs it. Slots cached on CPU stacks are not
+ * trimmed (drain first to include them), and neither is a chunk that holds
+ * one slot in use. Pools in debug mode have no trimmer: free slots must keep
+ * their poison. Each trim that hands anything back emits a flight recorder
+ * event ({@link SlowPathEvents#trim}).
  */
 public final class Trimmer {
-    /** x86-64 base pages; every region is page-aligned. */
-    private static final long PAGE = 4096;
-
     private final IndexPool pool;
-    private final Region region;
     private final int slotSize;
 
-    /** A trimmer of {@code region}, whose slot {@code i} is at {@code region.address() + i * slotSize}. */
-    public Trimmer(IndexPool pool, Region region, int slotSize) {
+    /** A trimmer of {@code pool}, whose slots are {@code slotSize} bytes. */
+    public Trimmer(IndexPool pool, int slotSize) {
         this.pool = pool;
-        this.region = region;
         this.slotSize = slotSize;
     }
 
     /**
-     * Trims every page holding only depot slots.
+     * Hands back every chunk holding only depot slots.
      *
      * @return resident bytes released
      * @throws IllegalStateException after the pool is closed
      */
     public long trim() {
-        Depot depot = pool.depot();
         pool.lockForMaintenance();
         try {
             pool.ensureOpen();
-            return trimOldest(depot.freeCount(), false);
+            return handBack(0, false);
         } finally {
             pool.unlock();
         }
     }
 
-    /** Trims the pages of the oldest freed slots beyond the newest {@code keepBytes} worth. Lock held. */
+    /** Hands back chunks while the depot keeps at least {@code keepBytes} of freed slots. Lock held. */
     long trimAbove(long keepBytes) {
-        long keep = keepBytes / slotSize;
-        return trimOldest((int) Math.max(0, pool.depot().freeCount() - keep), true);
+        return handBack((int) Math.min(Integer.MAX_VALUE, keepBytes / slotSize), true);
     }
 
-    /**
-     * Trims the pages holding only the {@code count} oldest freed slots of the
-     * depot (and never-used slots). Lock held. Returns the resident bytes released.
-     */
-    private long trimOldest(int count, boolean byRebalancer) {
+    /** Hands back chunks while the depot keeps at least {@code keepSlots} freed slots. Lock held. */
+    long handBack(int keepSlots, boolean inBackground) {
         Depot depot = pool.depot();
-        if (count <= 0) {
-            return 0;
+        int before = depot.freeCount();
+        long released = depot.handBack(keepSlots);
+        int handedBack = before - depot.freeCount();
+        if (handedBack > 0) {
+            depot.count(DepotCounter.TRIMMED_BYTES, released);
+            SlowPathEvents.trim(pool.owner(), slotSize, handedBack, released, inBackground);
         }
-        int carved = depot.carved();
-        BitSet free = new BitSet(carved);
-        for (int i = 0; i < count; i++) {
-            free.set(depot.freeAt(i));
-        }
-        long base = region.address();
-        long end = base + (long) carved * slotSize;
-        long released = 0;
-        long runStart = -1;
-        long page = (base + PAGE - 1) & -PAGE;
-        for (; page + PAGE <= end; page += PAGE) {
-            int firstSlot = (int) ((page - base) / slotSize);
-            int lastSlot = (int) ((page + PAGE - 1 - base) / slotSize);
-            boolean allFree = free.nextClearBit(firstSlot) > lastSlot;
-            if (allFree && runStart < 0) {
-                runStart = page;
-            } else if (!allFree && runStart >= 0) {
-                released += region.release(runStart, page);
-                runStart = -1;
-            }
-        }
-        if (runStart >= 0) {
-            released += region.release(runStart, page);
-        }
-        depot.count(DepotCounter.TRIMMED_BYTES, released);
-        SlowPathEvents.trim(pool.owner(), slotSize, count, released, byRebalancer);
         return released;
     }
 }

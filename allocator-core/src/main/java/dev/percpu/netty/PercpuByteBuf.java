@@ -1,6 +1,5 @@
 package dev.percpu.netty;
 
-import dev.percpu.LargeBlock;
 import io.netty.buffer.AbstractReferenceCountedByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,7 +15,7 @@ import java.nio.channels.ScatteringByteChannel;
 
 /**
  * A direct {@link ByteBuf} over one block of a {@link PercpuByteBufAllocator}:
- * a size-class block (pooled) or a {@link LargeBlock} (the large path).
+ * a size-class block (pooled) or a large block (whole pages, above the largest class).
  *
  * <p>Memory access goes through a direct {@link ByteBuffer} view of the block
  * (big-endian; the little-endian accessors swap bytes), absolute get/put only,
@@ -57,8 +56,6 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     ByteBuffer view;
     /** A duplicate of {@link #view} for {@link #internalNioBuffer(int, int)}, made on first use; moves with the block. */
     ByteBuffer internal;
-    /** The large block, or null for a pooled one. */
-    LargeBlock large;
     private int capacity;
 
     static final int LARGE = -1;
@@ -86,21 +83,18 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
         int bytes = blockBytes;
         ByteBuffer v = view;
         ByteBuffer i = internal;
-        LargeBlock l = large;
         sizeClass = other.sizeClass;
         block = other.block;
         address = other.address;
         blockBytes = other.blockBytes;
         view = other.view;
         internal = other.internal;
-        large = other.large;
         other.sizeClass = c;
         other.block = b;
         other.address = a;
         other.blockBytes = bytes;
         other.view = v;
         other.internal = i;
-        other.large = l;
     }
 
     /** Bytes of the block under this buffer: what it can grow to without moving. */
@@ -108,9 +102,9 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
         return blockBytes;
     }
 
-    /** Whether the block is a {@link LargeBlock} (above the largest size class) rather than a pooled one. */
+    /** Whether the block is a large block (above the largest size class) rather than a pooled one. */
     public boolean isLarge() {
-        return large != null;
+        return sizeClass == LARGE;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.percpu.netty;
 
-import dev.percpu.LargeBlock;
 import dev.percpu.events.SlowPathEvents;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
@@ -12,6 +11,8 @@ import dev.percpu.Sizes;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.util.internal.PlatformDependent;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,22 +39,27 @@ import java.util.function.Consumer;
  *       ({@link #fallbacks()}) and emits flight recorder event
  *       {@code dev.percpu.NettyFallback}.</li>
  *   <li>Capacities above the largest class (1 MiB by default): the large
- *       path, one {@link LargeBlock} (own mapping) per buffer, unmapped at the
- *       last release; counted in {@link #largeBytes()}, event
- *       {@code dev.percpu.NettyLarge}.</li>
+ *       path, a run of whole pages from the allocator's large-block heap (no
+ *       mapping per buffer), handed back to the kernel at the last release;
+ *       counted in {@link #largeBytes()}, event {@code dev.percpu.NettyLarge}.</li>
  *   <li>{@code heapBuffer()}: Netty's unpooled heap buffer, counted in
  *       {@link PercpuByteBufAllocatorMetric#usedHeapMemory()};
  *       {@code compositeBuffer()}: Netty's {@code CompositeByteBuf}, whose
  *       components come from this allocator.</li>
  * </ul>
  *
- * <p>Memory cap: {@link Builder#maxMemory(long)} is a hard bound on the
- * off-heap memory this allocator can hold. {@link Builder#largeMemory(long)}
- * of it is the budget of the large path (checked per buffer, exactly); the
- * rest is split evenly over the size classes, each of which can never hold
- * more than its share, so pooled + large never exceeds the cap. When a
- * request finds its class and every larger class exhausted and the large
- * budget spent, it throws {@link PoolExhaustedException} naming the cap.
+ * <p>Memory cap: {@link Builder#maxMemory(long)} is one budget for the
+ * memory every size class and the large path commit together (see
+ * {@link SizeClassAllocator}): any class may grow until the total reaches
+ * it, so the allocator fails only where its whole budget is in use. When a
+ * request finds its class unable to grow, it tries the next larger classes'
+ * free blocks, then the large path; only when all fail does it throw
+ * {@link PoolExhaustedException} naming the cap.
+ *
+ * <p>Hand-back: memory the allocator did not need for a window
+ * ({@link Builder#handBackAfter(Duration)}, 2 s by default) goes back to the
+ * kernel and the budget, on one maintenance thread per allocator; large
+ * buffers give theirs back at their last release.
  *
  * <p>Growth: {@link #calculateNewCapacity(int, int)} returns the smallest
  * class size that holds the request (so a grown buffer fills its block), and
@@ -78,7 +84,7 @@ import java.util.function.Consumer;
 public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         implements ByteBufAllocatorMetricProvider, AutoCloseable {
 
-    /** System property: {@link #DEFAULT}'s memory cap, a size such as {@code 2g} (default: the JVM's max heap, at least {@link #MIN_DEFAULT_MAX_MEMORY}). */
+    /** System property: {@link #DEFAULT}'s memory cap, a size such as {@code 2g} (default: the JVM's direct memory limit, at least {@link #MIN_DEFAULT_MAX_MEMORY}). */
     public static final String MAX_MEMORY_PROPERTY = "percpu.netty.maxMemory";
     /** Smallest cap {@link #DEFAULT} gets when the property is unset: 256 MiB. */
     public static final long MIN_DEFAULT_MAX_MEMORY = 256L << 20;
@@ -87,8 +93,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /**
      * The shared allocator: default classes, cap from {@value #MAX_MEMORY_PROPERTY}
-     * (else the JVM's max heap size, which is also the JDK's default direct memory limit,
-     * and at least {@link #MIN_DEFAULT_MAX_MEMORY}), mode from {@code percpu.mode}.
+     * (else the JVM's direct memory limit, {@code -XX:MaxDirectMemorySize} or by default the max
+     * heap size, as Netty reads it, and at least {@link #MIN_DEFAULT_MAX_MEMORY}), mode from
+     * {@code percpu.mode}.
      * Never closed: {@link #close()} on it throws.
      */
     public static final PercpuByteBufAllocator DEFAULT = builder().maxMemory(defaultMaxMemory()).build(true);
@@ -96,24 +103,18 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     private final SizeClassAllocator classes;
     private final BufferTable[] tables;
     /**
-     * Per class, how many blocks past the class's carved ones (blocks handed out at least once) get
-     * their wrappers when a block without one is used ({@link #wrapAhead}): {@code (CPUs + 2) x per-CPU
-     * capacity}. Why that much: a class carves a new block only when a CPU refills and the depot holds
-     * less than a batch, so its carved blocks never exceed the most buffers of the class alive at once,
-     * plus the other CPUs' caches, plus a batch ({@code <= (CPUs - 1) x capacity + capacity}). So once
-     * the number of buffers alive at once has reached its high, the class makes wrappers at most once
-     * more (then carved + this covers every block it will ever use), and after that allocating and
-     * releasing make no object. Heap cost: about 160 bytes per wrapper, for the carved blocks and this
-     * many more, in each class used.
+     * Wrappers made at once when a block without one is used ({@link #wrapAhead}): the block's own and
+     * the next ones up to this many, under the class table's lock. A class carves blocks in index
+     * order, so the blocks below its high-water mark have wrappers once it has been reached, and
+     * allocating and releasing then make no object; each step is bounded whatever the number of CPUs.
+     * Heap cost: about 160 bytes per wrapper, for every block up to the high-water mark plus less than
+     * one step, in each class used.
      */
-    private final int[] wrapAhead;
+    static final int WRAP_STEP = 64;
     private final int maxPooled;
     private final long maxMemory;
-    private final long largeMemory;
     private final boolean shared;
     private final PercpuByteBufAllocatorMetric metric;
-    private final AtomicLong largeBytes = new AtomicLong();
-    private final AtomicLong largeBuffers = new AtomicLong();
     private final AtomicLong fallbacks = new AtomicLong();
     final LongAdder heapBytes = new LongAdder();
     private final Object closeLock = new Object();
@@ -124,16 +125,12 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     private PercpuByteBufAllocator(Builder b, boolean shared) {
         super(true);
         this.maxMemory = b.maxMemory;
-        this.largeMemory = b.largeMemory;
         this.shared = shared;
         this.classes = SizeClassAllocator.create(b.sizeClassConfig());
         this.maxPooled = classes.maxSize();
         this.tables = new BufferTable[classes.classCount()];
-        this.wrapAhead = new int[tables.length];
         for (int i = 0; i < tables.length; i++) {
-            SlabStats stats = classes.stats(i);
-            tables[i] = new BufferTable(stats.slots());
-            wrapAhead[i] = (int) Math.min(stats.slots(), stats.capacityOnCpus() + 2 * (stats.capacityOnCpus() / stats.cpus()));
+            tables[i] = new BufferTable(classes.stats(i).slots());
         }
         this.metric = new PercpuByteBufAllocatorMetric(this);
     }
@@ -156,7 +153,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (value != null && !value.isBlank()) {
             return Sizes.parse(MAX_MEMORY_PROPERTY, value.trim());
         }
-        return Math.max(MIN_DEFAULT_MAX_MEMORY, Runtime.getRuntime().maxMemory());
+        return Math.max(MIN_DEFAULT_MAX_MEMORY, PlatformDependent.maxDirectMemory());
     }
 
     @Override
@@ -255,14 +252,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /**
      * Block {@code block}'s first use, and no wrapper made for it yet: makes the wrappers (each with
-     * its block's view) of every block from the first unwrapped one up to the class's carved blocks
-     * (or {@code block}) and {@link #wrapAhead} blocks past them, and returns {@code block}'s.
+     * its block's view) of every block from the first unwrapped one up to {@code block}, and up to
+     * {@link #WRAP_STEP} blocks in all when that is fewer, and returns {@code block}'s.
      */
     private PercpuByteBuf wrapAhead(int sizeClass, int block) {
         BufferTable table = tables[sizeClass];
         synchronized (table) {
-            long carved = Math.max(block + 1L, classes.stats(sizeClass).carvedSlots());
-            int end = (int) Math.min(table.blocks(), carved + wrapAhead[sizeClass]);
+            int end = (int) Math.min(table.blocks(), Math.max(block + 1L, (long) table.wrapped() + WRAP_STEP));
             for (int b = table.wrapped(); b < end; b++) {
                 PercpuByteBuf buffer = new PercpuByteBuf(this);
                 buffer.sizeClass = sizeClass;
@@ -290,33 +286,24 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         return acquireLarge(size);
     }
 
+    /** A large block (whole pages, above the largest class, or where every class that fits is exhausted). */
     private PercpuByteBuf acquireLarge(int size) {
-        long bytes = ((long) Math.max(size, 1) + SizeClassConfig.PAGE_SIZE - 1) & -SizeClassConfig.PAGE_SIZE;
-        long before;
-        do {
-            before = largeBytes.get();
-            if (before + bytes > largeMemory) {
-                throw new PoolExhaustedException(String.format(
-                    "memory cap reached: a buffer of %d bytes does not fit; the size classes that could hold it are "
-                        + "exhausted and the large path holds %d of its %d bytes (maxMemory %d)",
-                    size, before, largeMemory, maxMemory));
-            }
-        } while (!largeBytes.compareAndSet(before, before + bytes));
-        LargeBlock large;
-        try {
-            large = LargeBlock.map(bytes);
-        } catch (RuntimeException | Error e) {
-            largeBytes.addAndGet(-bytes);
-            throw e;
+        long address = classes.tryAllocate(Math.max(size, maxPooled + 1));
+        if (address == 0) {
+            throw new PoolExhaustedException(String.format(
+                "memory cap reached: a buffer of %d bytes does not fit; %d of maxMemory %d bytes are committed "
+                    + "(%d in use)", size, classes.committedBytes(), maxMemory, classes.inUseBytes()));
         }
-        largeBuffers.incrementAndGet();
-        SlowPathEvents.nettyLarge(size, bytes, before + bytes);
+        if (closed) {
+            giveBack(address);
+            throw closedException();
+        }
         PercpuByteBuf buffer = new PercpuByteBuf(this);
         buffer.sizeClass = PercpuByteBuf.LARGE;
-        buffer.address = large.address();
-        buffer.blockBytes = (int) large.bytes();
-        buffer.view = large.view();
-        buffer.large = large;
+        buffer.address = address;
+        buffer.blockBytes = classes.usableSize(address);
+        buffer.view = classes.view(address);
+        SlowPathEvents.nettyLarge(size, buffer.blockBytes, classes.largeBytes());
         return buffer;
     }
 
@@ -328,7 +315,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (newCapacity >= buffer.capacity()) {
             return true;
         }
-        if (buffer.large != null) {
+        if (buffer.isLarge()) {
             return newCapacity > maxPooled && newCapacity > buffer.blockBytes / 2;
         }
         return classes.classOf(Math.max(newCapacity, 1)) == buffer.sizeClass;
@@ -349,25 +336,19 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** The last release of {@code buffer}: its block goes back (from any thread). */
     void release(PercpuByteBuf buffer) {
-        boolean pooled = buffer.large == null;
         giveBack(buffer);
-        if (pooled && closed) {
+        if (closed) {
             finishCloseIfIdle();
         }
     }
 
     /** Returns the block {@code holder} holds: a pooled one with {@code holder} as its idle wrapper. */
     private void giveBack(PercpuByteBuf holder) {
-        LargeBlock large = holder.large;
-        if (large != null) {
-            holder.large = null;
-            if (large.unmap()) {
-                largeBytes.addAndGet(-large.bytes());
-                largeBuffers.decrementAndGet();
-            }
+        long address = holder.address;
+        if (holder.isLarge()) {
+            classes.free(address);
             return;
         }
-        long address = holder.address;
         tables[holder.sizeClass].put(holder.block, holder);
         classes.free(address);
     }
@@ -384,8 +365,8 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     }
 
     /**
-     * Stops new allocations; the size classes are unmapped now if no pooled buffer is alive,
-     * else by the release of the last one. Large buffers keep their own mappings until released.
+     * Stops new allocations; the allocator's memory is unmapped now if no buffer is alive, else by
+     * the release of the last one.
      * In debug mode, pooled buffers still alive are reported to the leak handler first (with
      * their allocation sites where recorded). Idempotent.
      *
@@ -413,7 +394,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         return closed;
     }
 
-    /** Whether the size classes' memory was unmapped: closed and every pooled buffer released. */
+    /** Whether the allocator's memory was unmapped: closed and every buffer released. */
     public boolean isUnmapped() {
         synchronized (closeLock) {
             return unmapped;
@@ -451,14 +432,19 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         return maxMemory;
     }
 
-    /** The part of {@link #maxMemory()} the large path may hold. */
-    public long largeMemory() {
-        return largeMemory;
-    }
-
-    /** Bytes each size class may hold at most ({@code (maxMemory - largeMemory) / classCount}, whole pages). */
+    /** Bytes one size class may hold at most: the whole cap, within the one budget. */
     public long bytesPerClass() {
         return classes.config().capacityBytesPerClass();
+    }
+
+    /**
+     * Bytes committed now, by the size classes and the large path together: what the cap bounds.
+     * 0 once unmapped.
+     */
+    public long committedBytes() {
+        synchronized (closeLock) {
+            return unmapped ? 0 : classes.committedBytes();
+        }
     }
 
     /** Number of size classes. */
@@ -495,19 +481,12 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     }
 
     /**
-     * Bytes of the size classes' memory that has been used (handed out at least once): in use,
-     * cached per CPU, or free in the depots. 0 once unmapped.
+     * Bytes of the size classes' memory committed now (in use, cached per CPU, or free in the
+     * depots, in whole chunks; memory handed back is not counted). 0 once unmapped.
      */
     public long pooledCommittedBytes() {
         synchronized (closeLock) {
-            if (unmapped) {
-                return 0;
-            }
-            long bytes = 0;
-            for (int i = 0; i < classes.classCount(); i++) {
-                bytes += (long) classes.stats(i).carvedSlots() * classes.classSize(i);
-            }
-            return bytes;
+            return unmapped ? 0 : classes.committedBytes() - classes.largeBytes();
         }
     }
 
@@ -543,12 +522,33 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** Bytes held by large-path buffers now (whole pages). */
     public long largeBytes() {
-        return largeBytes.get();
+        synchronized (closeLock) {
+            return unmapped ? 0 : classes.largeBytes();
+        }
     }
 
     /** Large-path buffers alive now. */
     public long largeBuffers() {
-        return largeBuffers.get();
+        synchronized (closeLock) {
+            return unmapped ? 0 : classes.largeBlocks();
+        }
+    }
+
+    /**
+     * Hands back to the kernel and the budget every chunk of every class whose blocks are all free
+     * in its depot, now ({@link SizeClassAllocator#trim()}); with {@link #drain()} first, every
+     * chunk with no buffer alive. The background hand-back does this with what was not needed.
+     *
+     * @return the resident bytes released
+     * @throws IllegalStateException once the allocator's memory is unmapped
+     */
+    public long trim() {
+        return classes.trim();
+    }
+
+    /** Ends a hand-back window now ({@link SizeClassAllocator#endHandBackWindow()}). */
+    public void endHandBackWindow() {
+        classes.endHandBackWindow();
     }
 
     /** Allocations whose class was exhausted and that were served by a larger class or the large path (or failed). */
@@ -568,7 +568,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     @Override
     public String toString() {
         return "PercpuByteBufAllocator[" + classes.classCount() + " classes up to " + maxPooled + " B, maxMemory="
-            + maxMemory + ", largeMemory=" + largeMemory + (closed ? ", closed" : "") + "]";
+            + maxMemory + (closed ? ", closed" : "") + "]";
     }
 
     /**
@@ -578,7 +578,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      *   <caption>Settings</caption>
      *   <tr><th>setting</th><th>default</th></tr>
      *   <tr><td>{@link #maxMemory(long)}</td><td>{@value #DEFAULT_MAX_MEMORY} bytes (1 GiB)</td></tr>
-     *   <tr><td>{@link #largeMemory(long)}</td><td>a quarter of maxMemory</td></tr>
+     *   <tr><td>{@link #handBackAfter(Duration)}</td><td>{@link SizeClassConfig#DEFAULT_HAND_BACK_AFTER}</td></tr>
      *   <tr><td>{@link #classSizes(int...)}</td><td>{@link PercpuByteBufAllocator#defaultClassSizes()}</td></tr>
      *   <tr><td>{@link #perCpuCacheBytes(int)}</td><td>{@link SizeClassConfig#DEFAULT_PER_CPU_CACHE_BYTES}</td></tr>
      *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SizeClassConfig}</td></tr>
@@ -589,14 +589,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         public static final long DEFAULT_MAX_MEMORY = 1L << 30;
 
         private long maxMemory = DEFAULT_MAX_MEMORY;
-        private long largeMemory = -1;
         private int[] classSizes = defaultClassSizes();
         private final SizeClassConfig.Builder config = SizeClassConfig.builder();
 
         private Builder() {
         }
 
-        /** The hard cap on off-heap memory, pooled and large. */
+        /** The hard cap on off-heap memory, pooled and large: one budget for every class and the large path. */
         public Builder maxMemory(long bytes) {
             this.maxMemory = bytes;
             return this;
@@ -607,9 +606,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             return maxMemory(Sizes.parse("maxMemory", size));
         }
 
-        /** The part of the cap the large path may hold (default a quarter of it); the rest goes to the size classes. */
-        public Builder largeMemory(long bytes) {
-            this.largeMemory = bytes;
+        /** How long memory must go unused before it goes back (see {@link SizeClassConfig.Builder#handBackAfter(Duration)}). */
+        public Builder handBackAfter(Duration window) {
+            config.handBackAfter(window);
             return this;
         }
 
@@ -661,27 +660,11 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         }
 
         private PercpuByteBufAllocator build(boolean shared) {
-            if (largeMemory < 0) {
-                largeMemory = maxMemory / 4;
-            }
-            if (maxMemory <= 0 || largeMemory > maxMemory) {
-                throw new IllegalArgumentException("maxMemory " + maxMemory + " must be > 0 and >= largeMemory "
-                    + largeMemory);
-            }
             return new PercpuByteBufAllocator(this, shared);
         }
 
         SizeClassConfig sizeClassConfig() {
-            int largest = classSizes.length == 0 ? 0 : classSizes[classSizes.length - 1];
-            long perClass = classSizes.length == 0 ? 0
-                : ((maxMemory - largeMemory) / classSizes.length) & -SizeClassConfig.PAGE_SIZE;
-            if (classSizes.length > 0 && perClass < largest) {
-                throw new IllegalArgumentException(String.format(
-                    "maxMemory %d less largeMemory %d leaves %d bytes per class for %d classes: each needs at least "
-                        + "the largest class, %d bytes", maxMemory, largeMemory, perClass, classSizes.length, largest));
-            }
-            return config.classSizes(classSizes)
-                .capacityBytesPerClass(Math.min(perClass, SizeClassConfig.MAX_CAPACITY_BYTES_PER_CLASS)).build();
+            return config.classSizes(classSizes).maxMemory(maxMemory).build();
         }
     }
 }

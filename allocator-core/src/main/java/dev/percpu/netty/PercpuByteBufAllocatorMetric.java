@@ -16,13 +16,13 @@ public final class PercpuByteBufAllocatorMetric implements ByteBufAllocatorMetri
     }
 
     /**
-     * Off-heap bytes the allocator holds: size-class memory used so far (in use, cached per CPU or
-     * free in the depots: {@link PercpuByteBufAllocator#pooledCommittedBytes()}) plus the large path.
-     * Never above {@link PercpuByteBufAllocator#maxMemory()}.
+     * Off-heap bytes the allocator has committed ({@link PercpuByteBufAllocator#committedBytes()}):
+     * size-class memory in use, cached per CPU or free in the depots, plus the large path; memory
+     * handed back is not counted. Never above {@link PercpuByteBufAllocator#maxMemory()}.
      */
     @Override
     public long usedDirectMemory() {
-        return alloc.pooledCommittedBytes() + alloc.largeBytes();
+        return alloc.committedBytes();
     }
 
     /** Bytes of the heap buffers' arrays not yet released. */

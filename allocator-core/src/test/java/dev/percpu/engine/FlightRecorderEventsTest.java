@@ -19,6 +19,7 @@ import dev.percpu.runtime.PercpuRuntime;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,35 +163,31 @@ class FlightRecorderEventsTest {
     void shouldEmitNettyFallbackAndLargePathEvents(Mode mode) throws IOException {
         requireMode(mode);
         List<RecordedEvent> events = record(() -> {
-            // Classes of 2048 B (4 blocks) and 4096 B (2 blocks); 16 KiB for the large path.
+            // Classes of 2048 B and 4096 B under one cap of 32 KiB, no hand-back thread.
             try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().classSizes(2048, 4096)
-                .maxMemory(32 << 10).largeMemory(16 << 10).perCpuCacheBytes(0).mode(mode).build()) {
+                .maxMemory(32 << 10).perCpuCacheBytes(0).handBackAfter(Duration.ZERO).mode(mode).build()) {
                 List<ByteBuf> held = new ArrayList<>();
-                for (int i = 0; i < 7; i++) {
-                    held.add(alloc.directBuffer(2000));
+                for (int i = 0; i < 8; i++) {
+                    held.add(alloc.directBuffer(4000));
                 }
-                assertEquals(1, alloc.largeBuffers(), "the seventh took the large path");
-                held.add(alloc.directBuffer(5000));
                 held.forEach(ByteBuf::release);
+                alloc.directBuffer(2000).release();
+                alloc.drain();
+                alloc.trim();
+                assertEquals(0, alloc.committedBytes(), "everything handed back");
+                alloc.directBuffer(5000).release();
             }
         });
         List<RecordedEvent> fallbacks = of(events, "dev.percpu.NettyFallback", e -> true);
-        assertEquals(3, fallbacks.size(), fallbacks.toString());
-        for (RecordedEvent fallback : fallbacks) {
-            assertEquals(2000, fallback.getInt("requestedBytes"));
-            assertEquals(2048, fallback.getInt("exhaustedClassBytes"));
-        }
-        assertEquals(4096, fallbacks.get(0).getInt("servedClassBytes"));
-        assertEquals(4096, fallbacks.get(1).getInt("servedClassBytes"));
-        assertEquals(0, fallbacks.get(2).getInt("servedClassBytes"), "every class exhausted: the large path");
+        assertEquals(1, fallbacks.size(), fallbacks.toString());
+        assertEquals(2000, fallbacks.get(0).getInt("requestedBytes"));
+        assertEquals(2048, fallbacks.get(0).getInt("exhaustedClassBytes"));
+        assertEquals(4096, fallbacks.get(0).getInt("servedClassBytes"), "the cap is committed to the 4 KiB class");
         List<RecordedEvent> large = of(events, "dev.percpu.NettyLarge", e -> true);
-        assertEquals(2, large.size(), large.toString());
-        assertEquals(2000, large.get(0).getInt("requestedBytes"));
-        assertEquals(4096, large.get(0).getLong("mappedBytes"));
-        assertEquals(4096, large.get(0).getLong("largeBytesHeld"));
-        assertEquals(5000, large.get(1).getInt("requestedBytes"), "above the largest class");
-        assertEquals(8192, large.get(1).getLong("mappedBytes"));
-        assertEquals(4096 + 8192, large.get(1).getLong("largeBytesHeld"));
+        assertEquals(1, large.size(), large.toString());
+        assertEquals(5000, large.get(0).getInt("requestedBytes"), "above the largest class");
+        assertEquals(8192, large.get(0).getLong("mappedBytes"));
+        assertEquals(8192, large.get(0).getLong("largeBytesHeld"));
     }
 
     @Test
@@ -236,7 +233,9 @@ class FlightRecorderEventsTest {
      */
     private static long[] driveEngine(Mode mode) {
         requireMode(mode);
-        IndexPool pool = new IndexPool("EventsTest", SLOT_SIZE, mode, SLOTS, PER_CPU, 2 * PER_CPU, BATCH);
+        Region region = Region.map((long) SLOTS * SLOT_SIZE);
+        IndexPool pool = new IndexPool("EventsTest", new SlotMemory(region, SLOT_SIZE, new MemoryBudget(Long.MAX_VALUE),
+            false), mode, SLOTS, PER_CPU, 2 * PER_CPU, BATCH);
         try {
             int refilled = pool.popSlow(NativeCodes.EMPTY);
             int[] held = new int[SLOTS];
@@ -279,7 +278,7 @@ class FlightRecorderEventsTest {
             long drained = pool.drain();
             return new long[] {drained, pool.snapshot().count(DepotCounter.CAPACITY_MOVES)};
         } finally {
-            pool.close(() -> { });
+            pool.close(region::unmap);
         }
     }
 

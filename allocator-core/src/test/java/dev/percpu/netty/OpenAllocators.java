@@ -18,13 +18,13 @@ import java.util.function.UnaryOperator;
 final class OpenAllocators {
     private final List<PercpuByteBufAllocator> opened = new ArrayList<>();
 
-    /** A small allocator (64 MiB cap, 16 MiB of it large) in {@code mode}, with {@code settings} applied. */
+    /** A small allocator (64 MiB cap) in {@code mode}, with {@code settings} applied. */
     PercpuByteBufAllocator open(Mode mode, UnaryOperator<PercpuByteBufAllocator.Builder> settings) {
         if (mode == Mode.RSEQ) {
             RseqAvailability.requireRseq();
         }
         PercpuByteBufAllocator alloc = settings.apply(PercpuByteBufAllocator.builder().mode(mode)
-            .maxMemory(64L << 20).largeMemory(16L << 20)).build();
+            .maxMemory(64L << 20)).build();
         assertEquals(mode, alloc.mode());
         opened.add(alloc);
         return alloc;

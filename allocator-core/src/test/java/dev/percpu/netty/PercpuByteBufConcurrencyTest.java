@@ -56,7 +56,7 @@ class PercpuByteBufConcurrencyTest {
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldReturnEveryBlockExactlyOnceWhenReleasedOnAnotherThread(Mode mode) throws Exception {
-        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.maxMemory(256L << 20).largeMemory(64L << 20));
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.maxMemory(256L << 20));
         BlockingQueue<ByteBuf> queue = new ArrayBlockingQueue<>(256);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicInteger consumed = new AtomicInteger();

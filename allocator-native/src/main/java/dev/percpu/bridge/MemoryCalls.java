@@ -30,6 +30,32 @@ public final class MemoryCalls {
         return nMapRegion(bytes);
     }
 
+    /**
+     * Reserves {@code bytes} of address space that no page may be touched in yet ({@code PROT_NONE}):
+     * {@link #commitPages} makes parts of it usable. A reservation costs no memory and, unlike a
+     * writable {@code MAP_NORESERVE} mapping, no commit charge where {@code vm.overcommit_memory=2}.
+     *
+     * @return the address, or {@code -errno} when the kernel refuses
+     * @throws IllegalArgumentException when {@code bytes <= 0}
+     */
+    public static long reserveRegion(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("region size must be > 0, was " + bytes);
+        }
+        return nReserveRegion(bytes);
+    }
+
+    /**
+     * Makes {@code [address, address + bytes)} of a reservation readable and writable
+     * ({@code mprotect}); pages are still committed by the kernel on first touch.
+     *
+     * @return 0, or the {@code errno} of the refusal ({@code ENOMEM}: the commit limit or the
+     *     mapping count was reached)
+     */
+    public static int commitPages(long address, long bytes) {
+        return nCommitPages(address, bytes);
+    }
+
     /** Unmaps a region made by {@link #mapRegion(long)}. */
     public static void unmapRegion(long address, long bytes) {
         nUnmapRegion(address, bytes);
@@ -87,6 +113,10 @@ public final class MemoryCalls {
     private static native long nMapRegion(long bytes);
 
     private static native void nUnmapRegion(long address, long bytes);
+
+    private static native long nReserveRegion(long bytes);
+
+    private static native int nCommitPages(long address, long bytes);
 
     private static native void nReleasePages(long address, long bytes);
 

@@ -18,7 +18,8 @@ public final class ForkedJvm {
         this.output = output;
     }
 
-    public static Process start(Class<?> main, List<String> jvmArgs, Map<String, String> env) throws IOException {
+    public static Process start(Class<?> main, List<String> jvmArgs, Map<String, String> env, String... args)
+        throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -26,6 +27,7 @@ public final class ForkedJvm {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         return pb.start();
@@ -40,9 +42,9 @@ public final class ForkedJvm {
         return new ForkedJvm(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
-    public static ForkedJvm run(Class<?> main, List<String> jvmArgs, Map<String, String> env)
+    public static ForkedJvm run(Class<?> main, List<String> jvmArgs, Map<String, String> env, String... args)
         throws IOException, InterruptedException {
-        return finish(start(main, jvmArgs, env));
+        return finish(start(main, jvmArgs, env, args));
     }
 
     /** Runs {@code main} in a JVM whose threads glibc does not register (percpu then registers its own areas). */
