@@ -120,21 +120,30 @@ class PercpuByteBufConcurrencyTest {
         }
     }
 
-    /** Checks each buffer's tags (two live buffers on one block would have overwritten them), then releases it. */
+    /**
+     * Checks each buffer's tags (two live buffers on one block would have overwritten them), then releases it.
+     * A failure is recorded and consuming goes on, so producers never wait for a dead consumer.
+     */
     private static void consume(BlockingQueue<ByteBuf> queue, AtomicInteger consumed, AtomicReference<Throwable> failure) {
-        try {
-            while (true) {
-                ByteBuf buf = queue.take();
-                if (buf == DONE) {
-                    return;
-                }
+        while (true) {
+            ByteBuf buf;
+            try {
+                buf = queue.take();
+            } catch (InterruptedException e) {
+                failure.compareAndSet(null, e);
+                return;
+            }
+            if (buf == DONE) {
+                return;
+            }
+            try {
                 long tag = buf.getLong(0);
                 assertEquals(tag, buf.getLong(buf.writerIndex() - 8), "tags of " + buf);
                 buf.release();
                 consumed.incrementAndGet();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
             }
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
         }
     }
 
