@@ -184,7 +184,20 @@ public final class SlabStats {
         return snapshot.count(DepotCounter.IDLE_DRAINS);
     }
 
-    /** Resident bytes returned to the kernel by trimming (by hand or by the rebalancer). */
+    /**
+     * Bytes of the region committed now: the chunks charged to the memory budget (in use, cached on
+     * CPU stacks, or free in the depot), whole chunks; memory handed back is not counted (exact).
+     */
+    public long committedBytes() {
+        return snapshot.committedBytes();
+    }
+
+    /** Bytes of free slots cached now, on CPU stacks and in the depot's freelist (a racy sum, like {@link #inUse()}). */
+    public long cachedBytes() {
+        return Math.max(0, committedBytes() - inUse() * slotSize);
+    }
+
+    /** Resident bytes returned to the kernel by trimming and handing back (by hand, the rebalancer or the hand-back agent). */
     public long trimmedBytes() {
         return snapshot.count(DepotCounter.TRIMMED_BYTES);
     }
@@ -205,7 +218,8 @@ public final class SlabStats {
         sb.append("mode=").append(mode()).append(" bridge=").append(bridge())
             .append(" slots=").append(slots()).append(slotSize > 0 ? " x " + slotSize + " B" : "")
             .append(" inUse=").append(inUse()).append(" depotFree=").append(depotFree())
-            .append(" carved=").append(carvedSlots()).append('\n');
+            .append(" carved=").append(carvedSlots()).append(" committed=").append(committedBytes()).append(" B")
+            .append('\n');
         for (int cpu = 0; cpu < cpus(); cpu++) {
             sb.append("  cpu ").append(cpu).append(": free=").append(freeOnCpu(cpu)).append('/')
                 .append(capacityOnCpu(cpu)).append(" pops~").append(popsOnCpu(cpu))

@@ -62,14 +62,17 @@ public final class PageHeap {
      */
     public synchronized long allocate(long bytes) {
         long length = (bytes + PAGE - 1) & -PAGE;
-        Map.Entry<Long, Long> fit = null;
+        long offset = -1;
+        long runLength = 0;
         for (Map.Entry<Long, Long> run : freeRuns.entrySet()) {
             if (run.getValue() >= length) {
-                fit = run;
+                // Copied out: TreeMap.remove may move another run's key and value into this entry.
+                offset = run.getKey();
+                runLength = run.getValue();
                 break;
             }
         }
-        if (fit == null) {
+        if (offset < 0) {
             lastRefusal = "no free run of " + length + " bytes in the large-block range (fragmented)";
             return 0;
         }
@@ -77,7 +80,6 @@ public final class PageHeap {
             lastRefusal = "the memory budget is spent";
             return 0;
         }
-        long offset = fit.getKey();
         long end = offset + length;
         if (end > writableBytes) {
             int err = MemoryCalls.commitPages(range.address() + writableBytes, end - writableBytes);
@@ -90,8 +92,8 @@ public final class PageHeap {
             writableBytes = end;
         }
         freeRuns.remove(offset);
-        if (fit.getValue() > length) {
-            freeRuns.put(end, fit.getValue() - length);
+        if (runLength > length) {
+            freeRuns.put(end, runLength - length);
         }
         long address = range.address() + offset;
         usedRuns.put(address, length);
