@@ -13,8 +13,8 @@ import java.util.Random;
  * <ul>
  *   <li>{@code percpu}: {@link PercpuByteBufAllocator}, rseq mode, default
  *       classes (16 B to 1 MiB) and per-CPU cache (256 KiB per class per
- *       CPU), {@value #PERCPU_MAX_MEMORY_GIB} GiB cap (a quarter for the large
- *       path).</li>
+ *       CPU), one {@value #PERCPU_MAX_MEMORY_GIB} GiB cap for every class and
+ *       the large path.</li>
  *   <li>{@code pooled}: {@code new PooledByteBufAllocator(true)}: Netty's
  *       defaults; its thread caches serve only event-loop
  *       ({@code FastThreadLocalThread}) threads, and JMH's threads are plain

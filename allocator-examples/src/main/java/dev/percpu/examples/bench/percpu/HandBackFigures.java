@@ -65,7 +65,7 @@ public final class HandBackFigures {
     private static void churn() throws IOException {
         try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().maxMemory(2048 * MIB).build()) {
             long before = mappings();
-            ByteBuf[] live = new ByteBuf[2000];
+            ByteBuf[] live = new ByteBuf[600];
             long most = 0;
             SplittableRandom random = new SplittableRandom(11);
             for (int i = 0; i < 200_000; i++) {
@@ -82,7 +82,7 @@ public final class HandBackFigures {
                 b.release();
             }
             System.out.println();
-            System.out.println("large-buffer churn: 200,000 buffers of 1-2 MiB, 2,000 live: at most " + most
+            System.out.println("large-buffer churn: 200,000 buffers of 1-2 MiB, 600 live: at most " + most
                 + " mappings more than before (" + alloc.classCount() + " classes)");
         }
     }
