@@ -22,6 +22,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * same thread gets a fresh array rather than the one in use). Memory: at
  * most {@code SLOTS x SHARED_BYTES} plus {@code OWN_BYTES} per thread that
  * ever overflowed.
+ *
+ * <p>As with any reused array (Netty's own stream paths reuse thread-local
+ * ones), a stream is handed the whole array, which may still hold bytes an
+ * earlier call copied, and must not keep it after its call returns, as the
+ * {@code OutputStream}/{@code InputStream} contracts already expect.
  */
 final class StreamScratch {
     /** Bytes of a shared array: the chunk a stream call copies at once. */
