@@ -76,7 +76,7 @@ class PercpuByteBufStreamAllocationTest {
         threads.setThreadAllocatedMemoryEnabled(true);
         Mode mode = Mode.valueOf(System.getProperty(MODE_PROPERTY));
         PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().mode(mode)
-            .maxMemory(64L << 20).largeMemory(16L << 20).build();
+            .maxMemory(64L << 20).build();
         // The buffer itself: a leak-detection wrapper (at any level) is not part of what is measured.
         PercpuByteBuf buf = percpu(alloc.directBuffer(CAPACITY, CAPACITY));
         for (int i = 0; i < CAPACITY; i++) {
