@@ -41,7 +41,22 @@ import java.nio.channels.ScatteringByteChannel;
  *
  * <p>Reference counting is Netty's ({@link AbstractReferenceCountedByteBuf}):
  * the last {@link #release()} returns the block from whatever thread calls it.
- * Not thread-safe otherwise, like every {@link ByteBuf}.
+ *
+ * <p>Threads: as Netty's own buffers, not thread-safe, with one exception
+ * Netty's contract makes: absolute reads ({@code getBytes} of every overload,
+ * {@link #nioBuffer(int, int)}, {@link #copy(int, int)}, and a {@code setBytes}
+ * that takes this buffer as its source) may run at the same time from
+ * several threads, each through the buffer or its own slice or duplicate,
+ * while no thread writes the bytes read. They use only absolute operations
+ * on the block's view, or a fresh view of the range (the channel
+ * overloads), never the shared position and limit of
+ * {@link #internalNioBuffer(int, int)}'s buffer. That one is shared, as in
+ * Netty: this buffer's relative channel reads
+ * ({@link #readBytes(GatheringByteChannel, int)},
+ * {@link #readBytes(FileChannel, long, int)}) and its channel
+ * {@code setBytes} use it, as does {@link #internalNioBuffer(int, int)}'s
+ * caller. The stream overloads copy through a reused scratch array
+ * ({@code StreamScratch}), so they allocate nothing once warm.
  */
 public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     private final PercpuByteBufAllocator alloc;
@@ -323,29 +338,59 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
         return this;
     }
 
+    /** Writes the range in chunks through a scratch array lent by {@link StreamScratch}; allocates nothing once warm. */
     @Override
     public ByteBuf getBytes(int index, OutputStream out, int length) throws IOException {
         checkIndex(index, length);
-        byte[] chunk = new byte[Math.min(length, 8192)];
-        for (int done = 0; done < length; ) {
-            int n = Math.min(chunk.length, length - done);
-            view.get(index + done, chunk, 0, n);
-            out.write(chunk, 0, n);
-            done += n;
+        if (length == 0) {
+            return this;
+        }
+        byte[] chunk = StreamScratch.take();
+        try {
+            for (int done = 0; done < length; ) {
+                int n = Math.min(chunk.length, length - done);
+                view.get(index + done, chunk, 0, n);
+                out.write(chunk, 0, n);
+                done += n;
+            }
+        } finally {
+            StreamScratch.give(chunk);
         }
         return this;
     }
 
+    /** Writes from a fresh view of the range (one small object per call), so concurrent absolute reads are safe. */
     @Override
     public int getBytes(int index, GatheringByteChannel out, int length) throws IOException {
         checkIndex(index, length);
-        return length == 0 ? 0 : out.write(internalRange(index, length));
+        return length == 0 ? 0 : out.write(view.slice(index, length));
     }
 
+    /** Writes from a fresh view of the range (one small object per call), so concurrent absolute reads are safe. */
     @Override
     public int getBytes(int index, FileChannel out, long position, int length) throws IOException {
         checkIndex(index, length);
-        return length == 0 ? 0 : out.write(internalRange(index, length), position);
+        return length == 0 ? 0 : out.write(view.slice(index, length), position);
+    }
+
+    /** A relative read, so not for concurrent use: writes from the shared internal NIO buffer, allocating nothing. */
+    @Override
+    public int readBytes(GatheringByteChannel out, int length) throws IOException {
+        checkReadableBytes(length);
+        int index = readerIndex();
+        int written = length == 0 ? 0 : out.write(internalRange(index, length));
+        readerIndex(index + written);
+        return written;
+    }
+
+    /** A relative read, so not for concurrent use: writes from the shared internal NIO buffer, allocating nothing. */
+    @Override
+    public int readBytes(FileChannel out, long position, int length) throws IOException {
+        checkReadableBytes(length);
+        int index = readerIndex();
+        int written = length == 0 ? 0 : out.write(internalRange(index, length), position);
+        readerIndex(index + written);
+        return written;
     }
 
     @Override
@@ -386,15 +431,26 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
         return this;
     }
 
+    /**
+     * One {@code in.read} of at most {@code length} bytes (and at most one scratch array's worth,
+     * {@code StreamScratch}), as {@link InputStream#read(byte[], int, int)} may return fewer;
+     * allocates nothing once warm.
+     *
+     * @return the bytes read, or -1 at the end of the stream
+     */
     @Override
     public int setBytes(int index, InputStream in, int length) throws IOException {
         checkIndex(index, length);
-        byte[] chunk = new byte[length];
-        int n = in.read(chunk, 0, length);
-        if (n > 0) {
-            view.put(index, chunk, 0, n);
+        byte[] chunk = StreamScratch.take();
+        try {
+            int n = in.read(chunk, 0, Math.min(length, chunk.length));
+            if (n > 0) {
+                view.put(index, chunk, 0, n);
+            }
+            return n;
+        } finally {
+            StreamScratch.give(chunk);
         }
-        return n;
     }
 
     @Override
