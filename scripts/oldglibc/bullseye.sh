@@ -134,6 +134,7 @@ bullseye_mount() {
     mount -t proc proc "${bullseye_root}/proc"
     mount -t sysfs -o ro sysfs "${bullseye_root}/sys"
     if [ -n "${jdk}" ]; then
+        mkdir -p "${bullseye_root}${bullseye_jdk_mount}"
         mount --bind "${jdk}" "${bullseye_root}${bullseye_jdk_mount}"
         mount -o remount,bind,ro "${bullseye_root}${bullseye_jdk_mount}"
     fi
@@ -195,7 +196,7 @@ bullseye_demo() {
     fi
     grep -q -E "^  mode +${expect} " <<< "${output}" || failures+=("mode ${expect} not printed")
     # glibc 2.31 registers no rseq area: percpu registers its own for every thread.
-    grep -q -E '^  rseq +own registration' <<< "${output}" || failures+=("not percpu's own registration")
+    grep -q -E '^  rseq +OWN registration' <<< "${output}" || failures+=("not percpu's own registration")
     grep -q '^result: ok, every slot returned' <<< "${output}" || failures+=("no conservation result")
     if [ ${#failures[@]} -gt 0 ]; then
         echo "== bullseye: ${label} ${mode}: FAILED (${failures[*]})"
