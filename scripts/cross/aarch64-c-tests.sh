@@ -19,8 +19,10 @@
 #     (scripts/native/native-build.sh library, the flags the x86-64 library
 #     uses), not here: each test includes the library's .c files.
 #
-# Needs gcc-aarch64-linux-gnu (with libc6-dev-arm64-cross) and qemu-user;
-# scripts/install-build-deps.sh installs what is missing (and says so).
+# Needs gcc-aarch64-linux-gnu (with libc6-dev-arm64-cross) and qemu-user,
+# and installs nothing: where one is missing it stops and names
+# scripts/install-build-deps.sh (which installs them) and
+# -Dpercpu.aarch64.skip=true (a build without the arm64 steps).
 # Takes no lock itself: callers wrap it in `flock /tmp/percpu-mvn.lock`
 # unless they already hold that lock. Exit status 0 only when everything
 # compiled and every test passed.
@@ -33,7 +35,22 @@ sysroot=/usr/aarch64-linux-gnu
 cc=aarch64-linux-gnu-gcc
 cflags=(-std=gnu11 -O3 -fPIC -Wall -Wextra -Werror)
 
-"$root/scripts/install-build-deps.sh"
+missing=()
+for tool in "$cc" qemu-aarch64; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+for file in "$sysroot/lib/libc.so.6" "$sysroot/lib/libc.a"; do
+    [ -e "$file" ] || missing+=("$file (the arm64 C library)")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    {
+        echo "aarch64-c-tests: missing: ${missing[*]}"
+        echo "  The arm64 C tests need gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user."
+        echo "  Install them with:  scripts/install-build-deps.sh"
+        echo "  or build without the arm64 steps (x86-64 library only):  mvn verify -Dpercpu.aarch64.skip=true"
+    } >&2
+    exit 1
+fi
 
 mkdir -p "$out"
 echo "aarch64-c-tests: $($cc --version | head -1); $(qemu-aarch64 --version | head -1)"
@@ -41,12 +58,12 @@ echo "aarch64-c-tests: $($cc --version | head -1); $(qemu-aarch64 --version | he
 tests=()
 for src in "$native"/test/c/*_test.c; do
     name=$(basename "$src" .c)
-    $cc "${cflags[@]}" -I"$native/main/include" -I"$native/test/c" -o "$out/$name" "$src" -lpthread
+    $cc "${cflags[@]}" -I"$native/main/include" -I"$native/test/c" -o "$out/$name" "$src" -lpthread -ldl
     tests+=("$name")
 done
 echo "aarch64-c-tests: built ${#tests[@]} tests: ${tests[*]}"
 $cc "${cflags[@]}" -I"$native/main/c" -I"$native/main/include" -o "$out/fallback_cpu_probe" \
-    "$root/scripts/cross/fallback_cpu_probe.c" -lpthread
+    "$root/scripts/cross/fallback_cpu_probe.c" -lpthread -ldl
 echo
 echo "aarch64-c-tests: running under qemu-aarch64 -L $sysroot. qemu-user returns ENOSYS for rseq:"
 echo "  FALLBACK MODE ONLY (PERCPU_EXPECT_REGISTRATION=none). Checks that need rseq skip; arm64 sections run only"

@@ -33,7 +33,6 @@ static pthread_mutex_t percpu_live_lock = PTHREAD_MUTEX_INITIALIZER;
 static void **percpu_live;
 static size_t percpu_live_count;
 static size_t percpu_live_room;
-static pthread_once_t percpu_fork_once = PTHREAD_ONCE_INIT;
 
 static void percpu_fork_prepare(void)
 {
@@ -60,14 +59,19 @@ static void percpu_fork_child(void)
     pthread_mutex_unlock(&percpu_live_lock);
 }
 
-static void percpu_fork_register(void)
+/*
+ * The handlers are registered when the library loads, which happens once
+ * per process (a constructor: pthread_once would make the library require
+ * glibc 2.34, see percpu_rseq.c). With no block mapped they only take and
+ * release the list's lock around a fork.
+ */
+__attribute__((constructor)) static void percpu_fork_register(void)
 {
     pthread_atfork(percpu_fork_prepare, percpu_fork_parent, percpu_fork_child);
 }
 
 static int percpu_live_add(void *block)
 {
-    pthread_once(&percpu_fork_once, percpu_fork_register);
     pthread_mutex_lock(&percpu_live_lock);
     int ok = 1;
     if (percpu_live_count == percpu_live_room) {

@@ -16,25 +16,36 @@
 #include "percpu_remote.h"
 #include "percpu_rseq.h"
 
-static int percpu_fence_kind;             /* 0 until decided */
+/*
+ * The fence kind, 0 until decided. Decided without pthread_once (which would
+ * make the library require glibc 2.34, see percpu_rseq.c): each caller that
+ * finds 0 registers for the membarrier command itself, which the kernel
+ * treats as idempotent (every caller gets the same answer), and publishes
+ * the kind with a release store; a caller that loads a kind (acquire) sees
+ * the registration done.
+ */
+static int percpu_fence_kind;
 static uint64_t percpu_fence_count;
 /* Affinity fences that found their CPU unable to run any thread of this process. */
 static uint64_t percpu_fence_absent_count;
 static int percpu_fence_forced_affinity;  /* test seam: percpu_remote_force_affinity_fence */
-static pthread_once_t percpu_fence_once = PTHREAD_ONCE_INIT;
 
-static void percpu_decide_fence(void)
+static int percpu_decide_fence(void)
 {
     long rc = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0);
-    percpu_fence_kind = rc == 0 ? PERCPU_FENCE_MEMBARRIER : PERCPU_FENCE_AFFINITY;
+    return rc == 0 ? PERCPU_FENCE_MEMBARRIER : PERCPU_FENCE_AFFINITY;
 }
 
 int percpu_remote_fence_kind(void)
 {
-    pthread_once(&percpu_fence_once, percpu_decide_fence);
+    int kind = __atomic_load_n(&percpu_fence_kind, __ATOMIC_ACQUIRE);
+    if (kind == 0) {
+        kind = percpu_decide_fence();
+        __atomic_store_n(&percpu_fence_kind, kind, __ATOMIC_RELEASE);
+    }
     if (__atomic_load_n(&percpu_fence_forced_affinity, __ATOMIC_RELAXED))
         return PERCPU_FENCE_AFFINITY;
-    return percpu_fence_kind;
+    return kind;
 }
 
 void percpu_remote_force_affinity_fence(int on)

@@ -3,6 +3,7 @@
  * See percpu_rseq.h for the registration policy.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stddef.h>
@@ -24,12 +25,32 @@
 #define AT_RSEQ_ALIGN 28
 #endif
 
-/* glibc >= 2.35 publishes its registration; weak so older glibc still loads us. */
-extern const ptrdiff_t __rseq_offset __attribute__((weak));
-extern const unsigned int __rseq_size __attribute__((weak));
+/*
+ * glibc >= 2.35 publishes its registration in __rseq_offset and __rseq_size,
+ * symbols of version GLIBC_2.35. A reference to them, even a weak one, would
+ * make every older glibc refuse to load the library ("version GLIBC_2.35 not
+ * found"), so they are looked up at load time with dlsym instead, and a glibc
+ * without them gets percpu's own registration. dlsym itself moved from libdl
+ * into libc in glibc 2.34, where it got the version GLIBC_2.34: the reference
+ * is bound to the architecture's oldest version of dlsym, which glibc 2.34+
+ * keeps in libc and older glibc has in libdl (the library links -ldl). The
+ * build checks that nothing newer than GLIBC_2.17 is required
+ * (scripts/native/glibc_versions_check.py). PERCPU_STATIC_IMAGE is defined
+ * only for the static image of the rseq sections check, where there are no
+ * symbol versions.
+ */
+#if !defined(PERCPU_STATIC_IMAGE)
+#if defined(__x86_64__)
+__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
+#elif defined(__aarch64__)
+__asm__(".symver dlsym, dlsym@GLIBC_2.17");
+#endif
+#endif
 
 int percpu_rseq_uses_glibc;
 long percpu_rseq_glibc_offset;
+/* glibc's __rseq_size where glibc registered (percpu_rseq_uses_glibc), else 0. */
+static unsigned int percpu_rseq_glibc_size;
 uint32_t percpu_restart_limit = 64;
 uint32_t percpu_force_abort;
 __thread uint64_t percpu_tls_aborts __attribute__((tls_model("initial-exec")));
@@ -62,8 +83,11 @@ __attribute__((constructor)) void percpu_rseq_init(void)
         percpu_rseq_disabled = 1;
         return;
     }
-    if (&__rseq_size != NULL && &__rseq_offset != NULL && __rseq_size > 0) {
-        percpu_rseq_glibc_offset = (long) __rseq_offset;
+    const unsigned int *size = dlsym(RTLD_DEFAULT, "__rseq_size");
+    const ptrdiff_t *offset = dlsym(RTLD_DEFAULT, "__rseq_offset");
+    if (size != NULL && offset != NULL && *size > 0) {
+        percpu_rseq_glibc_size = *size;
+        percpu_rseq_glibc_offset = (long) *offset;
         percpu_rseq_uses_glibc = 1;
     }
 }
@@ -143,7 +167,7 @@ int percpu_current_cpu(void)
 
 int percpu_mm_cid(void)
 {
-    unsigned long registered = percpu_rseq_uses_glibc ? __rseq_size : percpu_rseq_registration_length();
+    unsigned long registered = percpu_rseq_uses_glibc ? percpu_rseq_glibc_size : percpu_rseq_registration_length();
     if (percpu_rseq_usable_bytes(registered, percpu_rseq_feature_size()) <
         offsetof(struct percpu_rseq_area, mm_cid) + sizeof(uint32_t))
         return -1;

@@ -98,7 +98,11 @@
 
 #include "percpu_codes.h"
 
-/* Registers membarrier-RSEQ once; returns PERCPU_FENCE_MEMBARRIER or PERCPU_FENCE_AFFINITY. */
+/*
+ * Registers membarrier-RSEQ on first use (racing first callers each register;
+ * the kernel treats that as idempotent); returns PERCPU_FENCE_MEMBARRIER or
+ * PERCPU_FENCE_AFFINITY.
+ */
 int percpu_remote_fence_kind(void);
 
 /*

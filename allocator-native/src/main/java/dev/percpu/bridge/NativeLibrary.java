@@ -29,7 +29,9 @@ import java.util.Locale;
  * {@code $XDG_RUNTIME_DIR}; {@code ~/.cache/percpu}; {@code /dev/shm}. A
  * directory that cannot be written, or whose file system is mounted
  * {@code noexec} (the load then fails), is skipped; if none works, the error
- * lists every directory with its reason. The system property
+ * lists every directory with its reason. A failure no directory can cure (a
+ * glibc older than the library needs, another architecture) is reported at
+ * once with its cause ({@link LoadFailure}). The system property
  * {@value #PATH_PROPERTY} instead names a library file to load as it is.
  */
 public final class NativeLibrary {
@@ -54,7 +56,12 @@ public final class NativeLibrary {
         String resource = resource();
         String explicit = System.getProperty(PATH_PROPERTY);
         if (explicit != null) {
-            System.load(Paths.get(explicit).toAbsolutePath().toString());
+            try {
+                System.load(Paths.get(explicit).toAbsolutePath().toString());
+            } catch (UnsatisfiedLinkError e) {
+                throw failure("could not load percpu's native library " + explicit + " (-D" + PATH_PROPERTY + "): "
+                    + LoadFailure.explain(e.getMessage()), e);
+            }
             loadedFrom = explicit;
             return;
         }
@@ -124,19 +131,39 @@ public final class NativeLibrary {
         }
     }
 
+    /**
+     * Tries each candidate directory in turn. A load failure that no other directory can cure (a glibc too
+     * old, another architecture: {@link LoadFailure}) ends the search at once with its cause; a directory
+     * that cannot be written or is mounted noexec is skipped with its reason.
+     */
     private static String extractAndLoad(String resource, List<Path> candidates) {
         StringBuilder reasons = new StringBuilder();
+        boolean noexec = false;
         for (Path base : candidates) {
             try {
                 String dir = tryDirectory(resource, base);
                 skipped = reasons.toString().trim();
                 return dir;
-            } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+            } catch (UnsatisfiedLinkError e) {
+                if (!LoadFailure.dependsOnDirectory(e.getMessage())) {
+                    throw failure("could not load percpu's native library " + resource + ": "
+                        + LoadFailure.explain(e.getMessage()), e);
+                }
+                noexec |= LoadFailure.classify(e.getMessage()) == LoadFailure.Cause.NOEXEC;
+                reasons.append("\n  ").append(base).append(": ").append(e);
+            } catch (IOException | SecurityException e) {
                 reasons.append("\n  ").append(base).append(": ").append(e);
             }
         }
         throw new UnsatisfiedLinkError("could not load percpu's native library " + resource
-            + "; set -D" + DIR_PROPERTY + "=<a writable directory not mounted noexec>. Tried:" + reasons);
+            + (noexec ? "; set -D" + DIR_PROPERTY + "=<a writable directory not mounted noexec>" : "")
+            + ". Tried:" + reasons);
+    }
+
+    private static UnsatisfiedLinkError failure(String message, UnsatisfiedLinkError cause) {
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(message);
+        error.initCause(cause);
+        return error;
     }
 
     private static String tryDirectory(String resource, Path base) throws IOException {

@@ -1,6 +1,7 @@
 package dev.percpu.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,6 +74,8 @@ class NativeLibraryPlatformTest {
         } else {
             assertTrue(run.output.contains("could not load percpu's native library " + resource), run.toString());
             assertTrue(run.output.contains("can't load AARCH64 .so"), "the JVM refused an arm64 library: " + run);
+            assertTrue(run.output.contains("the library is for another architecture"), "the cause is named: " + run);
+            assertFalse(run.output.contains(NativeLibrary.DIR_PROPERTY), "no directory can cure it: " + run);
         }
     }
 }
