@@ -4,6 +4,7 @@ import dev.percpu.LargeBlock;
 import dev.percpu.events.SlowPathEvents;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
+import dev.percpu.runtime.PercpuRuntime;
 import dev.percpu.PoolExhaustedException;
 import dev.percpu.SizeClassAllocator;
 import dev.percpu.SizeClassConfig;
@@ -12,6 +13,7 @@ import dev.percpu.Sizes;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.CompositeByteBuf;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,10 +92,18 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * (else the JVM's max heap size, which is also the JDK's default direct memory limit,
      * and at least {@link #MIN_DEFAULT_MAX_MEMORY}), mode from {@code percpu.mode}.
      * Never closed: {@link #close()} on it throws.
+     *
+     * <p>Where percpu is not available ({@link PercpuRuntime#isAvailable()}), or this allocator cannot be
+     * built from the system properties, the field still holds an allocator, and initialising this class
+     * never fails: then every allocation from it, and every query of its size classes, throws an
+     * {@link UnsupportedOperationException} naming the cause. {@link PercpuOrNettyDefault#allocator()} takes
+     * Netty's default allocator instead there.
      */
-    public static final PercpuByteBufAllocator DEFAULT = builder().maxMemory(defaultMaxMemory()).build(true);
+    public static final PercpuByteBufAllocator DEFAULT = defaultAllocator();
 
     private final SizeClassAllocator classes;
+    /** Why this allocator serves nothing ({@link #DEFAULT} where percpu is unavailable), or null. */
+    final Throwable unavailable;
     private final BufferTable[] tables;
     /**
      * Per class, how many blocks past the class's carved ones (blocks handed out at least once) get
@@ -126,6 +136,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         this.maxMemory = b.maxMemory;
         this.largeMemory = b.largeMemory;
         this.shared = shared;
+        this.unavailable = null;
         this.classes = SizeClassAllocator.create(b.sizeClassConfig());
         this.maxPooled = classes.maxSize();
         this.tables = new BufferTable[classes.classCount()];
@@ -136,6 +147,45 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             wrapAhead[i] = (int) Math.min(stats.slots(), stats.capacityOnCpus() + 2 * (stats.capacityOnCpus() / stats.cpus()));
         }
         this.metric = new PercpuByteBufAllocatorMetric(this);
+    }
+
+    /** {@link #DEFAULT} where percpu cannot serve: no size classes, every allocation throws. */
+    private PercpuByteBufAllocator(Throwable unavailable) {
+        super(true);
+        this.unavailable = unavailable;
+        this.maxMemory = 0;
+        this.largeMemory = 0;
+        this.shared = true;
+        this.classes = null;
+        this.maxPooled = -1;
+        this.tables = new BufferTable[0];
+        this.wrapAhead = new int[0];
+        this.unmapped = true;
+        this.metric = new PercpuByteBufAllocatorMetric(this);
+    }
+
+    private static PercpuByteBufAllocator defaultAllocator() {
+        Throwable cause = PercpuRuntime.unavailabilityCause();
+        if (cause == null) {
+            try {
+                return builder().maxMemory(defaultMaxMemory()).build(true);
+            } catch (RuntimeException | LinkageError e) {
+                cause = e;
+            }
+        }
+        return new PercpuByteBufAllocator(cause);
+    }
+
+    /**
+     * Returns when this allocator can serve.
+     *
+     * @throws UnsupportedOperationException naming why it cannot
+     */
+    private void requireAvailable() {
+        if (unavailable != null) {
+            throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT cannot serve in this JVM ("
+                + unavailable + "); PercpuOrNettyDefault.allocator() takes Netty's default allocator here", unavailable);
+        }
     }
 
     /** A builder with the defaults (see {@link Builder}). */
@@ -203,7 +253,20 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     @Override
     protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+        requireAvailable();
         return toLeakAwareBuffer(new CountedHeapByteBuf(this, initialCapacity, maxCapacity));
+    }
+
+    @Override
+    public CompositeByteBuf compositeDirectBuffer(int maxNumComponents) {
+        requireAvailable();
+        return super.compositeDirectBuffer(maxNumComponents);
+    }
+
+    @Override
+    public CompositeByteBuf compositeHeapBuffer(int maxNumComponents) {
+        requireAvailable();
+        return super.compositeHeapBuffer(maxNumComponents);
     }
 
     /**
@@ -228,6 +291,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** A wrapper holding a block of at least {@code size} bytes; not yet initialised as a buffer. */
     private PercpuByteBuf acquire(int size) {
+        requireAvailable();
         if (closed) {
             throw closedException();
         }
@@ -443,6 +507,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** The mode of the size classes: RSEQ or FALLBACK. */
     public Mode mode() {
+        requireAvailable();
         return classes.mode();
     }
 
@@ -458,16 +523,19 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** Bytes each size class may hold at most ({@code (maxMemory - largeMemory) / classCount}, whole pages). */
     public long bytesPerClass() {
+        requireAvailable();
         return classes.config().capacityBytesPerClass();
     }
 
     /** Number of size classes. */
     public int classCount() {
+        requireAvailable();
         return classes.classCount();
     }
 
     /** Size of class {@code i} in bytes. */
     public int classSize(int i) {
+        requireAvailable();
         return classes.classSize(i);
     }
 
@@ -482,6 +550,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public SlabStats classStats(int i) {
+        requireAvailable();
         return classes.stats(i);
     }
 
@@ -491,6 +560,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public long pooledInUseBytes() {
+        requireAvailable();
         return classes.inUseBytes();
     }
 
@@ -562,11 +632,15 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public long drain() {
+        requireAvailable();
         return classes.drain();
     }
 
     @Override
     public String toString() {
+        if (unavailable != null) {
+            return "PercpuByteBufAllocator[unavailable: " + unavailable + "]";
+        }
         return "PercpuByteBufAllocator[" + classes.classCount() + " classes up to " + maxPooled + " B, maxMemory="
             + maxMemory + ", largeMemory=" + largeMemory + (closed ? ", closed" : "") + "]";
     }

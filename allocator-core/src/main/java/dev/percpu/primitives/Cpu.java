@@ -1,5 +1,6 @@
 package dev.percpu.primitives;
 
+import dev.percpu.bridge.Availability;
 import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqCalls;
 
@@ -15,6 +16,7 @@ public final class Cpu {
 
     /** The current CPU id (rseq cpu_id, or sched_getcpu() for a thread without rseq). */
     public static int current() {
+        Availability.require();
         return Bridges.primitives().currentCpu();
     }
 
@@ -25,11 +27,13 @@ public final class Cpu {
      * kernel or the registration does not provide it.
      */
     public static int mmCid() {
+        Availability.require();
         return Bridges.primitives().mmCid();
     }
 
     /** Number of possible CPUs (the size of every per-CPU structure here). */
     public static int possible() {
+        Availability.require();
         return RseqCalls.possibleCpus();
     }
 }
