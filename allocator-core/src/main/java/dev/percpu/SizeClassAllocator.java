@@ -103,7 +103,9 @@ public final class SizeClassAllocator implements AutoCloseable {
      * @throws OutOfMemoryError when the address space cannot be reserved
      */
     public static SizeClassAllocator create(SizeClassConfig config) {
-        return new SizeClassAllocator(Objects.requireNonNull(config, "config"));
+        SizeClassAllocator allocator = new SizeClassAllocator(Objects.requireNonNull(config, "config"));
+        SlabAllocator.logBuilt("SizeClassAllocator", allocator.mode(), config);
+        return allocator;
     }
 
     /** The configuration this allocator was made from. */
