@@ -35,6 +35,7 @@ public final class LargeBlock {
      * @throws IllegalArgumentException when {@code bytes < 1} or the rounded size exceeds {@link Integer#MAX_VALUE}
      *     (a {@link ByteBuffer} cannot view more)
      * @throws OutOfMemoryError when the kernel refuses the mapping
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
      */
     public static LargeBlock map(long bytes) {
         long rounded = (bytes + PAGE - 1) & -PAGE;

@@ -94,6 +94,7 @@ public final class SlabAllocator implements AutoCloseable {
      * Reserves the region and the per-CPU stacks described by {@code config}, and starts its rebalancer if it has one.
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
      * @throws OutOfMemoryError when the region cannot be reserved
      */
     public static SlabAllocator create(SlabConfig config) {

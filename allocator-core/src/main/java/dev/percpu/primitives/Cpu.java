@@ -8,7 +8,9 @@ import dev.percpu.bridge.RseqCalls;
  * Which CPU the calling thread runs on, read from its rseq area (one JNI
  * call). The answer may be stale as soon as it is returned: use it as a hint
  * (for striping, statistics), never as a guarantee; the primitives check the
- * CPU inside their sections.
+ * CPU inside their sections. Every method throws
+ * {@link UnsupportedOperationException} where percpu cannot run
+ * ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false).
  */
 public final class Cpu {
     private Cpu() {
