@@ -64,6 +64,7 @@ public final class BufferPool implements AutoCloseable {
      * debug mode as configured.
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
      * @throws OutOfMemoryError when the region cannot be reserved
      */
     public static BufferPool create(SlabConfig config) {

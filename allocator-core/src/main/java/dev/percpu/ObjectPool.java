@@ -211,6 +211,7 @@ public final class ObjectPool<T> implements AutoCloseable {
          *
          * @throws IllegalArgumentException naming the first setting out of its limits
          * @throws NullPointerException when the factory returns null
+         * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
          */
         public ObjectPool<T> build() {
             ConfigRules.slots("capacity", capacity, " (required)");

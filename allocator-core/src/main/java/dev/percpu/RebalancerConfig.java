@@ -120,7 +120,7 @@ public final class RebalancerConfig {
             return this;
         }
 
-        /** Refill below {@code low}, drain above {@code high} (fractions of capacity, 0 <= low < high <= 1). */
+        /** Refill below {@code low}, drain above {@code high} (fractions of capacity, {@code 0 <= low < high <= 1}). */
         public Builder watermarks(double low, double high) {
             this.lowWatermark = low;
             this.highWatermark = high;

@@ -145,10 +145,13 @@ public final class SizeClassAllocator implements AutoCloseable {
      * Reserves the address space and makes one slab allocator per class.
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
      * @throws OutOfMemoryError when the address space cannot be reserved
      */
     public static SizeClassAllocator create(SizeClassConfig config) {
-        return new SizeClassAllocator(Objects.requireNonNull(config, "config"));
+        SizeClassAllocator allocator = new SizeClassAllocator(Objects.requireNonNull(config, "config"));
+        SlabAllocator.logBuilt("SizeClassAllocator", allocator.mode(), config);
+        return allocator;
     }
 
     /** The configuration this allocator was made from. */

@@ -63,6 +63,8 @@ import org.agrona.concurrent.AgentRunner;
  * invalid like every other address of the closed pool.
  */
 public final class SlabAllocator implements AutoCloseable {
+    /** Name of the {@link System.Logger} allocators log their configuration (DEBUG) and leaks to. */
+    public static final String LOGGER = "dev.percpu";
     private final SlabConfig config;
     private final IndexPool pool;
     /** {@code pool.stacks()}: the fast path calls it directly (see {@link IndexPool#stacks()}). */
@@ -94,6 +96,7 @@ public final class SlabAllocator implements AutoCloseable {
      * Reserves the region and the per-CPU stacks described by {@code config}, and starts its rebalancer if it has one.
      *
      * @throws IllegalStateException when {@link Mode#RSEQ} is requested but the calling thread has no rseq
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
      * @throws OutOfMemoryError when the region cannot be reserved
      */
     public static SlabAllocator create(SlabConfig config) {
@@ -108,7 +111,22 @@ public final class SlabAllocator implements AutoCloseable {
         }
         SlabAllocator allocator = new SlabAllocator(config, region, pool);
         allocator.startRebalancer();
+        logBuilt("SlabAllocator", allocator.mode(), config);
         return allocator;
+    }
+
+    /**
+     * Logs an allocator's effective configuration once, at DEBUG, to the {@link System.Logger}
+     * {@value #LOGGER}: its mode, the bridge, the building thread's registration, and its settings
+     * (sizes, caps, capacities, rebalancer, debug).
+     */
+    static void logBuilt(String kind, Mode mode, Object config) {
+        System.Logger log = System.getLogger(LOGGER);
+        if (log.isLoggable(System.Logger.Level.DEBUG)) {
+            log.log(System.Logger.Level.DEBUG, "percpu " + kind + " built: mode " + mode + ", bridge "
+                + PercpuRuntime.bridge() + ", registration of thread " + Thread.currentThread().getName() + " "
+                + PercpuRuntime.registration() + ", " + config);
+        }
     }
 
     /**

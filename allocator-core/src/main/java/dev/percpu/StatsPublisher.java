@@ -63,6 +63,8 @@ import org.agrona.concurrent.status.CountersReader;
 public final class StatsPublisher implements Agent, AutoCloseable {
     /** Refresh period of {@link #start()}. */
     public static final Duration DEFAULT_PERIOD = Duration.ofMillis(250);
+    /** Name of the {@link System.Logger} the publishing thread's errors go to (at ERROR). */
+    public static final String LOGGER = "dev.percpu.stats";
     /** Counters a file holds: every pool takes {@code PoolCounters.figureNames().size()} plus one per CPU. */
     public static final int DEFAULT_MAX_COUNTERS = 2048;
 
@@ -150,7 +152,8 @@ public final class StatsPublisher implements Agent, AutoCloseable {
         // Idle sleeps of at most 50 ms: close() waits for the agent's current sleep (AgentRunner
         // interrupts it only after 5 s), and a refresh is at most that late.
         publisher.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, Math.min(periodMillis / 4, 50))),
-            error -> System.err.println("percpu stats: " + error), null, publisher);
+            error -> System.getLogger(LOGGER).log(System.Logger.Level.ERROR, "percpu stats: publishing failed", error),
+            null, publisher);
         AgentRunner.startOnThread(publisher.runner, task -> {
             Thread thread = new Thread(task, publisher.roleName());
             thread.setDaemon(true);

@@ -34,6 +34,8 @@ import org.agrona.concurrent.IdleStrategy;
  * ({@link SlowPathEvents#rebalancerMove}; the depot is CPU -1).
  */
 public final class Rebalancer implements Agent {
+    /** Name of the {@link System.Logger} the rebalancer's errors go to. */
+    public static final String LOGGER = "dev.percpu.rebalancer";
     private final IndexPool pool;
     private final CapacityChange capacityChange;
     private final Trimmer trimmer;
@@ -102,8 +104,9 @@ public final class Rebalancer implements Agent {
         return "percpu-rebalancer";
     }
 
-    private static void reportError(Throwable error) {
-        System.err.println("percpu rebalancer: " + error);
+    /** The rebalancer thread's errors (its round failed; the next round runs as usual) go here, at ERROR. */
+    static void reportError(Throwable error) {
+        System.getLogger(LOGGER).log(System.Logger.Level.ERROR, "percpu rebalancer: a round failed", error);
     }
 
     /** One round; see the class comment. */

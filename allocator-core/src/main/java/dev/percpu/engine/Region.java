@@ -1,5 +1,6 @@
 package dev.percpu.engine;
 
+import dev.percpu.bridge.Availability;
 import dev.percpu.bridge.MemoryCalls;
 import java.nio.ByteBuffer;
 
@@ -29,8 +30,10 @@ public final class Region {
      *
      * @throws IllegalArgumentException when {@code bytes <= 0}
      * @throws OutOfMemoryError when the mapping fails
+     * @throws UnsupportedOperationException where percpu is not available
      */
     public static Region map(long bytes) {
+        Availability.require();
         return new Region(MemoryCalls.mapRegion(bytes), bytes, true);
     }
 
@@ -42,6 +45,7 @@ public final class Region {
      * @throws OutOfMemoryError when the kernel refuses the reservation
      */
     public static Region reserve(long bytes) {
+        Availability.require();
         long address = MemoryCalls.reserveRegion(bytes);
         if (address < 0) {
             throw new OutOfMemoryError("reserving " + bytes + " bytes of address space failed: errno " + -address);

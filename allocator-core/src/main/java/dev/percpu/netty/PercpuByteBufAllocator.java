@@ -3,6 +3,7 @@ package dev.percpu.netty;
 import dev.percpu.events.SlowPathEvents;
 import dev.percpu.LeakReport;
 import dev.percpu.runtime.Mode;
+import dev.percpu.runtime.PercpuRuntime;
 import dev.percpu.PoolExhaustedException;
 import dev.percpu.SizeClassAllocator;
 import dev.percpu.SizeClassConfig;
@@ -11,6 +12,7 @@ import dev.percpu.Sizes;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Arrays;
@@ -97,10 +99,18 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * heap size, as Netty reads it, and at least {@link #MIN_DEFAULT_MAX_MEMORY}), mode from
      * {@code percpu.mode}.
      * Never closed: {@link #close()} on it throws.
+     *
+     * <p>Where percpu is not available ({@link PercpuRuntime#isAvailable()}), or this allocator cannot be
+     * built from the system properties, the field still holds an allocator, and initialising this class
+     * never fails: then every allocation from it, and every query of its size classes, throws an
+     * {@link UnsupportedOperationException} naming the cause. {@link PercpuOrNettyDefault#allocator()} takes
+     * Netty's default allocator instead there.
      */
-    public static final PercpuByteBufAllocator DEFAULT = builder().maxMemory(defaultMaxMemory()).build(true);
+    public static final PercpuByteBufAllocator DEFAULT = defaultAllocator();
 
     private final SizeClassAllocator classes;
+    /** Why this allocator serves nothing ({@link #DEFAULT} where percpu is unavailable), or null. */
+    final Throwable unavailable;
     private final BufferTable[] tables;
     /**
      * Wrappers made at once when a block without one is used ({@link #wrapAhead}): the block's own and
@@ -126,6 +136,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         super(true);
         this.maxMemory = b.maxMemory;
         this.shared = shared;
+        this.unavailable = null;
         this.classes = SizeClassAllocator.create(b.sizeClassConfig());
         this.maxPooled = classes.maxSize();
         this.tables = new BufferTable[classes.classCount()];
@@ -133,6 +144,43 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             tables[i] = new BufferTable(classes.stats(i).slots());
         }
         this.metric = new PercpuByteBufAllocatorMetric(this);
+    }
+
+    /** {@link #DEFAULT} where percpu cannot serve: no size classes, every allocation throws. */
+    private PercpuByteBufAllocator(Throwable unavailable) {
+        super(true);
+        this.unavailable = unavailable;
+        this.maxMemory = 0;
+        this.shared = true;
+        this.classes = null;
+        this.maxPooled = -1;
+        this.tables = new BufferTable[0];
+        this.unmapped = true;
+        this.metric = new PercpuByteBufAllocatorMetric(this);
+    }
+
+    private static PercpuByteBufAllocator defaultAllocator() {
+        Throwable cause = PercpuRuntime.unavailabilityCause();
+        if (cause == null) {
+            try {
+                return builder().maxMemory(defaultMaxMemory()).build(true);
+            } catch (RuntimeException | LinkageError e) {
+                cause = e;
+            }
+        }
+        return new PercpuByteBufAllocator(cause);
+    }
+
+    /**
+     * Returns when this allocator can serve.
+     *
+     * @throws UnsupportedOperationException naming why it cannot
+     */
+    private void requireAvailable() {
+        if (unavailable != null) {
+            throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT cannot serve in this JVM ("
+                + unavailable + "); PercpuOrNettyDefault.allocator() takes Netty's default allocator here", unavailable);
+        }
     }
 
     /** A builder with the defaults (see {@link Builder}). */
@@ -200,7 +248,20 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     @Override
     protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+        requireAvailable();
         return toLeakAwareBuffer(new CountedHeapByteBuf(this, initialCapacity, maxCapacity));
+    }
+
+    @Override
+    public CompositeByteBuf compositeDirectBuffer(int maxNumComponents) {
+        requireAvailable();
+        return super.compositeDirectBuffer(maxNumComponents);
+    }
+
+    @Override
+    public CompositeByteBuf compositeHeapBuffer(int maxNumComponents) {
+        requireAvailable();
+        return super.compositeHeapBuffer(maxNumComponents);
     }
 
     /**
@@ -225,6 +286,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** A wrapper holding a block of at least {@code size} bytes; not yet initialised as a buffer. */
     private PercpuByteBuf acquire(int size) {
+        requireAvailable();
         if (closed) {
             throw closedException();
         }
@@ -424,6 +486,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** The mode of the size classes: RSEQ or FALLBACK. */
     public Mode mode() {
+        requireAvailable();
         return classes.mode();
     }
 
@@ -434,6 +497,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** Bytes one size class may hold at most: the whole cap, within the one budget. */
     public long bytesPerClass() {
+        requireAvailable();
         return classes.config().capacityBytesPerClass();
     }
 
@@ -449,11 +513,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
 
     /** Number of size classes. */
     public int classCount() {
+        requireAvailable();
         return classes.classCount();
     }
 
     /** Size of class {@code i} in bytes. */
     public int classSize(int i) {
+        requireAvailable();
         return classes.classSize(i);
     }
 
@@ -468,6 +534,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public SlabStats classStats(int i) {
+        requireAvailable();
         return classes.stats(i);
     }
 
@@ -477,6 +544,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public long pooledInUseBytes() {
+        requireAvailable();
         return classes.inUseBytes();
     }
 
@@ -543,11 +611,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the allocator's memory is unmapped
      */
     public long trim() {
+        requireAvailable();
         return classes.trim();
     }
 
     /** Ends a hand-back window now ({@link SizeClassAllocator#endHandBackWindow()}). */
     public void endHandBackWindow() {
+        requireAvailable();
         classes.endHandBackWindow();
     }
 
@@ -562,11 +632,15 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * @throws IllegalStateException once the size classes are unmapped
      */
     public long drain() {
+        requireAvailable();
         return classes.drain();
     }
 
     @Override
     public String toString() {
+        if (unavailable != null) {
+            return "PercpuByteBufAllocator[unavailable: " + unavailable + "]";
+        }
         return "PercpuByteBufAllocator[" + classes.classCount() + " classes up to " + maxPooled + " B, maxMemory="
             + maxMemory + (closed ? ", closed" : "") + "]";
     }

@@ -1,5 +1,6 @@
 package dev.percpu.primitives;
 
+import dev.percpu.bridge.Availability;
 import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqCalls;
 
@@ -7,7 +8,9 @@ import dev.percpu.bridge.RseqCalls;
  * Which CPU the calling thread runs on, read from its rseq area (one JNI
  * call). The answer may be stale as soon as it is returned: use it as a hint
  * (for striping, statistics), never as a guarantee; the primitives check the
- * CPU inside their sections.
+ * CPU inside their sections. Every method throws
+ * {@link UnsupportedOperationException} where percpu cannot run
+ * ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false).
  */
 public final class Cpu {
     private Cpu() {
@@ -15,6 +18,7 @@ public final class Cpu {
 
     /** The current CPU id (rseq cpu_id, or sched_getcpu() for a thread without rseq). */
     public static int current() {
+        Availability.require();
         return Bridges.primitives().currentCpu();
     }
 
@@ -25,11 +29,13 @@ public final class Cpu {
      * kernel or the registration does not provide it.
      */
     public static int mmCid() {
+        Availability.require();
         return Bridges.primitives().mmCid();
     }
 
     /** Number of possible CPUs (the size of every per-CPU structure here). */
     public static int possible() {
+        Availability.require();
         return RseqCalls.possibleCpus();
     }
 }

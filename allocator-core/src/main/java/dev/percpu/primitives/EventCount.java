@@ -49,7 +49,11 @@ public final class EventCount {
         this.counters = PerCpuLongArray.create(1, mode);
     }
 
-    /** Event counters for every possible CPU, in the given mode (AUTO: rseq where available). */
+    /**
+     * Event counters for every possible CPU, in the given mode (AUTO: rseq where available).
+     *
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
+     */
     public static EventCount create(Mode mode) {
         return new EventCount(Objects.requireNonNull(mode, "mode"));
     }

@@ -22,7 +22,11 @@ public final class PerCpuCounter {
         this.rows = PerCpuLongArray.create(1, mode);
     }
 
-    /** A counter at 0 in the given mode (AUTO: rseq where available). */
+    /**
+     * A counter at 0 in the given mode (AUTO: rseq where available).
+     *
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
+     */
     public static PerCpuCounter create(Mode mode) {
         return new PerCpuCounter(java.util.Objects.requireNonNull(mode, "mode"));
     }

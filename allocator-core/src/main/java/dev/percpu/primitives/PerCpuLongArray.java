@@ -76,7 +76,11 @@ public final class PerCpuLongArray {
         CLEANER.register(this, () -> MemoryCalls.unmapRegion(address, bytes));
     }
 
-    /** An array of {@code length} longs per CPU, all 0, in the given mode (AUTO: rseq where available). */
+    /**
+     * An array of {@code length} longs per CPU, all 0, in the given mode (AUTO: rseq where available).
+     *
+     * @throws UnsupportedOperationException where percpu cannot run ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false)
+     */
     public static PerCpuLongArray create(int length, Mode mode) {
         return new PerCpuLongArray(length, Objects.requireNonNull(mode, "mode"));
     }

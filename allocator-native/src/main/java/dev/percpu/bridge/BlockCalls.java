@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 public final class BlockCalls {
     static {
-        NativeLibrary.load();
+        NativeLibrary.tryLoad();
     }
 
     private BlockCalls() {

@@ -21,7 +21,8 @@ public final class Bridges {
     private static final String FFM_STACKS = "dev.percpu.bridge.FfmStackCalls";
     private static final String FFM_PRIMITIVES = "dev.percpu.bridge.FfmPrimitiveCalls";
 
-    private static final boolean FFM = useFfm(System.getProperty(PROPERTY, "auto"));
+    /** FFM only with the library loaded: where it cannot load, the JNI classes stand in (their calls throw). */
+    private static final boolean FFM = NativeLibrary.tryLoad() == null && useFfm(System.getProperty(PROPERTY, "auto"));
     private static final StackCalls STACKS = FFM ? (StackCalls) ffm(FFM_STACKS) : new JniStackCalls();
     private static final PrimitiveCalls PRIMITIVES = FFM ? (PrimitiveCalls) ffm(FFM_PRIMITIVES)
         : new JniPrimitiveCalls();

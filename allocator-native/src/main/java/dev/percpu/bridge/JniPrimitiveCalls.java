@@ -5,7 +5,7 @@ import java.util.Objects;
 /** {@link PrimitiveCalls} over JNI ({@code percpu_jni.c}); {@code currentCpu} is {@link RseqCalls#currentCpu()}. */
 final class JniPrimitiveCalls implements PrimitiveCalls {
     JniPrimitiveCalls() {
-        NativeLibrary.load();
+        NativeLibrary.tryLoad();
     }
 
     @Override

@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 final class JniStackCalls implements StackCalls {
     JniStackCalls() {
-        NativeLibrary.load();
+        NativeLibrary.tryLoad();
     }
 
     @Override

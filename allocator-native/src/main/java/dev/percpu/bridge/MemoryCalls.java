@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  */
 public final class MemoryCalls {
     static {
-        NativeLibrary.load();
+        NativeLibrary.tryLoad();
     }
 
     private MemoryCalls() {

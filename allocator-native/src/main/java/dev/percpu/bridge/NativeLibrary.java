@@ -44,15 +44,42 @@ public final class NativeLibrary {
 
     private static volatile String loadedFrom;
     private static volatile String skipped = "";
+    /** Why the one load attempt failed (the library is never tried twice), or null. */
+    private static Throwable failure;
 
     private NativeLibrary() {
     }
 
-    /** Loads the library once per JVM; later calls return at once. */
+    /**
+     * Loads the library once per JVM; later calls return at once. When that one attempt failed, every call
+     * throws an {@link UnsatisfiedLinkError} with the first attempt's message and that error as its cause.
+     */
     public static synchronized void load() {
-        if (loadedFrom != null) {
-            return;
+        Throwable cause = tryLoad();
+        if (cause != null) {
+            UnsatisfiedLinkError again = new UnsatisfiedLinkError(cause.getMessage());
+            again.initCause(cause);
+            throw again;
         }
+    }
+
+    /**
+     * Loads the library once per JVM without throwing: null when it is loaded, else why it cannot be (the same
+     * error on every call). Class initializers of the bridge call this, so none of them fails on a platform
+     * without the library; their native methods then throw {@link UnsatisfiedLinkError} when called.
+     */
+    public static synchronized Throwable tryLoad() {
+        if (loadedFrom == null && failure == null) {
+            try {
+                loadedFrom = attemptLoad();
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                failure = e;
+            }
+        }
+        return failure;
+    }
+
+    private static String attemptLoad() {
         String resource = resource();
         String explicit = System.getProperty(PATH_PROPERTY);
         if (explicit != null) {
@@ -62,10 +89,9 @@ public final class NativeLibrary {
                 throw failure("could not load percpu's native library " + explicit + " (-D" + PATH_PROPERTY + "): "
                     + LoadFailure.explain(e.getMessage()), e);
             }
-            loadedFrom = explicit;
-            return;
+            return explicit;
         }
-        loadedFrom = extractAndLoad(resource, candidateDirectories());
+        return extractAndLoad(resource, candidateDirectories());
     }
 
     /** The class-path resource of the library for this JVM's platform. */

@@ -7,7 +7,7 @@ package dev.percpu.bridge;
  */
 public final class RseqCalls {
     static {
-        NativeLibrary.load();
+        NativeLibrary.tryLoad();
     }
 
     private RseqCalls() {

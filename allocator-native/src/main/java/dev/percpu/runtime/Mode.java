@@ -1,5 +1,6 @@
 package dev.percpu.runtime;
 
+import dev.percpu.bridge.Availability;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.bridge.RseqCalls;
 
@@ -29,8 +30,10 @@ public enum Mode {
      * {@link #RSEQ} or {@link #FALLBACK}, never AUTO.
      *
      * @throws IllegalStateException when this is {@link #RSEQ} but the calling thread has no rseq registration
+     * @throws UnsupportedOperationException where percpu is not available ({@link PercpuRuntime#isAvailable()})
      */
     public Mode resolved() {
+        Availability.require();
         boolean rseq = RseqCalls.rseqStatus() != NativeCodes.RSEQ_UNAVAILABLE;
         if (this == RSEQ && !rseq) {
             throw new IllegalStateException("mode RSEQ requested, but this thread has no rseq registration "

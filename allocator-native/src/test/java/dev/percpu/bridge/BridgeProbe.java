@@ -2,7 +2,8 @@ package dev.percpu.bridge;
 
 /**
  * Main class run in forked JVMs by the loader and registration tests: loads
- * the bridge, does a push/pop round trip, and prints what it saw as
+ * the library (its error ends the run where it cannot load), then the
+ * bridge, does a push/pop round trip, and prints what it saw as
  * {@code key=value} lines.
  */
 public final class BridgeProbe {
@@ -10,6 +11,7 @@ public final class BridgeProbe {
     }
 
     public static void main(String[] args) {
+        NativeLibrary.load();
         StackCalls bridge = Bridges.stacks();
         System.out.println("bridge=" + bridge.name());
         System.out.println("loadedFrom=" + NativeLibrary.loadedFrom());

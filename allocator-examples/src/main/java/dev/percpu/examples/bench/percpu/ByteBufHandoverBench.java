@@ -26,8 +26,9 @@ import org.openjdk.jmh.infra.Control;
  * producer allocates a {@code ByteBuf} of {@code size} bytes, writes a long
  * and queues it on a {@link SpscRing} of {@value #RING} references; the
  * consumer takes it off and releases it. Nanoseconds per buffer handed over
- * ({@link RingHandoverBench} is the floor without an allocator). Allocators
- * and settings in {@link ByteBufAllocators}; leak detection off.
+ * ({@link dev.percpu.examples.bench.baselines.RingHandoverBench} is the floor
+ * without an allocator). Allocators and settings in {@link ByteBufAllocators};
+ * leak detection off.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
