@@ -121,6 +121,11 @@ public final class HttpServerExample implements AutoCloseable {
         return stats.requests();
     }
 
+    /** The figures behind {@code /stats}. */
+    ServerStats stats() {
+        return stats;
+    }
+
     /** The {@code /stats} text. */
     public String statsReport() {
         return stats.report();

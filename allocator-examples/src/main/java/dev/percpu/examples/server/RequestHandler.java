@@ -45,7 +45,8 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>Order: with an executor, one request per connection is on it; the
  * others wait in {@code waiting} (touched by the event loop only) so pipelined
- * requests are answered in order. An executor that refuses a task because its
+ * requests are answered in order, and they wait while the channel is not
+ * writable. An executor that refuses a task because its
  * queue is full gets that request answered 503 with {@code Retry-After}.
  *
  * <p>Failures: the first of a connection (an exception reaching the end of
@@ -147,9 +148,14 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Hands waiting requests to the executor, one at a time per connection (each that is refused is answered). */
+    /**
+     * Hands waiting requests to the executor, one at a time per connection
+     * (each that is refused is answered), and only while the channel is
+     * writable: a response is not built while the previous ones wait for the
+     * client to read.
+     */
     private void dispatchWaiting() {
-        while (!dispatched && !waiting.isEmpty()) {
+        while (!dispatched && !waiting.isEmpty() && ctx.channel().isWritable()) {
             dispatch(waiting.poll());
         }
     }
@@ -234,6 +240,9 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (executor != null) {
+            dispatchWaiting();
+        }
         if (wantsRequest()) {
             ctx.read();
         }
