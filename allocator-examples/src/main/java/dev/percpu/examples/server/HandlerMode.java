@@ -2,8 +2,8 @@ package dev.percpu.examples.server;
 
 import java.lang.reflect.InvocationTargetException;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public enum HandlerMode {
     /** On the event loop (no hand-off). */
     EVENT_LOOP,
-    /** On a fixed pool of platform threads ({@code --workers}, default 256). */
+    /**
+     * On a fixed pool of platform threads ({@code --workers}, default 256)
+     * whose waiting queue holds at most {@code --max-queued} requests.
+     */
     BLOCKING,
     /** On a new virtual thread per request (JDK 21+). */
     VIRTUAL;
@@ -43,17 +46,19 @@ public enum HandlerMode {
 
     /**
      * The executor the handlers hand requests to, or null for {@link #EVENT_LOOP}.
+     * The blocking pool rejects a task ({@link java.util.concurrent.RejectedExecutionException})
+     * when {@code maxQueued} wait already; virtual threads start one per task.
      *
      * @throws UnsupportedOperationException for {@link #VIRTUAL} on a JVM older than 21
      */
-    ExecutorService newExecutor(int workers) {
+    ExecutorService newExecutor(int workers, int maxQueued) {
         switch (this) {
             case EVENT_LOOP:
                 return null;
             case BLOCKING:
                 AtomicInteger ids = new AtomicInteger();
                 // A fixed pool creates a new thread for each task until it has `workers`: all of them allocate.
-                return new ThreadPoolExecutor(workers, workers, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+                return new ThreadPoolExecutor(workers, workers, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(maxQueued), task -> {
                     Thread thread = new Thread(task, "http-worker-" + ids.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;

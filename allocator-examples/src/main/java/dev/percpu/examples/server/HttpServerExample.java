@@ -9,11 +9,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
@@ -30,6 +32,14 @@ import java.util.concurrent.TimeUnit;
  *   java -jar percpu-examples.jar server --allocator percpu --port 8080 --mode event-loop
  *   curl -s localhost:8080/fixed/16k | wc -c;  curl -s --data-binary @file localhost:8080/echo
  * </pre>
+ *
+ * <p>Each connection's pipeline: {@link IdleStateHandler} (the timeouts'
+ * clock), {@link HttpServerCodec}, {@link RequestGate} (reads only while a
+ * request is wanted; acts on the timeouts), {@link HttpObjectAggregator}
+ * (bodies up to {@value Responses#MAX_BODY} bytes), {@link RequestHandler}
+ * (answers, counts what is in flight). Limits and timeouts are
+ * {@link ServerOptions}; per connection the server holds at most
+ * {@code maxPipelined} requests or their responses.
  *
  * <p>Shutdown ({@link #stop()}, Ctrl-C or SIGTERM): the listening channel and
  * every connection are closed, the workers finish what they hold, the event
@@ -48,10 +58,11 @@ public final class HttpServerExample implements AutoCloseable {
     private boolean stopped;
 
     private HttpServerExample(ServerOptions options) throws InterruptedException {
+        options.validate();
         this.mode = options.mode;
         this.allocator = ServerAllocator.create(options.allocator, options.percpuMode, options.maxMemory);
         this.stats = new ServerStats(allocator, mode);
-        this.workers = mode.newExecutor(options.workers);
+        this.workers = mode.newExecutor(options.workers, options.maxQueued);
         this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(options.ioThreads, NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, io).channel(NioServerSocketChannel.class)
@@ -59,12 +70,21 @@ public final class HttpServerExample implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.ALLOCATOR, allocator.allocator())
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(options.writeBufferLow, options.writeBufferHigh))
             .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel channel) {
                     connections.add(channel);
-                    channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(Responses.MAX_BODY),
-                        new RequestHandler(workers, stats));
+                    RequestHandler requests = new RequestHandler(workers, stats, options.maxPipelined);
+                    channel.pipeline().addLast(
+                        new IdleStateHandler(true, options.readTimeoutMs, options.writeTimeoutMs, options.idleTimeoutMs,
+                            TimeUnit.MILLISECONDS),
+                        new HttpServerCodec(),
+                        new RequestGate(requests, stats, options.readTimeoutMs),
+                        new HttpObjectAggregator(Responses.MAX_BODY),
+                        requests);
                 }
             });
         try {
@@ -79,7 +99,7 @@ public final class HttpServerExample implements AutoCloseable {
     /**
      * Starts a server.
      *
-     * @throws IllegalArgumentException for an unknown allocator or mode
+     * @throws IllegalArgumentException for an unknown allocator or mode, or a bad limit ({@link ServerOptions})
      * @throws UnsupportedOperationException for virtual threads on JDK 17-20
      */
     public static HttpServerExample start(ServerOptions options) throws InterruptedException {
@@ -99,6 +119,11 @@ public final class HttpServerExample implements AutoCloseable {
     /** Requests answered so far. */
     public long requests() {
         return stats.requests();
+    }
+
+    /** The figures behind {@code /stats}. */
+    ServerStats stats() {
+        return stats;
     }
 
     /** The {@code /stats} text. */
@@ -145,6 +170,7 @@ public final class HttpServerExample implements AutoCloseable {
         ServerOptions options;
         try {
             options = ServerOptions.parse(args);
+            options.validate();
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.err.println(ServerOptions.USAGE);
@@ -185,6 +211,10 @@ public final class HttpServerExample implements AutoCloseable {
             + "  allocator " + server.allocator().describe() + "  handler " + options.mode.label()
             + (options.mode == HandlerMode.BLOCKING ? " (" + options.workers + " workers)" : "")
             + "  io threads " + options.ioThreads + "  java " + Runtime.version());
+        System.out.println("limits: " + options.maxPipelined + " requests in flight per connection"
+            + (options.mode == HandlerMode.BLOCKING ? ", " + options.maxQueued + " waiting for a worker" : "")
+            + ", write buffer " + options.writeBufferLow + ".." + options.writeBufferHigh + " B; timeouts: read "
+            + options.readTimeoutMs + " ms, write " + options.writeTimeoutMs + " ms, idle " + options.idleTimeoutMs + " ms");
         System.out.println("endpoints: GET /fixed/{1k,16k,256k}  POST /echo (up to 1 MiB)  GET /stats; Ctrl-C stops");
         stoppedLatch.await();
     }

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -23,7 +24,12 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code gc-count}, {@code gc-pause-ms}: collections and their time summed
  *       over the collector beans, leaving out beans whose name says
  *       {@code Concurrent} (their time is not a pause);</li>
- *   <li>{@code threads}: live threads (platform; virtual threads are not counted by the JVM here).</li>
+ *   <li>{@code threads}: live threads (platform; virtual threads are not counted by the JVM here);</li>
+ *   <li>{@code connections-open}; {@code in-flight-peak}: the most requests one connection
+ *       had in flight (read, response not fully written), never above {@code --max-pipelined};</li>
+ *   <li>{@code closed-idle}, {@code closed-read-timeout}, {@code closed-write-timeout}: connections
+ *       closed by each timeout; {@code rejected-busy}: 503s because the blocking pool's queue was
+ *       full; {@code internal-errors}: 500s (a response that failed to build).</li>
  * </ul>
  */
 final class ServerStats {
@@ -31,6 +37,13 @@ final class ServerStats {
     private final ServerAllocator allocator;
     private final HandlerMode mode;
     private final LongAdder requests = new LongAdder();
+    private final LongAdder connectionsOpen = new LongAdder();
+    private final LongAccumulator inFlightPeak = new LongAccumulator(Math::max, 0);
+    private final LongAdder closedIdle = new LongAdder();
+    private final LongAdder closedReadTimeout = new LongAdder();
+    private final LongAdder closedWriteTimeout = new LongAdder();
+    private final LongAdder rejectedBusy = new LongAdder();
+    private final LongAdder internalErrors = new LongAdder();
 
     ServerStats(ServerAllocator allocator, HandlerMode mode) {
         this.allocator = allocator;
@@ -43,6 +56,66 @@ final class ServerStats {
 
     long requests() {
         return requests.sum();
+    }
+
+    void connectionOpened() {
+        connectionsOpen.increment();
+    }
+
+    void connectionClosed() {
+        connectionsOpen.decrement();
+    }
+
+    long connectionsOpen() {
+        return connectionsOpen.sum();
+    }
+
+    void inFlight(int requestsOfOneConnection) {
+        inFlightPeak.accumulate(requestsOfOneConnection);
+    }
+
+    long inFlightPeak() {
+        return inFlightPeak.get();
+    }
+
+    void closedIdle() {
+        closedIdle.increment();
+    }
+
+    long closedIdleCount() {
+        return closedIdle.sum();
+    }
+
+    void closedReadTimeout() {
+        closedReadTimeout.increment();
+    }
+
+    long closedReadTimeoutCount() {
+        return closedReadTimeout.sum();
+    }
+
+    void closedWriteTimeout() {
+        closedWriteTimeout.increment();
+    }
+
+    long closedWriteTimeoutCount() {
+        return closedWriteTimeout.sum();
+    }
+
+    void rejectedBusy() {
+        rejectedBusy.increment();
+    }
+
+    long rejectedBusyCount() {
+        return rejectedBusy.sum();
+    }
+
+    void internalError() {
+        internalErrors.increment();
+    }
+
+    long internalErrorCount() {
+        return internalErrors.sum();
     }
 
     String report() {
@@ -66,7 +139,14 @@ final class ServerStats {
             + "allocated-bytes " + allocatedBytes(threads) + "\n"
             + "gc-count " + gcCount + "\n"
             + "gc-pause-ms " + gcMillis + "\n"
-            + "threads " + threads.getThreadCount() + "\n";
+            + "threads " + threads.getThreadCount() + "\n"
+            + "connections-open " + connectionsOpen() + "\n"
+            + "in-flight-peak " + inFlightPeak() + "\n"
+            + "closed-idle " + closedIdleCount() + "\n"
+            + "closed-read-timeout " + closedReadTimeoutCount() + "\n"
+            + "closed-write-timeout " + closedWriteTimeoutCount() + "\n"
+            + "rejected-busy " + rejectedBusyCount() + "\n"
+            + "internal-errors " + internalErrorCount() + "\n";
     }
 
     /**
