@@ -46,7 +46,6 @@ public final class UnsupportedPlatformProbe {
         call("BufferPool.create", () -> BufferPool.create(
             SlabConfig.builder().slotSize(2048).capacitySlots(256).build()));
         call("ObjectPool.build", () -> ObjectPool.builder(StringBuilder::new).capacity(64).build());
-        call("LargeBlock.map", () -> LargeBlock.map(4096));
         call("PerCpuCounter.create", () -> PerCpuCounter.create(Mode.AUTO));
         call("EventCount.create", () -> EventCount.create(Mode.AUTO));
         call("PerCpuLongArray.create", () -> PerCpuLongArray.create(4));

@@ -28,7 +28,7 @@ class UnsupportedPlatformTest {
         "PercpuRuntime.bridge", "PercpuRuntime.library", "PercpuRuntime.possibleCpus",
         "Mode.AUTO.resolved", "Mode.RSEQ.resolved", "Mode.FALLBACK.resolved",
         "SlabAllocator.create", "SizeClassAllocator.create", "BufferPool.create", "ObjectPool.build",
-        "LargeBlock.map", "PerCpuCounter.create", "EventCount.create", "PerCpuLongArray.create",
+        "PerCpuCounter.create", "EventCount.create", "PerCpuLongArray.create",
         "Cpu.current", "Cpu.mmCid", "Cpu.possible", "PercpuByteBufAllocator.build",
         "DEFAULT.buffer", "DEFAULT.directBuffer", "DEFAULT.ioBuffer", "DEFAULT.heapBuffer",
         "DEFAULT.compositeBuffer", "DEFAULT.compositeHeapBuffer", "DEFAULT.mode", "DEFAULT.classCount",

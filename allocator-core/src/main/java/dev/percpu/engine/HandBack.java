@@ -34,7 +34,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * statistics or close. A closed pool is skipped.
  */
 public final class HandBack implements Agent {
-    private static final System.Logger LOG = System.getLogger("dev.percpu.engine.HandBack");
+    private static final System.Logger LOG = System.getLogger("dev.percpu.handback");
 
     private final List<Member> members;
     private final long windowNanos;
@@ -60,15 +60,8 @@ public final class HandBack implements Agent {
      */
     public AgentRunner start() {
         long sleepMillis = Math.max(1, Math.min(100, windowNanos / 4_000_000));
-        AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(sleepMillis),
-            error -> LOG.log(System.Logger.Level.WARNING, "percpu hand-back failed; it goes on next window", error),
-            null, this);
-        AgentRunner.startOnThread(runner, task -> {
-            Thread thread = new Thread(task, roleName());
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
+        return DaemonAgents.start(this, new SleepingMillisIdleStrategy(sleepMillis),
+            error -> LOG.log(System.Logger.Level.ERROR, "percpu hand-back: a window failed; the next one runs as usual", error));
     }
 
     @Override

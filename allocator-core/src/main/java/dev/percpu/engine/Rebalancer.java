@@ -79,13 +79,7 @@ public final class Rebalancer implements Agent {
      * the returned runner stops it.
      */
     public AgentRunner start(Supplier<IdleStrategy> idleStrategy) {
-        AgentRunner runner = new AgentRunner(idleStrategy.get(), Rebalancer::reportError, null, this);
-        AgentRunner.startOnThread(runner, task -> {
-            Thread thread = new Thread(task, roleName());
-            thread.setDaemon(true);
-            return thread;
-        });
-        return runner;
+        return DaemonAgents.start(this, idleStrategy.get(), Rebalancer::reportError);
     }
 
     @Override
