@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -92,6 +93,8 @@ public final class StatsPublisher implements Agent, AutoCloseable {
 
     /** The files this JVM publishes into, by file key: their mappings, for in-process readers. */
     private static final Map<Object, MappedByteBuffer> PUBLISHED = new ConcurrentHashMap<>();
+    /** The files this JVM is creating, by absolute path, until they are in {@link #PUBLISHED}. */
+    private static final Set<Path> STARTING = ConcurrentHashMap.newKeySet();
 
     private final Path file;
     private final Object fileKey;
@@ -177,6 +180,8 @@ public final class StatsPublisher implements Agent, AutoCloseable {
             StatsDirectory.deleteDeadFiles(directory, file, StatsPublisher::isPublishedHere);
             FileChannel channel = null;
             Object fileKey = null;
+            Path starting = file.toAbsolutePath().normalize();
+            STARTING.add(starting);
             try {
                 channel = StatsDirectory.createExclusive(file, StatsFileLayout.fileLength(maxCounters));
                 lockForLife(channel, file);
@@ -199,6 +204,8 @@ public final class StatsPublisher implements Agent, AutoCloseable {
             } catch (RuntimeException e) {
                 abandon(file, fileKey, channel);
                 throw e;
+            } finally {
+                STARTING.remove(starting);
             }
         }
         Runtime.getRuntime().addShutdownHook(publisher.shutdownHook);
@@ -261,6 +268,11 @@ public final class StatsPublisher implements Agent, AutoCloseable {
     static ByteBuffer publishedMapping(Object fileKey) {
         MappedByteBuffer mapped = fileKey == null ? null : PUBLISHED.get(fileKey);
         return mapped == null ? null : mapped.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    /** Whether this JVM is creating {@code file} (then a reader must not open it: see the class comment). */
+    static boolean isStartingHere(Path file) {
+        return !STARTING.isEmpty() && STARTING.contains(file.toAbsolutePath().normalize());
     }
 
     /** Whether this JVM still publishes into the file with {@code fileKey}. */

@@ -26,9 +26,10 @@ import org.agrona.concurrent.status.CountersReader;
 /**
  * Reads a statistics file written by a {@link StatsPublisher} of another
  * (or this) process: the header (pid, start, heartbeat) and, per pool, the
- * figures of {@link PoolCounters} by their labels. A reader maps the file
- * read-only and never writes or deletes it; values are read with acquire
- * semantics and may be up to one refresh period old.
+ * figures of {@link PoolCounters} by their labels. A reader opens the file
+ * read-only and reads it with positional reads (in the publishing process,
+ * through the publisher's mapping); it never writes or deletes it. Values are
+ * read with acquire semantics and may be up to one refresh period old.
  *
  * <p>Any file: every length and offset in the file is checked against the
  * file's size before it is used and nothing is allocated by a size read from
@@ -37,8 +38,8 @@ import org.agrona.concurrent.status.CountersReader;
  * complete statistics file of this version is refused by {@link #open} with
  * {@link IllegalStateException}; one that cannot be opened (unreadable,
  * another user's, not a regular file, a symbolic link) with
- * {@link UncheckedIOException}; a file cut short while mapped makes the
- * accessors throw {@link IllegalStateException}. {@link #openLive} reports
+ * {@link UncheckedIOException}; a file cut short or unreadable after it was
+ * opened makes the accessors throw {@link IllegalStateException}. {@link #openLive} reports
  * and skips every such file.
  *
  * <p>Liveness: the publisher holds an exclusive lock on its file while it
@@ -47,9 +48,11 @@ import org.agrona.concurrent.status.CountersReader;
  * also counts a heartbeat older than {@link #maxHeartbeatAgeMillis()} or more
  * than {@value #FUTURE_TOLERANCE_MILLIS} ms in the future as stale. In the
  * publishing process a reader of its own file shares the publisher's mapping
- * and opens no descriptor (closing one would drop the publisher's lock); a
- * reader opened there while the publisher is still starting could miss that
- * and must not be.
+ * and opens no descriptor (closing one would drop the publisher's lock);
+ * while the publisher is still creating the file, {@link #open} by the same
+ * path refuses it (by another path to the same directory, through a
+ * symbolic link, it could open a descriptor then: read a process's own file
+ * by the path {@link StatsPublisher#file()} gives).
  *
  * <p>Needs no JVM flag. Not thread-safe; one reader per thread.
  */
@@ -64,7 +67,7 @@ public final class StatsReader implements AutoCloseable {
     private static final String LABEL_PREFIX = "percpu ";
 
     private final Path file;
-    private final ByteBuffer buffer;
+    private final Bytes bytes;
     private final FileChannel channel;
     private final Object publishedHereKey;
     private final long pid;
@@ -75,24 +78,24 @@ public final class StatsReader implements AutoCloseable {
     private final byte[] label = new byte[CountersReader.MAX_LABEL_LENGTH];
     private boolean closed;
 
-    private StatsReader(Path file, ByteBuffer buffer, FileChannel channel, Object publishedHereKey) {
+    private StatsReader(Path file, Bytes bytes, FileChannel channel, Object publishedHereKey) {
         this.file = file;
-        this.buffer = buffer.order(ByteOrder.nativeOrder());
+        this.bytes = bytes;
         this.channel = channel;
         this.publishedHereKey = publishedHereKey;
-        int capacity = buffer.capacity();
+        long capacity = bytes.size();
         if (capacity < StatsFileLayout.HEADER_LENGTH) {
             throw invalid(capacity + " bytes, shorter than the " + StatsFileLayout.HEADER_LENGTH + "-byte header");
         }
         if (capacity > StatsFileLayout.maxFileLength()) {
             throw invalid(capacity + " bytes, longer than any statistics file (" + StatsFileLayout.maxFileLength() + ")");
         }
-        int version = guard(() -> intAcquire(StatsFileLayout.VERSION_OFFSET));
+        int version = guard(() -> bytes.getInt(StatsFileLayout.VERSION_OFFSET));
         if (version != StatsFileLayout.VERSION) {
             throw invalid("version " + version + ", expected " + StatsFileLayout.VERSION + " (0: still being written)");
         }
-        int metadataLength = guard(() -> this.buffer.getInt(StatsFileLayout.METADATA_LENGTH_OFFSET));
-        int valuesLength = guard(() -> this.buffer.getInt(StatsFileLayout.VALUES_LENGTH_OFFSET));
+        int metadataLength = guard(() -> bytes.getInt(StatsFileLayout.METADATA_LENGTH_OFFSET));
+        int valuesLength = guard(() -> bytes.getInt(StatsFileLayout.VALUES_LENGTH_OFFSET));
         if (metadataLength < 0 || valuesLength < 0
             || metadataLength % CountersReader.METADATA_LENGTH != 0 || valuesLength % CountersReader.COUNTER_LENGTH != 0
             || metadataLength / CountersReader.METADATA_LENGTH != valuesLength / CountersReader.COUNTER_LENGTH
@@ -102,21 +105,25 @@ public final class StatsReader implements AutoCloseable {
         }
         this.counterCount = metadataLength / CountersReader.METADATA_LENGTH;
         this.valuesOffset = StatsFileLayout.HEADER_LENGTH + metadataLength;
-        this.pid = guard(() -> this.buffer.getLong(StatsFileLayout.PID_OFFSET));
-        this.startMillis = guard(() -> this.buffer.getLong(StatsFileLayout.START_MILLIS_OFFSET));
-        this.periodMillis = guard(() -> this.buffer.getLong(StatsFileLayout.PERIOD_MILLIS_OFFSET));
+        this.pid = guard(() -> bytes.getLong(StatsFileLayout.PID_OFFSET));
+        this.startMillis = guard(() -> bytes.getLong(StatsFileLayout.START_MILLIS_OFFSET));
+        this.periodMillis = guard(() -> bytes.getLong(StatsFileLayout.PERIOD_MILLIS_OFFSET));
         if (pid <= 0 || startMillis < 0 || periodMillis < 1) {
             throw invalid("a header with pid " + pid + ", start " + startMillis + ", period " + periodMillis);
         }
     }
 
     /**
-     * Maps {@code file} read-only (without following a symbolic link).
+     * Opens {@code file} read-only (without following a symbolic link).
      *
      * @throws IllegalStateException when it is not a complete statistics file of this version
      * @throws UncheckedIOException when it cannot be opened or read, or is not a regular file
      */
     public static StatsReader open(Path file) {
+        if (StatsPublisher.isStartingHere(file)) {
+            throw new IllegalStateException(file + " is not a complete percpu statistics file: this process is"
+                + " still creating it");
+        }
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -128,7 +135,7 @@ public final class StatsReader implements AutoCloseable {
         }
         ByteBuffer own = StatsPublisher.publishedMapping(attributes.fileKey());
         if (own != null) {
-            return new StatsReader(file, own, null, attributes.fileKey());
+            return new StatsReader(file, new Memory(own), null, attributes.fileKey());
         }
         FileChannel channel;
         try {
@@ -141,7 +148,7 @@ public final class StatsReader implements AutoCloseable {
             if (size < StatsFileLayout.HEADER_LENGTH || size > StatsFileLayout.maxFileLength()) {
                 throw new IllegalStateException(file + " is not a percpu statistics file (" + size + " bytes)");
             }
-            return new StatsReader(file, channel.map(FileChannel.MapMode.READ_ONLY, 0, size), channel, null);
+            return new StatsReader(file, new Channel(file, channel, size), channel, null);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot read " + file, e);
@@ -159,7 +166,7 @@ public final class StatsReader implements AutoCloseable {
      * @throws IllegalStateException when they are not a complete statistics file of this version
      */
     static StatsReader of(String name, ByteBuffer bytes) {
-        return new StatsReader(Path.of(name), bytes.slice(), null, null);
+        return new StatsReader(Path.of(name), new Memory(bytes.slice()), null, null);
     }
 
     /** {@code -Dpercpu.stats.dir}, else {@code ${java.io.tmpdir}/percpu-stats-<uid>}. */
@@ -246,10 +253,10 @@ public final class StatsReader implements AutoCloseable {
     /**
      * The publisher's last refresh, epoch ms.
      *
-     * @throws IllegalStateException when the file was cut short while mapped
+     * @throws IllegalStateException when the file was cut short or became unreadable
      */
     public long heartbeatMillis() {
-        return guard(() -> longAcquire(StatsFileLayout.HEARTBEAT_MILLIS_OFFSET));
+        return guard(() -> bytes.getLong(StatsFileLayout.HEARTBEAT_MILLIS_OFFSET));
     }
 
     /** The publisher's refresh period, ms. */
@@ -295,7 +302,7 @@ public final class StatsReader implements AutoCloseable {
      * Whether, at {@code nowMillis} (epoch ms), the publisher is gone, its
      * heartbeat older than {@link #maxHeartbeatAgeMillis()}, or more than
      * {@value #FUTURE_TOLERANCE_MILLIS} ms in the future. Never throws: a
-     * file cut short while mapped is stale.
+     * file cut short or unreadable is stale.
      */
     public boolean isStale(long nowMillis) {
         return staleness(nowMillis) != null;
@@ -327,7 +334,7 @@ public final class StatsReader implements AutoCloseable {
      * Counters of other types, with other labels or with a label length
      * outside 0 .. 380 are left out.
      *
-     * @throws IllegalStateException when the file was cut short while mapped
+     * @throws IllegalStateException when the file was cut short or became unreadable
      */
     public Map<String, Map<String, Long>> pools() {
         return guard(this::readPools);
@@ -337,32 +344,32 @@ public final class StatsReader implements AutoCloseable {
         Map<String, Map<String, Long>> pools = new LinkedHashMap<>();
         for (int id = 0; id < counterCount; id++) {
             int record = StatsFileLayout.HEADER_LENGTH + id * CountersReader.METADATA_LENGTH;
-            int state = intAcquire(record);
+            int state = bytes.getInt(record);
             if (state == CountersReader.RECORD_UNUSED) {
                 break;
             }
             if (state != CountersReader.RECORD_ALLOCATED
-                || buffer.getInt(record + CountersReader.TYPE_ID_OFFSET) != PoolCounters.TYPE_ID) {
+                || bytes.getInt(record + CountersReader.TYPE_ID_OFFSET) != PoolCounters.TYPE_ID) {
                 continue;
             }
-            int labelLength = buffer.getInt(record + CountersReader.LABEL_OFFSET);
+            int labelLength = bytes.getInt(record + CountersReader.LABEL_OFFSET);
             if (labelLength < 0 || labelLength > label.length) {
                 continue;
             }
-            buffer.get(record + CountersReader.LABEL_OFFSET + Integer.BYTES, label, 0, labelLength);
+            bytes.get(record + CountersReader.LABEL_OFFSET + Integer.BYTES, label, labelLength);
             String text = new String(label, 0, labelLength, StandardCharsets.US_ASCII);
             int colon = text.lastIndexOf(": ");
             if (!text.startsWith(LABEL_PREFIX) || colon < LABEL_PREFIX.length()) {
                 continue;
             }
-            long value = longAcquire(valuesOffset + id * CountersReader.COUNTER_LENGTH);
+            long value = bytes.getLong(valuesOffset + id * CountersReader.COUNTER_LENGTH);
             pools.computeIfAbsent(text.substring(LABEL_PREFIX.length(), colon), p -> new LinkedHashMap<>())
                 .put(text.substring(colon + 2), value);
         }
         return pools;
     }
 
-    /** Closes the file; the mapping goes with the last reference to it. Idempotent. */
+    /** Closes the file. Idempotent. */
     @Override
     public void close() {
         if (!closed) {
@@ -373,28 +380,14 @@ public final class StatsReader implements AutoCloseable {
         }
     }
 
-    private int intAcquire(int offset) {
-        int value = buffer.getInt(offset);
-        VarHandle.acquireFence();
-        return value;
-    }
-
-    private long longAcquire(int offset) {
-        long value = buffer.getLong(offset);
-        VarHandle.acquireFence();
-        return value;
-    }
-
     /**
-     * Runs a read of the mapping. A file cut short after it was mapped makes
-     * the JVM raise {@link InternalError} for the access beyond its end
-     * (SIGBUS); that, and any index out of the buffer, become
-     * {@link IllegalStateException}.
+     * Runs a read of the file; an index outside the bytes (a file cut short
+     * while read) becomes {@link IllegalStateException}.
      */
     private <T> T guard(Read<T> read) {
         try {
             return read.run();
-        } catch (InternalError | IndexOutOfBoundsException e) {
+        } catch (IndexOutOfBoundsException e) {
             throw new IllegalStateException(file + " changed under the reader (cut short?): " + e, e);
         }
     }
@@ -411,9 +404,117 @@ public final class StatsReader implements AutoCloseable {
         }
     }
 
-    /** One read of the mapped bytes. */
+    /** One read of the file's bytes. */
     @FunctionalInterface
     private interface Read<T> {
         T run();
+    }
+
+    /**
+     * The bytes of a file at offsets below {@link #size()}, read with
+     * acquire semantics; a read past the end of bytes that shrank throws
+     * {@link IllegalStateException} or {@link IndexOutOfBoundsException}.
+     */
+    private interface Bytes {
+        long size();
+
+        int getInt(int offset);
+
+        long getLong(int offset);
+
+        void get(int offset, byte[] into, int length);
+    }
+
+    /** Bytes in memory: a buffer, or the mapping of a publisher of this process (valid after it closes). */
+    private static final class Memory implements Bytes {
+        private final ByteBuffer buffer;
+
+        Memory(ByteBuffer buffer) {
+            this.buffer = buffer.order(ByteOrder.nativeOrder());
+        }
+
+        @Override
+        public long size() {
+            return buffer.capacity();
+        }
+
+        @Override
+        public int getInt(int offset) {
+            int value = buffer.getInt(offset);
+            VarHandle.acquireFence();
+            return value;
+        }
+
+        @Override
+        public long getLong(int offset) {
+            long value = buffer.getLong(offset);
+            VarHandle.acquireFence();
+            return value;
+        }
+
+        @Override
+        public void get(int offset, byte[] into, int length) {
+            buffer.get(offset, into, 0, length);
+        }
+    }
+
+    /**
+     * Bytes of another process's file, read with positional reads (a system
+     * call orders them) rather than mapped: a mapping of a file that its
+     * owner cuts short faults on access (SIGBUS), which the JVM reports
+     * asynchronously, possibly outside any handler; a read past the end just
+     * comes back short.
+     */
+    private static final class Channel implements Bytes {
+        private final Path file;
+        private final FileChannel channel;
+        private final long size;
+        private final ByteBuffer scratch = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.nativeOrder());
+
+        Channel(Path file, FileChannel channel, long size) {
+            this.file = file;
+            this.channel = channel;
+            this.size = size;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public int getInt(int offset) {
+            return read(offset, Integer.BYTES).getInt(0);
+        }
+
+        @Override
+        public long getLong(int offset) {
+            return read(offset, Long.BYTES).getLong(0);
+        }
+
+        @Override
+        public void get(int offset, byte[] into, int length) {
+            fill(offset, ByteBuffer.wrap(into, 0, length));
+        }
+
+        private ByteBuffer read(int offset, int length) {
+            scratch.clear().limit(length);
+            fill(offset, scratch);
+            return scratch;
+        }
+
+        private void fill(int offset, ByteBuffer into) {
+            int start = into.position();
+            try {
+                while (into.hasRemaining()) {
+                    if (channel.read(into, offset + (long) (into.position() - start)) < 0) {
+                        throw new IllegalStateException(file + " changed under the reader: cut short below "
+                            + (offset + into.limit() - start) + " bytes");
+                    }
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(file + " cannot be read any more: " + e, e);
+            }
+        }
     }
 }

@@ -217,7 +217,7 @@ class StatsFilesTest {
     }
 
     @Test
-    void shouldTurnAFileCutShortWhileMappedIntoAnException() throws IOException {
+    void shouldTurnAFileCutShortWhileReadIntoAnException() throws IOException {
         Path dir = privateDirectory("cut");
         Path copy = StatsReader.fileOf(dir, 77);
         try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(64).build());
