@@ -74,12 +74,12 @@ import org.agrona.concurrent.status.CountersReader;
  * agent serialise on this object. A pool closed while published is dropped
  * from the file at the next refresh.
  *
- * <p>JVM flag: Agrona 2.x maps and views the file through its
+ * <p>JVM flag: Agrona 2.x views the mapped file through its
  * {@code UnsafeBuffer}, which needs
  * {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (module path:
  * {@code =org.agrona}); without it {@link #start} throws
- * {@link IllegalStateException} naming the flag. The pools themselves never
- * need it.
+ * {@link IllegalStateException} naming the flag. The pools themselves and
+ * {@link StatsReader} never need it.
  */
 public final class StatsPublisher implements Agent, AutoCloseable {
     /** Refresh period of {@link #start()}. */

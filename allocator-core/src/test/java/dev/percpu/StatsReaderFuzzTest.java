@@ -4,15 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reader survives any file: 200,000 random and adversarial images of a
@@ -23,9 +28,12 @@ import org.junit.jupiter.api.Test;
  * {@link IllegalStateException} or reads completely (header, staleness,
  * pools) without any exception, and no case allocates more than
  * {@value #MAX_BYTES_PER_CASE} bytes (a size taken from the file would).
+ * 5,000 more are written to a file and read through {@code open}, as
+ * another process's file is (positional reads).
  */
 class StatsReaderFuzzTest {
     private static final int CASES = 200_000;
+    private static final int FILE_CASES = 5_000;
     private static final int COUNTERS = 48;
     private static final long MAX_BYTES_PER_CASE = 1 << 20;
     private static final int[] INT_EDGES = {0, 1, -1, 2, Integer.MIN_VALUE, Integer.MAX_VALUE, 2_147_483_000,
@@ -90,6 +98,44 @@ class StatsReaderFuzzTest {
         assertTrue(worstBytes <= MAX_BYTES_PER_CASE, "worst case allocated " + worstBytes + " bytes");
         assertTrue(refused > CASES / 10 && refused < CASES - CASES / 10,
             "both refusals and reads are exercised: " + refused + " refused of " + CASES);
+    }
+
+    @Test
+    void shouldRefuseOrReadEveryFileOnDisk(@TempDir Path dir) throws IOException {
+        ByteBuffer valid = validImage();
+        ByteBuffer work = ByteBuffer.allocateDirect(valid.capacity()).order(ByteOrder.nativeOrder());
+        SplittableRandom random = new SplittableRandom(42);
+        Path file = dir.resolve("percpu-1.stats");
+        int read = 0;
+        for (int n = 0; n < FILE_CASES; n++) {
+            work.clear();
+            work.put(valid.duplicate().clear());
+            for (int m = 1 + random.nextInt(4); m > 0; m--) {
+                mutate(work, random);
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+                channel.write(work.duplicate().clear().limit(random.nextInt(4) == 0
+                    ? random.nextInt(valid.capacity() + 1) : valid.capacity()));
+            }
+            StatsReader reader;
+            try {
+                reader = StatsReader.open(file);
+            } catch (IllegalStateException expected) {
+                continue;
+            } catch (Throwable unexpected) {
+                throw new AssertionError("file case " + n + ": open threw", unexpected);
+            }
+            try (reader) {
+                reader.pools();
+                reader.heartbeatMillis();
+                assertTrue(reader.isStale(System.currentTimeMillis()), "no publisher holds the file");
+                read++;
+            } catch (Throwable unexpected) {
+                fail("file case " + n + ": reading an accepted file threw", unexpected);
+            }
+        }
+        assertTrue(read > 0, "some files were accepted and read");
     }
 
     @Test
