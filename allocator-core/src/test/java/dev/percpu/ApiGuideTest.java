@@ -176,11 +176,11 @@ class ApiGuideTest {
         Path file;
         // snippet
         try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize("4k").capacityBytes("1m").build());
-             StatsPublisher publisher = StatsPublisher.start()) {      // ${java.io.tmpdir}/percpu-stats/percpu-<pid>.stats
+             StatsPublisher publisher = StatsPublisher.start()) {      // ${java.io.tmpdir}/percpu-stats-<uid>/percpu-<pid>.stats
             publisher.add("buffers", slabs::stats);                    // refreshed every 250 ms by thread "percpu-stats"
             long address = slabs.allocate();
             publisher.refresh();                                       // now, rather than within 250 ms
-            try (StatsReader reader = StatsReader.open(publisher.file())) {   // what another process does
+            try (StatsReader reader = StatsReader.open(publisher.file())) {   // what another process does (here: shares the mapping)
                 long inUse = reader.pools().get("buffers").get("inUse");      // 1
                 // end
                 seen = inUse;

@@ -32,8 +32,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ({@link StatsPublisherChild}), this JVM reads the file with
  * {@link StatsReader} (what the examples' {@code stats} command does) and
  * finds the child's own {@code stats()} figures; once the child is killed
- * the file is recognised as stale and deleted. Publishing is opt-in: a
- * process that does not publish writes nothing.
+ * the file is recognised as stale (its lock is free), readers leave it and
+ * the next publisher deletes it. Publishing is opt-in: a process that does
+ * not publish writes nothing.
  */
 class StatsPublisherTest {
     private static final List<String> ADD_OPENS = List.of("--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED");
@@ -74,7 +75,10 @@ class StatsPublisherTest {
             }
             assertTrue(Files.exists(StatsReader.fileOf(dir, child.pid())), "kill -9 leaves the file behind");
             assertEquals(List.of(), pidsOf(StatsReader.openLive(dir)), "ignored");
-            assertFalse(Files.exists(StatsReader.fileOf(dir, child.pid())), "and deleted, its process being gone");
+            assertTrue(Files.exists(StatsReader.fileOf(dir, child.pid())), "readers delete nothing");
+            try (StatsPublisher next = StatsPublisher.start(dir, Duration.ofHours(1), 16)) {
+                assertFalse(Files.exists(StatsReader.fileOf(dir, child.pid())), "the next publisher deletes it");
+            }
         } finally {
             child.destroyForcibly();
         }

@@ -292,6 +292,11 @@ class PercpuByteBufAllocatorTest {
         ByteBuffer stale = buf.nioBuffer(0, 64);
         buf.release();
         stale.putLong(0, 1);
+        // The freed block sits in the cache of the CPU that freed it, and debug mode checks a block when it
+        // is handed out again. A thread moved to another CPU right after the release (a loaded machine)
+        // allocates from that CPU's cache and refills, which never reach it: drain moves it to the depot,
+        // where the next refill on any CPU finds it.
+        alloc.drain();
         IllegalStateException written = assertThrows(IllegalStateException.class, () -> {
             for (int i = 0; i < 10_000; i++) {
                 alloc.directBuffer(64);

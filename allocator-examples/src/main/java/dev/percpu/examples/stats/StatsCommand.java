@@ -4,6 +4,7 @@ import dev.percpu.PoolCounters;
 import dev.percpu.StatsReader;
 import dev.percpu.runtime.Mode;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -21,16 +22,25 @@ import java.util.Map;
  * started, as {@code vmstat}'s first line), rebalancer moves (capacity steps, and slots it moved)
  * and trimmed bytes, like {@code vmstat}. Without a pid it follows every
  * live process in the directory ({@code -Dpercpu.stats.dir}, else
- * {@code ${java.io.tmpdir}/percpu-stats}); a process that dies or stops
+ * {@code ${java.io.tmpdir}/percpu-stats-<uid>}); a process that dies or stops
  * beating is reported once and dropped; the command ends when none is left.
+ * Files it cannot use (dead, incomplete, corrupt, unreadable) are reported
+ * on standard error and skipped; with a pid, a file that is not complete yet
+ * is retried for {@value #ATTACH_ATTEMPTS} x {@value #ATTACH_PAUSE_MILLIS} ms
+ * before the command reports why and exits with status 1.
  */
 public final class StatsCommand {
     static final String USAGE = String.join("\n",
         "usage: java -jar percpu-examples.jar stats [pid] [options]",
         "  pid                follow this process only (default: every live one)",
-        "  --dir DIR          where processes publish (default -Dpercpu.stats.dir, else ${java.io.tmpdir}/percpu-stats)",
+        "  --dir DIR          where processes publish (default -Dpercpu.stats.dir, else ${java.io.tmpdir}/percpu-stats-<uid>)",
         "  --interval-ms N    between reports (default 1000)",
         "  --count N          reports, then stop (default: until no process is left)");
+
+    /** Tries to open a pid's file before giving up... */
+    static final int ATTACH_ATTEMPTS = 20;
+    /** ...this far apart. */
+    static final long ATTACH_PAUSE_MILLIS = 100;
 
     private final Map<String, Map<String, Long>> previous = new HashMap<>();
 
@@ -61,10 +71,11 @@ public final class StatsCommand {
             System.exit(2);
             return;
         }
-        List<StatsReader> readers = attach(dir, pid);
+        List<StatsReader> readers = new ArrayList<>();
+        String problem = attach(dir, pid, readers);
         if (readers.isEmpty()) {
-            System.err.println("no live percpu process publishes in " + dir
-                + (pid > 0 ? " with pid " + pid : "") + " (start one with --publish-stats)");
+            System.err.println(problem != null ? problem : "no live percpu process publishes in " + dir
+                + " (start one with --publish-stats)");
             System.exit(1);
         }
         StatsCommand command = new StatsCommand();
@@ -91,21 +102,44 @@ public final class StatsCommand {
         return args[i];
     }
 
-    private static List<StatsReader> attach(Path dir, long pid) {
+    /**
+     * Opens the readers to follow into {@code readers}: every live one in
+     * {@code dir} (files skipped are reported on standard error), or the one
+     * of {@code pid}, retried while it is incomplete or not there yet.
+     * Returns why nothing was opened, or null.
+     */
+    static String attach(Path dir, long pid, List<StatsReader> readers) throws InterruptedException {
         if (pid <= 0) {
-            return StatsReader.openLive(dir);
+            readers.addAll(StatsReader.openLive(dir,
+                (file, reason) -> System.err.println("skipped " + file + ": " + reason)));
+            return null;
         }
         Path file = StatsReader.fileOf(dir, pid);
-        List<StatsReader> one = new ArrayList<>();
-        if (Files.exists(file)) {
-            StatsReader reader = StatsReader.open(file);
+        String problem = null;
+        for (int attempt = 0; attempt < ATTACH_ATTEMPTS; attempt++) {
+            if (attempt > 0) {
+                Thread.sleep(ATTACH_PAUSE_MILLIS);
+            }
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                problem = "no statistics file of pid " + pid + " in " + dir + " (start it with --publish-stats)";
+                continue;
+            }
+            StatsReader reader;
+            try {
+                reader = StatsReader.open(file);
+            } catch (RuntimeException notYetOrNever) {
+                problem = "cannot follow pid " + pid + ": " + notYetOrNever.getMessage();
+                continue;
+            }
             if (reader.isStale(System.currentTimeMillis())) {
                 reader.close();
-            } else {
-                one.add(reader);
+                problem = "pid " + pid + " does not publish any more (" + file + " is stale)";
+                continue;
             }
+            readers.add(reader);
+            return null;
         }
-        return one;
+        return problem;
     }
 
     /**
@@ -115,6 +149,16 @@ public final class StatsCommand {
      * publisher is gone or silent.
      */
     boolean report(StatsReader reader, double seconds, long nowMillis, StringBuilder out) {
+        try {
+            return reportOrThrow(reader, seconds, nowMillis, out);
+        } catch (IllegalStateException cutShort) {
+            out.append(String.format("pid %d: %s, dropped%n", reader.pid(), cutShort.getMessage()));
+            reader.close();
+            return false;
+        }
+    }
+
+    private boolean reportOrThrow(StatsReader reader, double seconds, long nowMillis, StringBuilder out) {
         if (reader.isStale(nowMillis)) {
             out.append(String.format("pid %d: %s%n", reader.pid(),
                 reader.isPublisherAlive() ? "no heartbeat for " + (nowMillis - reader.heartbeatMillis()) + " ms, dropped"
