@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.GatheringByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -323,7 +322,7 @@ class PercpuByteBufAbsoluteReadTest {
      * A channel that takes its time as a socket write does: it reads the buffer's range, yields,
      * then copies the bytes (moving the position as a channel does) and counts them.
      */
-    private static final class CollectingChannel implements GatheringByteChannel {
+    private static final class CollectingChannel extends SingleBufferChannel {
         private final byte[] into;
         int count;
 
@@ -342,29 +341,6 @@ class PercpuByteBufAbsoluteReadTest {
             src.get(into, count, n);
             count += n;
             return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) {
-            long n = 0;
-            for (int i = offset; i < offset + length; i++) {
-                n += write(srcs[i]);
-            }
-            return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) {
-            return write(srcs, 0, srcs.length);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
         }
     }
 

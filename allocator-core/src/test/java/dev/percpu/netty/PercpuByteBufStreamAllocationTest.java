@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -189,7 +188,7 @@ class PercpuByteBufStreamAllocationTest {
     }
 
     /** Takes everything offered and checks that it is {@link #pattern(int)} from a start position. */
-    private static final class CheckingChannel implements GatheringByteChannel {
+    private static final class CheckingChannel extends SingleBufferChannel {
         int next;
         boolean right;
         long bytes;
@@ -207,29 +206,6 @@ class PercpuByteBufStreamAllocationTest {
             }
             bytes += n;
             return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) {
-            long n = 0;
-            for (int i = offset; i < offset + length; i++) {
-                n += write(srcs[i]);
-            }
-            return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) {
-            return write(srcs, 0, srcs.length);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
