@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proof that percpu is consumable as a published artifact:
-#   1. deploys percpu (parent, percpu-native, percpu-core with sources jars) to a file repository,
+#   1. deploys percpu (parent, percpu-native, percpu-core, percpu-netty with sources jars) to a file repository,
 #      target/consumer-repo at the project root, with mvn deploy -DaltDeploymentRepository;
 #   2. builds the outside project in this directory (groupId dev.percpu.consumer) against that
 #      repository and Maven Central only, with its own local repository (outside the clone:
@@ -29,7 +29,7 @@ rm -rf "${repo}"
 # shellcheck disable=SC2086
 (cd "${root}" && locked mvn -B -q -ntp clean deploy -DskipTests ${MVN_ARGS:-} \
     -DaltDeploymentRepository="consumer-check::file://${repo}")
-for artifact in percpu-parent percpu-native percpu-core; do
+for artifact in percpu-parent percpu-native percpu-core percpu-netty; do
     [ -d "${repo}/dev/percpu/${artifact}" ] || { echo "FAIL consumer: ${artifact} was not deployed to ${repo}"; exit 1; }
 done
 

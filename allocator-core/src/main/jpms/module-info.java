@@ -2,10 +2,11 @@
  * percpu's pools: {@code SlabAllocator}, {@code SizeClassAllocator},
  * {@code BufferPool}, {@code ObjectPool} and their configuration
  * ({@code dev.percpu}), and the per-CPU primitives for research users
- * ({@code dev.percpu.primitives}), and a Netty {@code ByteBufAllocator}
- * ({@code dev.percpu.netty}; Netty is an optional dependency: a module that
- * uses that package requires {@code io.netty.buffer} itself). The allocator engine
- * ({@code dev.percpu.engine}) is internal and not exported.
+ * ({@code dev.percpu.primitives}). The allocator engine
+ * ({@code dev.percpu.engine}) is internal and not exported; the blocks by
+ * index ({@code dev.percpu.blocks}) and the flight recorder events' base
+ * ({@code dev.percpu.events}) are exported only to the Netty adapter,
+ * module {@code dev.percpu.netty}.
  *
  * <p>Agrona is required for the rebalancer's agent runner and the counters
  * export; its {@code UnsafeBuffer} views ({@code PooledBuffer.unsafeBuffer()})
@@ -20,11 +21,10 @@
 module dev.percpu {
     requires transitive dev.percpu.runtime;
     requires transitive org.agrona;
-    requires static io.netty.buffer;
-    requires static io.netty.common;
     requires static jdk.jfr;
 
     exports dev.percpu;
-    exports dev.percpu.netty;
     exports dev.percpu.primitives;
+    exports dev.percpu.blocks to dev.percpu.netty;
+    exports dev.percpu.events to dev.percpu.netty;
 }

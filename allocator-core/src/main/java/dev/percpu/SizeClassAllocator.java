@@ -1,5 +1,7 @@
 package dev.percpu;
 
+import dev.percpu.blocks.ClassBlocks;
+import dev.percpu.blocks.ClassBlocksAccess;
 import dev.percpu.engine.HandBack;
 import dev.percpu.engine.IndexPool;
 import dev.percpu.engine.MemoryBudget;
@@ -73,14 +75,16 @@ public final class SizeClassAllocator implements AutoCloseable {
     /** The largest block: what a {@link ByteBuffer} can view, in whole pages. */
     public static final int MAX_BLOCK_SIZE = (int) (Integer.MAX_VALUE & -PageHeap.PAGE);
 
+    static {
+        ClassBlocksAccess.register(allocator -> allocator.new Blocks());
+    }
+
     private final SizeClassConfig config;
     private final Region space;
     private final MemoryBudget budget;
     private final SlabAllocator[] classes;
     private final PageHeap large;
     private final int[] sizes;
-    /** {@code 1.0 / sizes[i]}, for {@link #blockIndex(long)}. */
-    private final double[] inverseSizes;
     /** Class index by {@code ceil(size / 16)}. */
     private final byte[] classByQuanta;
     private final int maxSize;
@@ -96,10 +100,6 @@ public final class SizeClassAllocator implements AutoCloseable {
         this.config = config;
         this.sizes = config.classSizes();
         this.maxSize = sizes[sizes.length - 1];
-        this.inverseSizes = new double[sizes.length];
-        for (int i = 0; i < sizes.length; i++) {
-            inverseSizes[i] = 1.0 / sizes[i];
-        }
         this.classByQuanta = new byte[(maxSize >>> QUANTUM_SHIFT) + 1];
         for (int q = 0, c = 0; q < classByQuanta.length; q++) {
             while (sizes[c] < q << QUANTUM_SHIFT) {
@@ -270,28 +270,6 @@ public final class SizeClassAllocator implements AutoCloseable {
     }
 
     /**
-     * The index of the block at {@code address} within its class: block {@code k} of class
-     * {@code i} is the {@code k}-th block of that class's sub-range, so indices run from 0 to
-     * {@code stats(i).slots() - 1}. Lets a caller keep per-block data in an array per class.
-     *
-     * @throws IllegalArgumentException when {@code address} is outside this allocator's address
-     *     space or not the start of a block
-     */
-    public int blockIndex(long address) {
-        int c = classIndexOf(address);
-        int size = sizes[c];
-        long offset = (address - base) & ((1L << spanShift) - 1);
-        // offset / size without a division (tens of cycles): offset < 2^34 and the quotient < 2^28, so the
-        // product's rounding error is far below the 0.5 added, and the floor is the exact quotient.
-        long index = (long) ((offset + (size >>> 1)) * inverseSizes[c]);
-        if (index * size != offset) {
-            throw new IllegalArgumentException(String.format(
-                "address 0x%x is not the start of a block of class %d (%d bytes)", address, c, size));
-        }
-        return (int) index;
-    }
-
-    /**
      * A direct {@link ByteBuffer} over the block at {@code address}: capacity
      * {@code usableSize(address)}, position 0, big-endian. Each call makes a new view (one native
      * call); views share the block's memory, are valid while the block is allocated, and must not
@@ -306,31 +284,7 @@ public final class SizeClassAllocator implements AutoCloseable {
             classes[0].pool().ensureOpen();
             return space.view(address, (int) large.sizeOf(address)).order(java.nio.ByteOrder.BIG_ENDIAN);
         }
-        blockIndex(address);
         return classes[classIndexOf(address)].slotView(address);
-    }
-
-    /**
-     * The address of block {@code block} of class {@code sizeClass} (the inverse of
-     * {@link #blockIndex(long)}), whether handed out yet or not.
-     *
-     * @throws IndexOutOfBoundsException when the class or the block does not exist
-     */
-    public long blockAddress(int sizeClass, int block) {
-        return classes[Objects.checkIndex(sizeClass, classes.length)].slotAddressAhead(block);
-    }
-
-    /**
-     * The view {@link #view(long)} gives, of block {@code block} of class {@code sizeClass} whether
-     * handed out yet or not: for a caller that makes its per-block objects ahead of the blocks' first
-     * use (as {@code PercpuByteBufAllocator} does with its buffer objects). Nothing may touch the
-     * view's memory before the block is handed out.
-     *
-     * @throws IndexOutOfBoundsException when the class or the block does not exist
-     * @throws IllegalStateException after {@link #close()}
-     */
-    public ByteBuffer viewAhead(int sizeClass, int block) {
-        return classes[Objects.checkIndex(sizeClass, classes.length)].slotViewAhead(block);
     }
 
     /**
@@ -398,28 +352,6 @@ public final class SizeClassAllocator implements AutoCloseable {
         return bytes;
     }
 
-    /**
-     * In debug mode, hands each class's {@link LeakReport} of the blocks allocated now to the
-     * configured leak handler, as {@link #close()} does, without closing anything (for an owner
-     * that closes later, once its blocks are back). Returns the number of blocks reported: 0 when
-     * debug mode is off. Exact when no other thread allocates or frees.
-     *
-     * @throws IllegalStateException after {@link #close()}
-     */
-    public long reportLeaks() {
-        long reported = 0;
-        for (SlabAllocator c : classes) {
-            if (c.isDebug()) {
-                LeakReport report = c.leaks();
-                if (report.count() > 0) {
-                    reported += report.count();
-                    c.config().leakHandler().accept(report);
-                }
-            }
-        }
-        return reported;
-    }
-
     /** {@link SlabAllocator#drain()} on every class; returns the slots moved. */
     public long drain() {
         long moved = 0;
@@ -485,5 +417,53 @@ public final class SizeClassAllocator implements AutoCloseable {
         return new IllegalArgumentException(String.format(
             "address 0x%x is not in this allocator's size classes [0x%x, 0x%x) nor a large block", address, base,
             base + classBytes));
+    }
+
+    /** This allocator's {@link ClassBlocks}: its classes' slots by index. */
+    private final class Blocks implements ClassBlocks {
+        @Override
+        public SizeClassAllocator allocator() {
+            return SizeClassAllocator.this;
+        }
+
+        @Override
+        public int blocks(int sizeClass) {
+            return classes[sizeClass].config().slots();
+        }
+
+        @Override
+        public int tryTake(int sizeClass) {
+            return classes[sizeClass].tryTake();
+        }
+
+        @Override
+        public void giveBack(int sizeClass, int block) {
+            classes[sizeClass].giveBack(block);
+        }
+
+        @Override
+        public long address(int sizeClass, int block) {
+            return classes[Objects.checkIndex(sizeClass, classes.length)].slotAddressAhead(block);
+        }
+
+        @Override
+        public ByteBuffer viewAhead(int sizeClass, int block) {
+            return classes[Objects.checkIndex(sizeClass, classes.length)].slotViewAhead(block);
+        }
+
+        @Override
+        public long reportLeaks() {
+            long reported = 0;
+            for (SlabAllocator c : classes) {
+                if (c.isDebug()) {
+                    LeakReport report = c.leaks();
+                    if (report.count() > 0) {
+                        reported += report.count();
+                        c.config().leakHandler().accept(report);
+                    }
+                }
+            }
+            return reported;
+        }
     }
 }

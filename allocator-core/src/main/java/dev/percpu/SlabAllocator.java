@@ -249,16 +249,23 @@ public final class SlabAllocator implements AutoCloseable {
      *     about to be handed out was written after it was freed (the message names its address)
      */
     public long tryAllocate() {
+        int index = tryTake();
+        return index < 0 ? 0L : geometry.address(index);
+    }
+
+    /**
+     * A free slot's index, or -1 when the pool is exhausted: {@link #tryAllocate()} without the
+     * address, for an owner that keeps per-slot data by index.
+     *
+     * @throws IllegalStateException as {@link #tryAllocate()}
+     */
+    int tryTake() {
         int r = stacks.pop();
         int index = r >= 0 ? r : pool.popSlow(r);
-        if (index < 0) {
-            return 0L;
+        if (debug && index >= 0) {
+            debugger.checkAllocated(index, geometry.address(index));
         }
-        long address = geometry.address(index);
-        if (debug) {
-            debugger.checkAllocated(index, address);
-        }
-        return address;
+        return index;
     }
 
     /**
@@ -310,6 +317,23 @@ public final class SlabAllocator implements AutoCloseable {
         if (debug) {
             debugger.free(index, address);
         }
+        push(index);
+    }
+
+    /**
+     * Returns slot {@code index}, which {@link #tryTake()} handed out: {@link #free(long)} for an
+     * owner that keeps slots by index (the index is trusted; debug mode still catches a double free).
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    void giveBack(int index) {
+        if (debug) {
+            debugger.free(index, geometry.address(index));
+        }
+        push(index);
+    }
+
+    private void push(int index) {
         int r = stacks.push(index);
         if (r != 0) {
             pool.pushSlow(index, r);

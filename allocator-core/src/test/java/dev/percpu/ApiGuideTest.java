@@ -3,9 +3,6 @@ package dev.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.percpu.netty.PercpuByteBufAllocator;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,36 +187,5 @@ class ApiGuideTest {
         }
         assertEquals(1, seen);
         assertEquals(false, Files.exists(file), "close deletes the file");
-    }
-
-    @Test
-    void nettyDefault() {
-        // snippet
-        ByteBufAllocator alloc = PercpuByteBufAllocator.DEFAULT;   // bootstrap.childOption(ChannelOption.ALLOCATOR, alloc)
-        ByteBuf buf = alloc.ioBuffer(1024);                        // direct percpu memory, whatever Netty's Unsafe detection says
-        buf.writeLong(42);
-        buf.release();                                             // from any thread: the block goes back to percpu
-        // end
-        assertEquals(true, buf.isDirect());
-        assertEquals(0, buf.refCnt());
-    }
-
-    @Test
-    void nettyOwnInstance() {
-        long seen;
-        // snippet
-        try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder()
-                .maxMemory("2g")                 // one cap on off-heap memory: every size class + large path
-                .handBackAfter(Duration.ofSeconds(5)) // memory unused for 5 s goes back to the kernel
-                .build()) {
-            ByteBuf buf = alloc.directBuffer(100);
-            buf.writeBytes(new byte[5000]);      // grows along the size classes: to the 8 KiB class, contents moved
-            long used = alloc.metric().usedDirectMemory();
-            buf.release();
-            // end
-            seen = used;
-            assertEquals(8192, buf.capacity(), "grown to the 8 KiB class");
-        }
-        assertEquals(true, seen >= 8192);
     }
 }

@@ -8,10 +8,11 @@ import jdk.jfr.StackTrace;
 /**
  * What every percpu event shares, by inherited annotations: category
  * {@code percpu}, disabled by default, no stack trace unless the event or
- * the recording's settings ask for one.
+ * the recording's settings ask for one. Other percpu modules' events (the
+ * Netty adapter's) extend it too.
  */
 @Category("percpu")
 @Enabled(false)
 @StackTrace(false)
-abstract class PercpuEvent extends Event {
+public abstract class PercpuEvent extends Event {
 }

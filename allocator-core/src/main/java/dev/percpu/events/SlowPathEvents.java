@@ -20,8 +20,11 @@ public final class SlowPathEvents {
     private SlowPathEvents() {
     }
 
-    /** Whether an event could be recorded now: {@code jdk.jfr} is there and a recording runs. */
-    private static boolean recording() {
+    /**
+     * Whether an event could be recorded now: {@code jdk.jfr} is there and a recording runs. Other
+     * percpu modules' events ask this before they make an event object.
+     */
+    public static boolean recording() {
         return AVAILABLE && RecordingGate.running();
     }
 
@@ -76,20 +79,6 @@ public final class SlowPathEvents {
     public static void exhausted(String pool, int slotSize, int cpu, int requested, int served) {
         if (recording()) {
             ExhaustedEvent.emit(pool, slotSize, cpu, requested, served);
-        }
-    }
-
-    /** The Netty allocator mapped a large-path buffer of {@code mappedBytes} for a request of {@code requestedBytes}. */
-    public static void nettyLarge(int requestedBytes, long mappedBytes, long largeBytesHeld) {
-        if (recording()) {
-            NettyLargeEvent.emit(requestedBytes, mappedBytes, largeBytesHeld);
-        }
-    }
-
-    /** The Netty allocator's class was exhausted; {@code servedClassBytes} is the class used, 0 for the large path. */
-    public static void nettyFallback(int requestedBytes, int exhaustedClassBytes, int servedClassBytes) {
-        if (recording()) {
-            NettyFallbackEvent.emit(requestedBytes, exhaustedClassBytes, servedClassBytes);
         }
     }
 }

@@ -1,7 +1,10 @@
 /**
- * Java Flight Recorder events of percpu's slow paths. Internal: not exported
- * from the {@code dev.percpu} module; the events are found by their names
- * ({@code dev.percpu.*}, category {@code percpu}), not by these classes.
+ * Java Flight Recorder events of percpu's slow paths. Internal: exported
+ * only to the Netty adapter (module {@code dev.percpu.netty}), whose own
+ * events extend {@link dev.percpu.events.PercpuEvent} and ask
+ * {@link dev.percpu.events.SlowPathEvents#recording()} first; the events are
+ * found by their names ({@code dev.percpu.*}, category {@code percpu}), not by
+ * these classes.
  *
  * <h2>Conventions</h2>
  * <ul>
@@ -14,7 +17,7 @@
  *       turns them on ({@code docs/percpu.jfc}) or from
  *       {@code Recording.enable(name)}.</li>
  *   <li>Events are emitted only from slow paths (depot lock held or about to
- *       be released, the rebalancer's round, trimming, the Netty allocator's
+ *       be released, the rebalancer's round, trimming; in the Netty adapter its
  *       large path and class fallbacks), never from the per-CPU fast path.
  *       Each event class has one static {@code emit} method that creates the
  *       event and sets its fields only when {@code shouldCommit()} says the
@@ -30,7 +33,7 @@
  * </ul>
  *
  * <h2>What it may touch</h2>
- * Nothing of percpu: the engine ({@code dev.percpu.engine}) and the Netty
- * allocator ({@code dev.percpu.netty}) call it with primitives and strings.
+ * Nothing of percpu: the engine ({@code dev.percpu.engine}) calls it with
+ * primitives and strings.
  */
 package dev.percpu.events;

@@ -13,10 +13,8 @@ import dev.percpu.bridge.ForkedJvm;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.events.SlowPathEvents;
-import dev.percpu.netty.PercpuByteBufAllocator;
 import dev.percpu.runtime.Mode;
 import dev.percpu.runtime.PercpuRuntime;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class FlightRecorderEventsTest {
     private static final List<String> EVENTS = List.of("dev.percpu.Refill", "dev.percpu.Flush", "dev.percpu.Steal",
-        "dev.percpu.Drain", "dev.percpu.Trim", "dev.percpu.RebalancerMove", "dev.percpu.Exhausted",
-        "dev.percpu.NettyLarge", "dev.percpu.NettyFallback");
+        "dev.percpu.Drain", "dev.percpu.Trim", "dev.percpu.RebalancerMove", "dev.percpu.Exhausted");
     private static final int SLOT_SIZE = 64;
     private static final int SLOTS = 64;
     private static final int PER_CPU = 16;
@@ -156,38 +153,6 @@ class FlightRecorderEventsTest {
         assertEquals(stats[0].trimmedBytes(), trim.getLong("releasedBytes"));
         assertEquals(SLOTS, trim.getInt("freeSlots"), "every slot was in the depot after drain");
         assertFalse(trim.getBoolean("byRebalancer"));
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
-    void shouldEmitNettyFallbackAndLargePathEvents(Mode mode) throws IOException {
-        requireMode(mode);
-        List<RecordedEvent> events = record(() -> {
-            // Classes of 2048 B and 4096 B under one cap of 32 KiB, no hand-back thread.
-            try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().classSizes(2048, 4096)
-                .maxMemory(32 << 10).perCpuCacheBytes(0).handBackAfter(Duration.ZERO).mode(mode).build()) {
-                List<ByteBuf> held = new ArrayList<>();
-                for (int i = 0; i < 8; i++) {
-                    held.add(alloc.directBuffer(4000));
-                }
-                held.forEach(ByteBuf::release);
-                alloc.directBuffer(2000).release();
-                alloc.drain();
-                alloc.trim();
-                assertEquals(0, alloc.committedBytes(), "everything handed back");
-                alloc.directBuffer(5000).release();
-            }
-        });
-        List<RecordedEvent> fallbacks = of(events, "dev.percpu.NettyFallback", e -> true);
-        assertEquals(1, fallbacks.size(), fallbacks.toString());
-        assertEquals(2000, fallbacks.get(0).getInt("requestedBytes"));
-        assertEquals(2048, fallbacks.get(0).getInt("exhaustedClassBytes"));
-        assertEquals(4096, fallbacks.get(0).getInt("servedClassBytes"), "the cap is committed to the 4 KiB class");
-        List<RecordedEvent> large = of(events, "dev.percpu.NettyLarge", e -> true);
-        assertEquals(1, large.size(), large.toString());
-        assertEquals(5000, large.get(0).getInt("requestedBytes"), "above the largest class");
-        assertEquals(8192, large.get(0).getLong("mappedBytes"));
-        assertEquals(8192, large.get(0).getLong("largeBytesHeld"));
     }
 
     @Test

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * percpu's jars as named modules: an application module that requires
- * {@code dev.percpu} compiles and runs on the module path, sees the API
- * packages, and cannot compile against the internal engine or bridge.
+ * {@code dev.percpu} compiles and runs on the module path with no Netty
+ * there, sees the API packages, and cannot compile against the internal
+ * engine, bridge, blocks or events; a Netty application module that requires
+ * {@code dev.percpu.netty} compiles and runs too.
  * (Every other test runs on the class path.)
  */
 class ModulePathTest {
@@ -47,19 +49,52 @@ class ModulePathTest {
         "    }",
         "}");
 
+    private static final String NETTY_MAIN = String.join("\n",
+        "package smoke;",
+        "import dev.percpu.netty.PercpuByteBufAllocator;",
+        "import io.netty.buffer.ByteBuf;",
+        "public final class Main {",
+        "    public static void main(String[] args) {",
+        "        try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().maxMemory(\"64m\").build()) {",
+        "            ByteBuf buf = alloc.directBuffer(1000);",
+        "            buf.writeLong(42);",
+        "            System.out.println(\"read=\" + buf.readLong());",
+        "            buf.release();",
+        "            System.out.println(\"inUse=\" + alloc.pooledInUseBytes());",
+        "            System.out.println(\"nettyModule=\" + PercpuByteBufAllocator.class.getModule().getName());",
+        "        }",
+        "    }",
+        "}");
+
     @TempDir
     Path dir;
 
     @Test
     void shouldRunAnApplicationModuleOnTheModulePath() throws Exception {
+        String output = compileAndRun(MAIN, "dev.percpu", corePath());
+        assertTrue(output.contains("inUse=0"), output);
+        assertTrue(output.contains("allocatorModule=dev.percpu\n"), output);
+        assertTrue(output.contains("runtimeModule=dev.percpu.runtime\n"), output);
+    }
+
+    @Test
+    void shouldRunANettyApplicationModuleOnTheModulePath() throws Exception {
+        String output = compileAndRun(NETTY_MAIN, "dev.percpu.netty", nettyPath());
+        assertTrue(output.contains("read=42\n"), output);
+        assertTrue(output.contains("inUse=0\n"), output);
+        assertTrue(output.contains("nettyModule=dev.percpu.netty\n"), output);
+    }
+
+    /** Compiles module {@code percpu.smoke} (requiring {@code module}) against {@code path}, runs it, returns its output. */
+    private String compileAndRun(String source, String module, String path) throws Exception {
         Path out = dir.resolve("out");
-        List<String> errors = compile("smoke.Main", MAIN, out);
+        List<String> errors = compile("smoke.Main", source, out, module, path);
         assertTrue(errors.isEmpty(), "compile errors: " + errors);
 
         List<String> command = new ArrayList<>(List.of(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=dev.percpu.runtime",
-            "--module-path", modulePath() + File.pathSeparator + out,
+            "--module-path", path + File.pathSeparator + out,
             "-m", "percpu.smoke/smoke.Main"));
         Process process = new ProcessBuilder(command).start();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -72,21 +107,21 @@ class ModulePathTest {
         String output = stdout.toString(StandardCharsets.UTF_8);
         String errorOutput = stderr.toString(StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output + errorOutput);
-        assertTrue(output.contains("inUse=0"), output);
-        assertTrue(output.contains("allocatorModule=dev.percpu\n"), output);
-        assertTrue(output.contains("runtimeModule=dev.percpu.runtime\n"), output);
         assertFalse(errorOutput.contains("WARNING"), "the JDK warned: " + errorOutput);
+        return output;
     }
 
     @Test
-    void shouldNotLetAnApplicationModuleCompileAgainstTheEngineOrTheBridge() throws Exception {
-        for (String internal : List.of("dev.percpu.engine.IndexPool", "dev.percpu.bridge.Bridges")) {
+    void shouldNotLetAnApplicationModuleCompileAgainstTheInternalPackages() throws Exception {
+        for (String internal : List.of("dev.percpu.engine.IndexPool", "dev.percpu.bridge.Bridges",
+                "dev.percpu.blocks.ClassBlocks", "dev.percpu.events.SlowPathEvents")) {
             String source = String.join("\n",
                 "package smoke;",
                 "public final class Main {",
                 "    static final Class<?> INTERNAL = " + internal + ".class;",
                 "}");
-            List<String> errors = compile("smoke.Main", source, dir.resolve("bad-" + internal));
+            List<String> errors = compile("smoke.Main", source, dir.resolve("bad-" + internal), "dev.percpu.netty",
+                nettyPath());
             String all = String.join("\n", errors);
             String pkg = internal.substring(0, internal.lastIndexOf('.'));
             assertTrue(all.contains("package " + pkg + " is not visible") || all.contains("does not export " + pkg),
@@ -94,22 +129,29 @@ class ModulePathTest {
         }
     }
 
-    private static String modulePath() {
+    /** Core's jars and Agrona: no Netty. */
+    private static String corePath() {
         return String.join(File.pathSeparator, System.getProperty("percpu.core.jar"),
             System.getProperty("percpu.native.jar"), System.getProperty("percpu.agrona.jar"));
     }
 
-    /** Compiles module {@code percpu.smoke} with one class; returns the compiler's error lines. */
-    private List<String> compile(String className, String source, Path out) throws IOException {
+    private static String nettyPath() {
+        return String.join(File.pathSeparator, corePath(), System.getProperty("percpu.netty.jar"),
+            System.getProperty("percpu.netty.buffer.jar"), System.getProperty("percpu.netty.common.jar"));
+    }
+
+    /** Compiles module {@code percpu.smoke}, requiring {@code module}, with one class; returns the compiler's error lines. */
+    private List<String> compile(String className, String source, Path out, String module, String path)
+            throws IOException {
         Path src = dir.resolve("src-" + out.getFileName());
         Path file = src.resolve(className.replace('.', '/') + ".java");
         Files.createDirectories(file.getParent());
         Files.writeString(file, source);
         Path descriptor = src.resolve("module-info.java");
-        Files.writeString(descriptor, "module percpu.smoke { requires dev.percpu; }\n");
+        Files.writeString(descriptor, "module percpu.smoke { requires " + module + "; }\n");
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, null, diagnostics, "--module-path", modulePath(), "-d", out.toString(),
+        int rc = javac.run(null, null, diagnostics, "--module-path", path, "-d", out.toString(),
             descriptor.toString(), file.toString());
         List<String> errors = new ArrayList<>();
         if (rc != 0) {

@@ -20,8 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Where a {@code PercpuByteBufAllocator} 4 KiB allocate + release goes, one
  * thread, rseq mode, leak detection off: the size-class pair underneath
- * ({@code tryAllocate} + {@code free}), the same with the
- * {@code blockIndex} lookup the wrapper table needs, one atomic
+ * ({@code tryAllocate} + {@code free}), one atomic
  * {@code getAndAdd} (the reference count's last release is one such atomic
  * in Netty's {@code RefCnt}), and the whole {@code ByteBuf} pair.
  */
@@ -51,14 +50,6 @@ public class ByteBufCostBench {
     @Benchmark
     public void sizeClassPair() {
         classes.free(classes.tryAllocate(4096));
-    }
-
-    @Benchmark
-    public int sizeClassPairWithBlockIndex() {
-        long address = classes.tryAllocate(4096);
-        int index = classes.blockIndex(address);
-        classes.free(address);
-        return index;
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
-package dev.percpu.events;
+package dev.percpu.netty;
 
+import dev.percpu.events.PercpuEvent;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;

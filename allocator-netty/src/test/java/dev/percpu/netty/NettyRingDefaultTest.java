@@ -35,7 +35,11 @@ class NettyRingDefaultTest {
         assertEquals(768L << 20, Long.parseLong(child.value("maxMemory")), "the cap follows MaxDirectMemorySize");
         assertEquals("0", child.value("fallbacks"), child.toString());
         assertEquals("0", child.value("largeBuffers"), child.toString());
-        assertEquals("0", child.value("inUseAfter"), child.toString());
+        long cached = Long.parseLong(child.value("cachedAfter"));
+        assertTrue(cached <= PercpuByteBufAllocator.DEFAULT.eventLoopCacheBoundBytes(),
+            "the ring's thread is a FastThreadLocalThread: its front cache keeps at most its bound: " + child);
+        assertEquals("true", child.value("trimmed"), child.toString());
+        assertEquals("0", child.value("inUseAfter"), "every buffer back once the thread's cache is trimmed: " + child);
         long committed = Long.parseLong(child.value("committedWithRing"));
         assertTrue(committed <= 768L << 20, child.toString());
         assertTrue(committed >= 8192L * Math.max(size, 16), "the ring's memory is committed: " + child);

@@ -1,14 +1,14 @@
 package dev.percpu.netty;
 
-import dev.percpu.events.SlowPathEvents;
-import dev.percpu.LeakReport;
-import dev.percpu.runtime.Mode;
-import dev.percpu.runtime.PercpuRuntime;
 import dev.percpu.PoolExhaustedException;
 import dev.percpu.SizeClassAllocator;
 import dev.percpu.SizeClassConfig;
-import dev.percpu.SlabStats;
 import dev.percpu.Sizes;
+import dev.percpu.SlabStats;
+import dev.percpu.blocks.ClassBlocks;
+import dev.percpu.blocks.ClassBlocksAccess;
+import dev.percpu.runtime.Mode;
+import dev.percpu.runtime.PercpuRuntime;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
@@ -16,10 +16,8 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * A Netty {@link io.netty.buffer.ByteBufAllocator} whose direct buffers are
@@ -50,7 +48,7 @@ import java.util.function.Consumer;
  *       components come from this allocator.</li>
  * </ul>
  *
- * <p>Memory cap: {@link Builder#maxMemory(long)} is one budget for the
+ * <p>Memory cap: {@link PercpuByteBufAllocatorBuilder#maxMemory(long)} is one budget for the
  * memory every size class and the large path commit together (see
  * {@link SizeClassAllocator}): any class may grow until the total reaches
  * it, so the allocator fails only where its whole budget is in use. When a
@@ -59,7 +57,7 @@ import java.util.function.Consumer;
  * {@link PoolExhaustedException} naming the cap.
  *
  * <p>Hand-back: memory the allocator did not need for a window
- * ({@link Builder#handBackAfter(Duration)}, 2 s by default) goes back to the
+ * ({@link PercpuByteBufAllocatorBuilder#handBackAfter(Duration)}, 2 s by default) goes back to the
  * kernel and the budget, on one maintenance thread per allocator; large
  * buffers give theirs back at their last release.
  *
@@ -73,15 +71,17 @@ import java.util.function.Consumer;
  * alive keep working (they cannot move to another block) and the size-class
  * memory is unmapped when the last of them is released, so no buffer can
  * touch unmapped memory (an NIO view kept past its buffer's release can: see
- * {@link PercpuByteBuf}). An allocation racing with close either completes
- * before it (and its buffer is one of the live ones) or gives its block back
- * and throws: it checks the closed flag before taking a block and again
- * after, and close sets the flag before it counts the blocks in use.
+ * {@link PercpuByteBuf}); the protocol is {@code Closing}'s.
+ *
+ * <p>Event loops: on a {@code FastThreadLocalThread} (Netty's event-loop
+ * threads) allocation and release first use that thread's small front cache
+ * of idle buffers, bounded per class ({@link #eventLoopCacheBoundBytes()});
+ * every other thread goes straight to the per-CPU freelists.
  *
  * <p>Leak detection: buffers are wrapped by Netty's
  * {@code ResourceLeakDetector} exactly as Netty's own allocators do
  * ({@code toLeakAwareBuffer}); percpu's debug mode (poisoned free blocks,
- * a report of the buffers still alive at close) is {@link Builder#debug(boolean)}.
+ * a report of the buffers still alive at close) is {@link PercpuByteBufAllocatorBuilder#debug(boolean)}.
  */
 public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         implements ByteBufAllocatorMetricProvider, AutoCloseable {
@@ -111,38 +111,33 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     private final SizeClassAllocator classes;
     /** Why this allocator serves nothing ({@link #DEFAULT} where percpu is unavailable), or null. */
     final Throwable unavailable;
-    private final BufferTable[] tables;
-    /**
-     * Wrappers made at once when a block without one is used ({@link #wrapAhead}): the block's own and
-     * the next ones up to this many, under the class table's lock. A class carves blocks in index
-     * order, so the blocks below its high-water mark have wrappers once it has been reached, and
-     * allocating and releasing then make no object; each step is bounded whatever the number of CPUs.
-     * Heap cost: about 160 bytes per wrapper, for every block up to the high-water mark plus less than
-     * one step, in each class used.
-     */
-    static final int WRAP_STEP = 64;
+    private final ClassBlocks blocks;
+    private final BlockWrappers wrappers;
+    private final LargeBuffers large;
+    private final EventLoopCaches caches;
+    private final Closing closing;
     private final int maxPooled;
     private final long maxMemory;
     private final boolean shared;
     private final PercpuByteBufAllocatorMetric metric;
     private final AtomicLong fallbacks = new AtomicLong();
     final LongAdder heapBytes = new LongAdder();
-    private final Object closeLock = new Object();
-    private volatile boolean closed;
-    /** Whether the size classes were closed (under {@link #closeLock}). */
-    private boolean unmapped;
 
-    private PercpuByteBufAllocator(Builder b, boolean shared) {
+    PercpuByteBufAllocator(PercpuByteBufAllocatorBuilder b, boolean shared) {
         super(true);
-        this.maxMemory = b.maxMemory;
+        SizeClassConfig config = b.sizeClassConfig();
+        this.maxMemory = config.maxMemory();
         this.shared = shared;
         this.unavailable = null;
-        this.classes = SizeClassAllocator.create(b.sizeClassConfig());
+        this.classes = SizeClassAllocator.create(config);
+        this.blocks = ClassBlocksAccess.of(classes);
         this.maxPooled = classes.maxSize();
-        this.tables = new BufferTable[classes.classCount()];
-        for (int i = 0; i < tables.length; i++) {
-            tables[i] = new BufferTable(classes.stats(i).slots());
-        }
+        this.wrappers = new BlockWrappers(this, blocks);
+        this.large = new LargeBuffers(this, classes);
+        int[] sizes = config.classSizes();
+        this.caches = new EventLoopCaches(this, sizes, b.eventLoopCacheCapacities(sizes),
+            config.handBackAfter().toNanos());
+        this.closing = new Closing(blocks, caches);
         this.metric = new PercpuByteBufAllocatorMetric(this);
     }
 
@@ -153,9 +148,12 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         this.maxMemory = 0;
         this.shared = true;
         this.classes = null;
+        this.blocks = null;
+        this.wrappers = null;
+        this.large = null;
+        this.caches = null;
+        this.closing = null;
         this.maxPooled = -1;
-        this.tables = new BufferTable[0];
-        this.unmapped = true;
         this.metric = new PercpuByteBufAllocatorMetric(this);
     }
 
@@ -163,7 +161,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         Throwable cause = PercpuRuntime.unavailabilityCause();
         if (cause == null) {
             try {
-                return builder().maxMemory(defaultMaxMemory()).build(true);
+                return new PercpuByteBufAllocator(builder().maxMemory(defaultMaxMemory()), true);
             } catch (RuntimeException | LinkageError e) {
                 cause = e;
             }
@@ -183,9 +181,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         }
     }
 
-    /** A builder with the defaults (see {@link Builder}). */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder with the defaults (see {@link PercpuByteBufAllocatorBuilder}). */
+    public static PercpuByteBufAllocatorBuilder builder() {
+        return new PercpuByteBufAllocatorBuilder();
     }
 
     /** The default class sizes: {@link SizeClassConfig#defaultClassSizes()} (16 B to 64 KiB) then 128, 256, 512 KiB and 1 MiB. */
@@ -284,151 +282,152 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         return (int) Math.min(pages, maxCapacity);
     }
 
-    /** A wrapper holding a block of at least {@code size} bytes; not yet initialised as a buffer. */
+    /**
+     * A buffer object holding a block of at least {@code size} bytes; not yet initialised as a buffer.
+     * The class is found once; the block comes by index from the calling event loop's front cache, else
+     * from the class's per-CPU freelist, and its object from the class's table.
+     */
     private PercpuByteBuf acquire(int size) {
         requireAvailable();
-        if (closed) {
-            throw closedException();
-        }
         if (size > maxPooled) {
             return acquireLarge(size);
         }
         int sizeClass = classes.classOf(Math.max(size, 1));
-        long address = classes.tryAllocate(Math.max(size, 1));
-        if (address == 0) {
-            return acquireFallback(sizeClass, size);
-        }
-        return wrap(sizeClass, address);
-    }
-
-    /** The block's idle wrapper (made, with the block's view, ahead of the block's first use, or at it). */
-    private PercpuByteBuf wrap(int sizeClass, long address) {
-        if (closed) {
-            giveBack(address);
-            throw closedException();
-        }
-        int block = classes.blockIndex(address);
-        PercpuByteBuf buffer = tables[sizeClass].take(block);
-        return buffer != null ? buffer : wrapAhead(sizeClass, block);
-    }
-
-    /**
-     * Block {@code block}'s first use, and no wrapper made for it yet: makes the wrappers (each with
-     * its block's view) of every block from the first unwrapped one up to {@code block}, and up to
-     * {@link #WRAP_STEP} blocks in all when that is fewer, and returns {@code block}'s.
-     */
-    private PercpuByteBuf wrapAhead(int sizeClass, int block) {
-        BufferTable table = tables[sizeClass];
-        synchronized (table) {
-            int end = (int) Math.min(table.blocks(), Math.max(block + 1L, (long) table.wrapped() + WRAP_STEP));
-            for (int b = table.wrapped(); b < end; b++) {
-                PercpuByteBuf buffer = new PercpuByteBuf(this);
-                buffer.sizeClass = sizeClass;
-                buffer.block = b;
-                buffer.address = classes.blockAddress(sizeClass, b);
-                buffer.blockBytes = classes.classSize(sizeClass);
-                buffer.view = classes.viewAhead(sizeClass, b);
-                table.add(buffer);
+        EventLoopCache cache = caches.current();
+        if (cache != null) {
+            PercpuByteBuf cached = cache.poll(sizeClass);
+            if (cached != null) {
+                if (closing.isClosed()) {
+                    giveBackPooled(cached);
+                    caches.emptyCurrent();
+                    closing.unmapIfIdle();
+                    throw closedException();
+                }
+                return cached;
             }
         }
-        return table.take(block);
+        int block = tryTake(sizeClass);
+        if (block < 0) {
+            return acquireFallback(sizeClass, size);
+        }
+        return wrap(sizeClass, block);
+    }
+
+    /** A block of class {@code sizeClass}, or -1; after close, {@link IllegalStateException} as every allocation. */
+    private int tryTake(int sizeClass) {
+        try {
+            return blocks.tryTake(sizeClass);
+        } catch (IllegalStateException unmapped) {
+            if (closing.isClosed()) {
+                throw closedException();
+            }
+            throw unmapped;
+        }
+    }
+
+    /** The object of block {@code block} of class {@code sizeClass}, just taken; gives it back if the allocator closed meanwhile. */
+    private PercpuByteBuf wrap(int sizeClass, int block) {
+        if (closing.isClosed()) {
+            blocks.giveBack(sizeClass, block);
+            caches.emptyCurrent();
+            closing.unmapIfIdle();
+            throw closedException();
+        }
+        return wrappers.take(sizeClass, block);
     }
 
     /** Class {@code sizeClass} is exhausted: the next larger classes, then the large path. */
     private PercpuByteBuf acquireFallback(int sizeClass, int size) {
         fallbacks.incrementAndGet();
         for (int c = sizeClass + 1; c < classes.classCount(); c++) {
-            long address = classes.tryAllocate(classes.classSize(c));
-            if (address != 0) {
-                SlowPathEvents.nettyFallback(size, classes.classSize(sizeClass), classes.classSize(c));
-                return wrap(c, address);
+            int block = tryTake(c);
+            if (block >= 0) {
+                NettyEvents.fallback(size, classes.classSize(sizeClass), classes.classSize(c));
+                return wrap(c, block);
             }
         }
-        SlowPathEvents.nettyFallback(size, classes.classSize(sizeClass), 0);
+        NettyEvents.fallback(size, classes.classSize(sizeClass), 0);
         return acquireLarge(size);
     }
 
     /** A large block (whole pages, above the largest class, or where every class that fits is exhausted). */
     private PercpuByteBuf acquireLarge(int size) {
-        long address = classes.tryAllocate(Math.max(size, maxPooled + 1));
-        if (address == 0) {
-            throw new PoolExhaustedException(String.format(
-                "memory cap reached: a buffer of %d bytes does not fit; %d of maxMemory %d bytes are committed "
-                    + "(%d in use)", size, classes.committedBytes(), maxMemory, classes.inUseBytes()));
-        }
-        if (closed) {
-            giveBack(address);
+        if (closing.isClosed()) {
             throw closedException();
         }
-        PercpuByteBuf buffer = new PercpuByteBuf(this);
-        buffer.sizeClass = PercpuByteBuf.LARGE;
-        buffer.address = address;
-        buffer.blockBytes = classes.usableSize(address);
-        buffer.view = classes.view(address);
-        SlowPathEvents.nettyLarge(size, buffer.blockBytes, classes.largeBytes());
+        PercpuByteBuf buffer = large.acquire(size);
+        if (closing.isClosed()) {
+            large.release(buffer);
+            closing.unmapIfIdle();
+            throw closedException();
+        }
         return buffer;
     }
 
     /** Whether {@code buffer} can take capacity {@code newCapacity} without moving to another block. */
     boolean fitsInPlace(PercpuByteBuf buffer, int newCapacity) {
-        if (newCapacity > buffer.blockBytes) {
+        if (newCapacity > buffer.blockBytes()) {
             return false;
         }
         if (newCapacity >= buffer.capacity()) {
             return true;
         }
         if (buffer.isLarge()) {
-            return newCapacity > maxPooled && newCapacity > buffer.blockBytes / 2;
+            return newCapacity > maxPooled && newCapacity > buffer.blockBytes() / 2;
         }
-        return classes.classOf(Math.max(newCapacity, 1)) == buffer.sizeClass;
+        return classes.classOf(Math.max(newCapacity, 1)) == buffer.sizeClass();
     }
 
     /**
      * Moves {@code buffer} to a block for {@code newCapacity}, copying its first {@code copyBytes}
-     * bytes; the old block (with the idle wrapper it swapped in) goes back.
+     * bytes; the old block (with the idle object it swapped in) goes back.
      *
      * @throws IllegalStateException after {@link #close()}
      */
     void move(PercpuByteBuf buffer, int newCapacity, int copyBytes) {
         PercpuByteBuf target = acquire(newCapacity);
-        target.view.put(0, buffer.view, 0, copyBytes);
+        target.copyFrom(buffer, copyBytes);
         buffer.swapBlock(target);
-        giveBack(target);
+        release(target);
     }
 
-    /** The last release of {@code buffer}: its block goes back (from any thread). */
+    /**
+     * The last release of {@code buffer} (from any thread): a pooled block goes to the calling event
+     * loop's front cache while it has room, else back to its class; a large block goes back at once.
+     */
     void release(PercpuByteBuf buffer) {
-        giveBack(buffer);
-        if (closed) {
-            finishCloseIfIdle();
+        if (buffer.isLarge()) {
+            large.release(buffer);
+        } else {
+            EventLoopCache cache = caches.current();
+            if (cache != null && !closing.isClosed() && cache.offer(buffer)) {
+                return;
+            }
+            giveBackPooled(buffer);
+        }
+        if (closing.isClosed()) {
+            caches.emptyCurrent();
+            closing.unmapIfIdle();
         }
     }
 
-    /** Returns the block {@code holder} holds: a pooled one with {@code holder} as its idle wrapper. */
-    private void giveBack(PercpuByteBuf holder) {
-        long address = holder.address;
-        if (holder.isLarge()) {
-            classes.free(address);
-            return;
+    /** After close: unmaps the memory if no block is in use any more (a front cache emptied). */
+    void unmapIfClosedAndIdle() {
+        if (closing.isClosed()) {
+            closing.unmapIfIdle();
         }
-        tables[holder.sizeClass].put(holder.block, holder);
-        classes.free(address);
     }
 
-    /** Returns a block taken by an allocation that then found the allocator closed. */
-    private void giveBack(long address) {
-        try {
-            classes.free(address);
-        } catch (IllegalStateException alreadyUnmapped) {
-            // close() finished in between: the block belongs to unmapped memory and nothing holds it.
-            return;
-        }
-        finishCloseIfIdle();
+    /** Returns a pooled block with {@code buffer} as its idle object. */
+    void giveBackPooled(PercpuByteBuf buffer) {
+        wrappers.put(buffer);
+        blocks.giveBack(buffer.sizeClass(), buffer.block());
     }
 
     /**
      * Stops new allocations; the allocator's memory is unmapped now if no buffer is alive, else by
-     * the release of the last one.
+     * the release of the last one (and once every event loop's front cache has emptied: see
+     * {@link #eventLoopCacheBoundBytes()}).
      * In debug mode, pooled buffers still alive are reported to the leak handler first (with
      * their allocation sites where recorded). Idempotent.
      *
@@ -439,40 +438,17 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (shared) {
             throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT is shared and never closed");
         }
-        synchronized (closeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (!unmapped && classes.inUseBytes() > 0) {
-                classes.reportLeaks();
-            }
-        }
-        finishCloseIfIdle();
+        closing.close();
     }
 
     /** Whether {@link #close()} was called (live buffers may still hold memory: see {@link #isUnmapped()}). */
     public boolean isClosed() {
-        return closed;
+        return closing != null && closing.isClosed();
     }
 
     /** Whether the allocator's memory was unmapped: closed and every buffer released. */
     public boolean isUnmapped() {
-        synchronized (closeLock) {
-            return unmapped;
-        }
-    }
-
-    private void finishCloseIfIdle() {
-        synchronized (closeLock) {
-            if (unmapped || !closed) {
-                return;
-            }
-            if (classes.inUseBytes() == 0) {
-                unmapped = true;
-                classes.close();
-            }
-        }
+        return closing == null || closing.isUnmapped();
     }
 
     private static IllegalStateException closedException() {
@@ -506,9 +482,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * 0 once unmapped.
      */
     public long committedBytes() {
-        synchronized (closeLock) {
-            return unmapped ? 0 : classes.committedBytes();
-        }
+        return closing == null ? 0 : closing.whileMapped(SizeClassAllocator::committedBytes);
     }
 
     /** Number of size classes. */
@@ -553,9 +527,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * depots, in whole chunks; memory handed back is not counted). 0 once unmapped.
      */
     public long pooledCommittedBytes() {
-        synchronized (closeLock) {
-            return unmapped ? 0 : classes.committedBytes() - classes.largeBytes();
-        }
+        return closing == null ? 0 : closing.whileMapped(c -> c.committedBytes() - c.largeBytes());
     }
 
     /**
@@ -563,16 +535,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * cached for reuse that does not grow with threads.
      */
     public long perCpuCacheBoundBytes() {
-        synchronized (closeLock) {
-            if (unmapped) {
-                return 0;
-            }
+        return closing == null ? 0 : closing.whileMapped(c -> {
             long bytes = 0;
-            for (int i = 0; i < classes.classCount(); i++) {
-                bytes += classes.stats(i).capacityOnCpus() * classes.classSize(i);
+            for (int i = 0; i < c.classCount(); i++) {
+                bytes += c.stats(i).capacityOnCpus() * c.classSize(i);
             }
             return bytes;
-        }
+        });
     }
 
     /**
@@ -581,25 +550,43 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
      * when a block without one is used, which a warm allocator does not do.
      */
     public long bufferObjects() {
-        long made = 0;
-        for (BufferTable table : tables) {
-            made += table.wrapped();
-        }
-        return made;
+        return wrappers == null ? 0 : wrappers.made();
+    }
+
+    /**
+     * The most one event-loop thread's front cache holds, in bytes (0 when front caches are off):
+     * each {@code FastThreadLocalThread} that allocates or releases keeps up to this much of idle
+     * buffers for itself, so the memory cached this way is at most this times the event-loop threads.
+     * The cache empties when its thread was idle for a hand-back window (threads of a Netty event
+     * executor), when the thread ends, and after {@link #close()} at the thread's next use.
+     */
+    public long eventLoopCacheBoundBytes() {
+        return caches == null ? 0 : caches.boundBytesPerThread();
+    }
+
+    /**
+     * Empties the calling thread's front cache into the per-CPU freelists (as Netty's pooled
+     * allocator's method of that name does with its thread cache).
+     *
+     * @return whether the calling thread had a front cache
+     */
+    public boolean trimCurrentThreadCache() {
+        return caches != null && caches.emptyCurrent();
+    }
+
+    /** Event-loop threads with a front cache now. */
+    public int eventLoopCaches() {
+        return caches == null ? 0 : caches.caches();
     }
 
     /** Bytes held by large-path buffers now (whole pages). */
     public long largeBytes() {
-        synchronized (closeLock) {
-            return unmapped ? 0 : classes.largeBytes();
-        }
+        return closing == null ? 0 : closing.whileMapped(SizeClassAllocator::largeBytes);
     }
 
     /** Large-path buffers alive now. */
     public long largeBuffers() {
-        synchronized (closeLock) {
-            return unmapped ? 0 : classes.largeBlocks();
-        }
+        return closing == null ? 0 : closing.whileMapped(SizeClassAllocator::largeBlocks);
     }
 
     /**
@@ -642,103 +629,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             return "PercpuByteBufAllocator[unavailable: " + unavailable + "]";
         }
         return "PercpuByteBufAllocator[" + classes.classCount() + " classes up to " + maxPooled + " B, maxMemory="
-            + maxMemory + (closed ? ", closed" : "") + "]";
+            + maxMemory + (isClosed() ? ", closed" : "") + "]";
     }
 
-    /**
-     * Settings of a {@link PercpuByteBufAllocator}; {@link #build()} checks them. Not thread-safe.
-     *
-     * <table>
-     *   <caption>Settings</caption>
-     *   <tr><th>setting</th><th>default</th></tr>
-     *   <tr><td>{@link #maxMemory(long)}</td><td>{@value #DEFAULT_MAX_MEMORY} bytes (1 GiB)</td></tr>
-     *   <tr><td>{@link #handBackAfter(Duration)}</td><td>{@link SizeClassConfig#DEFAULT_HAND_BACK_AFTER}</td></tr>
-     *   <tr><td>{@link #classSizes(int...)}</td><td>{@link PercpuByteBufAllocator#defaultClassSizes()}</td></tr>
-     *   <tr><td>{@link #perCpuCacheBytes(int)}</td><td>{@link SizeClassConfig#DEFAULT_PER_CPU_CACHE_BYTES}</td></tr>
-     *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SizeClassConfig}</td></tr>
-     * </table>
-     */
-    public static final class Builder {
-        /** Default cap of a built allocator: 1 GiB. */
-        public static final long DEFAULT_MAX_MEMORY = 1L << 30;
-
-        private long maxMemory = DEFAULT_MAX_MEMORY;
-        private int[] classSizes = defaultClassSizes();
-        private final SizeClassConfig.Builder config = SizeClassConfig.builder();
-
-        private Builder() {
-        }
-
-        /** The hard cap on off-heap memory, pooled and large: one budget for every class and the large path. */
-        public Builder maxMemory(long bytes) {
-            this.maxMemory = bytes;
-            return this;
-        }
-
-        /** The cap as a size with an optional k/m/g suffix ({@code "2g"}). */
-        public Builder maxMemory(String size) {
-            return maxMemory(Sizes.parse("maxMemory", size));
-        }
-
-        /** How long memory must go unused before it goes back (see {@link SizeClassConfig.Builder#handBackAfter(Duration)}). */
-        public Builder handBackAfter(Duration window) {
-            config.handBackAfter(window);
-            return this;
-        }
-
-        /** The size classes (see {@link SizeClassConfig.Builder#classSizes(int...)}); the largest is the large-path threshold. */
-        public Builder classSizes(int... sizes) {
-            this.classSizes = sizes.clone();
-            return this;
-        }
-
-        /** Bytes one CPU caches per class (see {@link SizeClassConfig.Builder#perCpuCacheBytes(int)}). */
-        public Builder perCpuCacheBytes(int bytes) {
-            config.perCpuCacheBytes(bytes);
-            return this;
-        }
-
-        /** The mode (see {@link SizeClassConfig.Builder#mode(Mode)}); unset: the {@code percpu.mode} property, else AUTO. */
-        public Builder mode(Mode mode) {
-            config.mode(mode);
-            return this;
-        }
-
-        /** percpu's debug mode underneath (double free, poison, leak report at close). */
-        public Builder debug(boolean on) {
-            config.debug(on);
-            return this;
-        }
-
-        /** See {@link SizeClassConfig.Builder#debugStackTraces(int)}. */
-        public Builder debugStackTraces(int everyNth) {
-            config.debugStackTraces(everyNth);
-            return this;
-        }
-
-        /** Where debug mode's report of the buffers alive at {@link #close()} goes (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
-        public Builder leakHandler(Consumer<LeakReport> handler) {
-            config.leakHandler(Objects.requireNonNull(handler, "handler"));
-            return this;
-        }
-
-        /**
-         * Checks the settings and makes the allocator.
-         *
-         * @throws IllegalArgumentException naming the first setting out of its limits, e.g. a cap too small
-         *     to give every class room for one block of the largest class
-         * @throws IllegalStateException when mode RSEQ is requested but unavailable
-         */
-        public PercpuByteBufAllocator build() {
-            return build(false);
-        }
-
-        private PercpuByteBufAllocator build(boolean shared) {
-            return new PercpuByteBufAllocator(this, shared);
-        }
-
-        SizeClassConfig sizeClassConfig() {
-            return config.classSizes(classSizes).maxMemory(maxMemory).build();
-        }
-    }
 }

@@ -100,7 +100,7 @@ class PercpuByteBufAllocatorTest {
             holdAndRelease(alloc, held, perCpu + perCpu / 2);
             int carvedWarm = alloc.classStats(c).carvedSlots();
             long objectsWarm = alloc.bufferObjects();
-            assertTrue(objectsWarm <= carvedWarm + PercpuByteBufAllocator.WRAP_STEP,
+            assertTrue(objectsWarm <= carvedWarm + BlockWrappers.WRAP_STEP,
                 "objects made at most one step past the carved blocks: " + objectsWarm + " for " + carvedWarm);
             // ... so the same pattern again makes no object and allocates no heap ...
             threads.getCurrentThreadAllocatedBytes();
@@ -116,7 +116,7 @@ class PercpuByteBufAllocatorTest {
             holdAndRelease(alloc, held, held.length);
             assertTrue(alloc.classStats(c).carvedSlots() > carvedWarm, "blocks used for the first time");
             assertTrue(alloc.bufferObjects() > objectsWarm);
-            assertTrue(alloc.bufferObjects() <= alloc.classStats(c).carvedSlots() + PercpuByteBufAllocator.WRAP_STEP);
+            assertTrue(alloc.bufferObjects() <= alloc.classStats(c).carvedSlots() + BlockWrappers.WRAP_STEP);
         } finally {
             ResourceLeakDetector.setLevel(level);
         }
@@ -215,7 +215,7 @@ class PercpuByteBufAllocatorTest {
     void shouldThrowOnDoubleReleaseAndLeaveThePoolIntact(Mode mode) {
         PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
         ByteBuf buf = alloc.directBuffer(256);
-        int sizeClass = percpu(buf).sizeClass;
+        int sizeClass = percpu(buf).sizeClass();
         assertTrue(buf.release());
         assertThrows(IllegalReferenceCountException.class, buf::release);
         assertThrows(IllegalReferenceCountException.class, () -> buf.release(2));

@@ -57,6 +57,8 @@ public final class NettyRingChild {
         System.out.println("fallbacks=" + alloc.fallbacks());
         System.out.println("largeBuffers=" + alloc.largeBuffers());
         System.out.println("committedWithRing=" + committed);
+        System.out.println("cachedAfter=" + alloc.pooledInUseBytes());
+        System.out.println("trimmed=" + alloc.trimCurrentThreadCache());
         System.out.println("inUseAfter=" + alloc.pooledInUseBytes());
     }
 }

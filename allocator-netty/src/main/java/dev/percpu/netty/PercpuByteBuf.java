@@ -61,23 +61,54 @@ import java.nio.channels.ScatteringByteChannel;
 public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     private final PercpuByteBufAllocator alloc;
     /** Size class of the block, or {@link #LARGE}. */
-    int sizeClass;
+    private int sizeClass;
     /** Index of the block in its class (unused for a large block). */
-    int block;
-    long address;
+    private int block;
+    private long address;
     /** Bytes of the block: its class size, or the large block's size. */
-    int blockBytes;
+    private int blockBytes;
     /** The view of the whole block, big-endian; moves with the block. */
-    ByteBuffer view;
+    private ByteBuffer view;
     /** A duplicate of {@link #view} for {@link #internalNioBuffer(int, int)}, made on first use; moves with the block. */
-    ByteBuffer internal;
+    private ByteBuffer internal;
     private int capacity;
 
+    /** {@link #sizeClass()} of a large block. */
     static final int LARGE = -1;
 
-    PercpuByteBuf(PercpuByteBufAllocator alloc) {
+    /**
+     * The buffer object of one block: block {@code block} of class {@code sizeClass}, or a large block
+     * ({@code sizeClass} {@link #LARGE}); {@code view} covers the block's {@code blockBytes}.
+     */
+    PercpuByteBuf(PercpuByteBufAllocator alloc, int sizeClass, int block, long address, int blockBytes,
+                  ByteBuffer view) {
         super(0);
         this.alloc = alloc;
+        this.sizeClass = sizeClass;
+        this.block = block;
+        this.address = address;
+        this.blockBytes = blockBytes;
+        this.view = view;
+    }
+
+    /** Size class of the block, or {@link #LARGE}. */
+    int sizeClass() {
+        return sizeClass;
+    }
+
+    /** Index of the block in its class. */
+    int block() {
+        return block;
+    }
+
+    /** The block's address. */
+    long address() {
+        return address;
+    }
+
+    /** Copies the first {@code bytes} bytes of {@code source}'s block to the start of this one's. */
+    void copyFrom(PercpuByteBuf source, int bytes) {
+        view.put(0, source.view, 0, bytes);
     }
 
     /** Makes this object a fresh buffer (reference count 1, indices and marks 0) over the block it holds now. */

@@ -5,7 +5,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The idle {@link PercpuByteBuf} of every block of one size class, indexed by
- * block: the wrapper pool of {@link PercpuByteBufAllocator}. Entries live in
+ * block: the wrapper pool of {@link BlockWrappers}. Entries live in
  * pages of {@value #PAGE_SIZE}, made with the first wrappers they hold, so a
  * class whose blocks are never used costs one small array.
  *
@@ -13,8 +13,8 @@ import java.lang.invoke.VarHandle;
  * (idle here, or in use), and when a block at or above {@link #wrapped()} is
  * used for the first time, its owner wraps it and the next blocks of the
  * class at once ({@link #add}, under this table's lock), so most blocks find
- * their wrapper made before their first use. The allocator says how far
- * ahead, and why that keeps a warm allocator from making any.
+ * their wrapper made before their first use. {@link BlockWrappers} says how
+ * far ahead, and why that keeps a warm allocator from making any.
  *
  * <p>An entry holds the wrapper only while its block is free: the releasing
  * thread stores the wrapper (release store) before it returns the block, and

@@ -19,7 +19,7 @@ final class OpenAllocators {
     private final List<PercpuByteBufAllocator> opened = new ArrayList<>();
 
     /** A small allocator (64 MiB cap) in {@code mode}, with {@code settings} applied. */
-    PercpuByteBufAllocator open(Mode mode, UnaryOperator<PercpuByteBufAllocator.Builder> settings) {
+    PercpuByteBufAllocator open(Mode mode, UnaryOperator<PercpuByteBufAllocatorBuilder> settings) {
         if (mode == Mode.RSEQ) {
             RseqAvailability.requireRseq();
         }
