@@ -26,6 +26,12 @@
 #               allocate + release (the size-class pair, the class lookup, the
 #               wrapper table, init, the reference count, the whole ByteBuf
 #               pair); at leak level simple only the whole pair
+# and, when named in SHAPES (not run by default, to keep a full run near 20
+# minutes per JDK):
+#   handover    ByteBufHandoverBench, 4 KiB: allocate on one thread, release
+#               on another (both of the thread type)
+#   ringwrite   ByteBufRingBench.oneThread, size=mix: a ring of 8192 per thread,
+#               release + allocate + writeLong, sizes of 64 B to 1 MiB
 # on JDK 17 with the JNI bridge and JDK 25 with the FFM bridge (BENCH_JVMS),
 # each fork with -Xmx768m -XX:MaxDirectMemorySize=768m (Netty's harness; DEFAULT's
 # cap follows the direct memory limit) and -prof gc (B/op).
@@ -89,7 +95,6 @@ case "$MODE" in
   *) echo "usage: $0 full|quick|smoke" >&2; exit 2 ;;
 esac
 OUT="${BENCH_OUT:-target/bytebuf-bench/$(date -u +%Y%m%dT%H%M%SZ)-$MODE}"
-mkdir -p "$OUT"
 
 show() { # prints a command as it can be pasted into a shell
   printf '+'
@@ -151,10 +156,18 @@ invocations() { # leak -> the invocations of the selected shapes
         else
           echo "breakdown|${PKG}ByteBufCostBench\.byteBufPair\$|-p size=random16k"
         fi ;;
-      *) echo "unknown shape $shape (ring random write4k grow concurrent breakdown)" >&2; exit 2 ;;
+      handover) echo "handover|${PKG}ByteBufHandoverBench\.|-p allocator=$ALLOCATORS -p size=4096" ;;
+      ringwrite) echo "ringwrite|${PKG}ByteBufRingBench\.oneThread\$|-p allocator=$ALLOCATORS -p size=mix" ;;
+      *) echo "unknown shape $shape (ring random write4k grow concurrent breakdown handover ringwrite)" >&2; exit 2 ;;
     esac
   done
 }
+
+# Unknown names stop the script here (inside $(...) or <(...) an exit would only end a subshell).
+for jvm in $JVM_SET; do java_of "$jvm" > /dev/null; done
+for threads in $THREAD_SET; do fork_args jdk17-jni "$threads" disabled > /dev/null; done
+for leak in $LEAK_SET; do fork_args jdk17-jni plain "$leak" > /dev/null; invocations "$leak" > /dev/null; done
+mkdir -p "$OUT"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
   echo "== build (JDK 25)"

@@ -49,9 +49,12 @@ SHAPES = {
     "ByteBufBench.oneThread": "Allocate + writeLong + release (ns per buffer, per thread)",
     "ByteBufBench.twoThreads": "Allocate + writeLong + release (ns per buffer, per thread)",
     "ByteBufBench.allocateAndGrow": "Allocate 256 B and grow by writing size bytes in 1 KiB pieces (ns per buffer)",
+    "ByteBufHandoverBench.handover": "Allocate on one thread, release on another (ns per buffer handed over)",
+    "ByteBufRingBench.oneThread": "Ring of 8192 per thread, release + allocate + writeLong (ns per replacement)",
 }
 SHAPE_ORDER = ["DefaultRingBench.replace", "ByteBufBench.allocateRelease", "ByteBufBench.oneThread",
-               "ByteBufBench.twoThreads", "ByteBufBench.allocateAndGrow"]
+               "ByteBufBench.twoThreads", "ByteBufBench.allocateAndGrow", "ByteBufHandoverBench.handover",
+               "ByteBufRingBench.oneThread"]
 BREAKDOWN = "ByteBufCostBench"
 LADDER = ["sizeClassPair", "plusClassOf", "plusTable", "plusInit", "plusRefCount"]
 PIECES = {
