@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bytebuf-bench.sh - the ByteBuf-level benchmarks on both thread types and both leak levels.
 #
-#   scripts/bytebuf-bench.sh full    # 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: about 19 min per JDK
-#   scripts/bytebuf-bench.sh quick   # 1 fork, 1 x 1 s warm-up, 2 x 1 s measurement, fewer sizes: about 7 min per JDK
+#   scripts/bytebuf-bench.sh full    # 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: 174 runs, about 17 min per JDK
+#   scripts/bytebuf-bench.sh quick   # 1 fork, 1 x 1 s warm-up, 2 x 1 s measurement, fewer sizes: 114 runs, about 8 min per JDK
 #   scripts/bytebuf-bench.sh smoke   # 1 fork, 1 + 1 iterations of 1 s, one size per shape: proves the set-up
 #
 # Every shape runs with percpu's PercpuByteBufAllocator.DEFAULT, Netty's
 # AdaptiveByteBufAllocator and Netty's PooledByteBufAllocator, in four
-# combinations: benchmark threads that are JMH's plain threads or Netty
-# FastThreadLocalThreads (an event loop's thread type, where Adaptive serves
-# from its thread-local magazines and Pooled from its thread caches), times
+# combinations: benchmark threads that are JMH's plain threads or threads as
+# an event loop has them (FastThreadLocalExecutor: FastThreadLocalThreads with
+# a current Netty executor, where Adaptive serves from its thread-local
+# magazines and Pooled from its thread caches), times
 # Netty's leak detection off (-Dio.netty.leakDetection.level=disabled) or at
 # Netty's default level (simple). Shapes (SHAPES, all by default):
 #   ring        DefaultRingBench.replace: a ring of 8192 live buffers, release
@@ -63,6 +64,8 @@
 #                  [/tmp/percpu-mvn.lock]; empty: no lock. Do not run this
 #                  script under that lock yourself.
 #   NO_BUILD       1: use allocator-examples/target/percpu-examples.jar as it is
+#   DRY_RUN        1: print the estimate and every JMH command line, run nothing
+#                  (needs the jar, for the count)
 #   BENCH_OUT      results directory [target/bytebuf-bench/<UTC date-time>-<mode>]
 set -euo pipefail
 
@@ -167,6 +170,11 @@ invocations() { # leak -> the invocations of the selected shapes
 for jvm in $JVM_SET; do java_of "$jvm" > /dev/null; done
 for threads in $THREAD_SET; do fork_args jdk17-jni "$threads" disabled > /dev/null; done
 for leak in $LEAK_SET; do fork_args jdk17-jni plain "$leak" > /dev/null; invocations "$leak" > /dev/null; done
+DRY="${DRY_RUN:-0}"
+if [ "$DRY" = 1 ]; then
+  NO_BUILD=1
+  OUT=$(mktemp -d)
+fi
 mkdir -p "$OUT"
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
@@ -197,7 +205,8 @@ done
 THREAD_TYPES_N=$(wc -w <<< "$THREAD_SET")
 RUNS=$((RUNS * THREAD_TYPES_N))
 JVMS=$(wc -w <<< "$JVM_SET")
-SECONDS_PER_RUN=$((${ITERATIONS[3]} + ${ITERATIONS[7]} + 2))
+# Iterations of 1 s, plus about a second per fork for the JVM's start, the setup and the teardown.
+SECONDS_PER_RUN=$((${ITERATIONS[3]} + ${ITERATIONS[7]} + 1))
 echo "== estimate: $RUNS JMH runs per JVM at about $SECONDS_PER_RUN s each (${ITERATIONS[*]}, plus JVM start):" \
   "about $((RUNS * SECONDS_PER_RUN / 60)) min per JVM, $((RUNS * SECONDS_PER_RUN * JVMS / 60)) min for $JVMS"
 
@@ -223,12 +232,19 @@ for jvm in $JVM_SET; do
         command=("$java" -cp "$JAR" org.openjdk.jmh.Main "$regex" "${opts[@]}" "${ITERATIONS[@]}"
           -foe true -prof gc -rf json -rff "$base.json" -jvmArgsAppend "$args")
         echo "$(show "${command[@]}") > $base.log"
+        if [ "$DRY" = 1 ]; then
+          continue
+        fi
         locked "${command[@]}" > "$base.log" 2>&1 || { echo "FAILED, see $base.log" >&2; tail -20 "$base.log" >&2; exit 1; }
         grep -E '^(Benchmark  |[A-Za-z]*Bench\.[a-zA-Z]+ )' "$base.log" | grep -v ':·\|:gc\.' || true
       done < <(invocations "$leak")
     done
   done
 done
+if [ "$DRY" = 1 ]; then
+  rm -r "$OUT"
+  exit 0
+fi
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
 echo "== table"

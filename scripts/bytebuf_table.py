@@ -5,8 +5,9 @@ Usage: scripts/bytebuf_table.py DIR   (every *.json in DIR)
 
 Each result is placed by what its fork really ran with, read from the JSON's
 "jvmArgs" (the options JMH gave the forked JVM), never from file names:
-  - thread type: FastThreadLocalThreads when -Djmh.executor.class names
-    FastThreadLocalExecutor, else JMH's plain threads;
+  - thread type: event-loop threads (FastThreadLocalThreads with a current
+    Netty executor) when -Djmh.executor.class names FastThreadLocalExecutor,
+    else JMH's plain threads;
   - leak level: -Dio.netty.leakDetection.level (Netty's default, simple, when
     absent);
   - bridge: -Dpercpu.bridge, with the JDK's version from "jdkVersion".
@@ -32,7 +33,7 @@ import statistics
 import sys
 
 FTL_EXECUTOR = "dev.percpu.examples.bench.support.FastThreadLocalExecutor"
-THREADS = [("plain", "plain threads"), ("fastthreadlocal", "FastThreadLocalThreads")]
+THREADS = [("plain", "plain threads"), ("fastthreadlocal", "event-loop threads")]
 LEAKS = [("disabled", "leak off"), ("simple", "leak simple")]
 COLUMNS = [(t, l) for t, _ in THREADS for l, _ in LEAKS]
 ALLOCATORS = {
