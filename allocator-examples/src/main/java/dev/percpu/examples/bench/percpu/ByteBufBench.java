@@ -18,13 +18,26 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Nanoseconds per {@code directBuffer(size)} + {@code writeLong} + {@code release()}
- * at the {@code ByteBuf} level (the wrapper object and its reference count are
- * part of the cost), one allocator shared by all benchmark threads; allocators
- * and their settings in {@link ByteBufAllocators}. {@code size} is a fixed size
- * or {@code mix} (each thread walks the mix table). Run with {@code -t 16} for
- * 16 threads. Netty's leak detection is off ({@code -Dio.netty.leakDetection.level=disabled});
- * run with {@code -jvmArgsAppend -Dio.netty.leakDetection.level=simple} for its default.
+ * {@code ByteBuf}-level benchmarks that allocate and release at once (the wrapper object and
+ * its reference count are part of the cost), one allocator shared by all benchmark threads;
+ * allocators and their settings in {@link ByteBufAllocators}. {@code size} is a fixed size,
+ * {@code mix} or {@code random16k} (each thread walks the size table). Nanoseconds per
+ * operation, each operation one buffer:
+ * <ul>
+ *   <li>{@code oneThread}, {@code twoThreads}: {@code directBuffer(size)} + {@code writeLong}
+ *       + {@code release()}. With {@code -t 8} or {@code -t 32}, {@code oneThread} is the
+ *       concurrent shape (more threads than this machine's CPUs).</li>
+ *   <li>{@code allocateRelease}: {@code directBuffer(size)} + {@code release()}, nothing
+ *       written: Netty's random-size allocator benchmark with {@code size=random16k}.</li>
+ *   <li>{@code allocateAndGrow}: {@code directBuffer()} (Netty's default initial capacity,
+ *       256 B), then {@code size} bytes written in pieces of {@value #GROW_PIECE} bytes, each
+ *       write past the capacity growing the buffer as the allocator's
+ *       {@code calculateNewCapacity} says, then {@code release()}.</li>
+ * </ul>
+ * The annotation runs the forks on JMH's plain threads with Netty's leak detection off;
+ * {@code scripts/bytebuf-bench.sh} runs them on {@code FastThreadLocalThread}s and at
+ * Netty's default leak level too (a command-line {@code -jvmArgsAppend} replaces the
+ * annotation's, so it passes the whole set).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -33,14 +46,18 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=disabled"})
 @State(Scope.Benchmark)
 public class ByteBufBench {
-    @Param({"percpu", "pooled", "pooledAllThreads", "adaptive"})
+    /** Bytes per write in {@link #allocateAndGrow}. */
+    static final int GROW_PIECE = 1024;
+
+    @Param({"percpuDefault", "percpu", "pooled", "pooledAllThreads", "adaptive"})
     public String allocator;
 
-    @Param({"256", "1024", "4096", "16384", "65536", "mix"})
+    @Param({"256", "1024", "4096", "16384", "65536", "mix", "random16k"})
     public String size;
 
     private ByteBufAllocator alloc;
     private int[] sizes;
+    private final byte[] piece = new byte[GROW_PIECE];
 
     /** Each thread's position in the size table. */
     @State(Scope.Thread)
@@ -71,10 +88,31 @@ public class ByteBufBench {
         return allocateWriteRelease(cursor);
     }
 
+    @Benchmark
+    @Threads(1)
+    public boolean allocateRelease(Cursor cursor) {
+        return alloc.directBuffer(next(cursor)).release();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public boolean allocateAndGrow(Cursor cursor) {
+        int n = next(cursor);
+        ByteBuf buffer = alloc.directBuffer();
+        for (int left = n; left > 0; left -= GROW_PIECE) {
+            buffer.writeBytes(piece, 0, Math.min(left, GROW_PIECE));
+        }
+        return buffer.release();
+    }
+
     private boolean allocateWriteRelease(Cursor cursor) {
-        int n = sizes[cursor.next++ & (sizes.length - 1)];
+        int n = next(cursor);
         ByteBuf buffer = alloc.directBuffer(n);
         buffer.writeLong(n);
         return buffer.release();
+    }
+
+    private int next(Cursor cursor) {
+        return sizes[cursor.next++ & (sizes.length - 1)];
     }
 }

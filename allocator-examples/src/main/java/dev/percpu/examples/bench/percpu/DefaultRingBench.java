@@ -28,6 +28,10 @@ import org.openjdk.jmh.annotations.Threads;
  * with a 32 GiB cap; {@code adaptive} and {@code pooled} Netty's, with their defaults. The
  * teardown prints percpu's fallbacks (allocations its class could not serve) and committed
  * bytes: the ring must run with none.
+ *
+ * <p>The annotation's fork options are Netty's harness's; {@code scripts/bytebuf-bench.sh}
+ * runs the ring on plain threads and at Netty's default leak level too, passing the whole set
+ * of options for each (a command-line {@code -jvmArgsAppend} replaces the annotation's).
  */
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx768m", "-XX:MaxDirectMemorySize=768m",
     "-Dio.netty.leakDetection.level=disabled", "-Djmh.executor=CUSTOM",
