@@ -67,7 +67,7 @@ PIECES = {
     "atomicDecrement": "one atomic getAndAdd alone",
     "byteBufPair": "whole ByteBuf pair: directBuffer(size) + release()",
 }
-PIECE_ORDER = LADDER + ["byteBufPair", "sizeClassPairWithBlockIndex", "atomicDecrement"]
+PIECE_ORDER = LADDER + ["byteBufPair", "atomicDecrement"]
 
 
 def option(args, name):
