@@ -61,6 +61,9 @@ class ApiGuideTest {
             if (maybe != 0) {
                 slabs.free(maybe);
             }
+            long[] batch = new long[32];
+            int n = slabs.allocate(batch, 32);           // one native call for the whole batch
+            slabs.free(batch, n);
         }
         // end
     }
