@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * <p>When a cache empties (its buffers' blocks go back to the per-CPU
  * freelists, from where hand-back returns what is not needed):
  * <ul>
- *   <li>idle: on a thread of a Netty event executor, a task scheduled on
- *       that executor every {@code idleWindow} empties the cache when the
- *       thread served nothing from it in the window;</li>
+ *   <li>idle: on a thread of a Netty event executor that can schedule
+ *       tasks, a task scheduled on that executor every {@code idleWindow}
+ *       empties the cache when the thread served nothing from it in the
+ *       window;</li>
  *   <li>thread end: by Netty's {@code FastThreadLocal} clean-up on the
  *       ending thread, or, for a thread that ends without it, by the next
  *       thread to get a cache or by {@link #emptyEnded()} (the end of a
@@ -36,9 +37,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>allocator closed: at the owner's next allocation or release, by the
  *       executor task, or at the owner's end.</li>
  * </ul>
- * A {@code FastThreadLocalThread} outside any event executor keeps its
- * cached buffers while it lives and does not use the allocator: at most the
- * bound.
+ * A {@code FastThreadLocalThread} outside any event executor (or under one
+ * that cannot schedule) keeps its cached buffers while it lives and does not
+ * use the allocator: at most the bound.
  */
 final class EventLoopCaches {
     private final PercpuByteBufAllocator alloc;
@@ -170,7 +171,9 @@ final class EventLoopCaches {
                     scheduleIdleCheck(executor, cache);
                 }
             }, idleWindowNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException shuttingDown) {
+        } catch (RejectedExecutionException | UnsupportedOperationException cannotSchedule) {
+            // A shut-down executor, or one that schedules nothing (ImmediateEventExecutor): no idle
+            // check; the cache still empties at its thread's end and after close.
             return;
         }
     }

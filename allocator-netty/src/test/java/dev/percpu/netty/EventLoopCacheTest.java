@@ -11,6 +11,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -143,6 +145,20 @@ class EventLoopCacheTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldServeAThreadWhoseExecutorCannotSchedule(Mode mode) throws Exception {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.handBackAfter(Duration.ofMillis(50)));
+        onFastThread(() -> {
+            Runnable work = ThreadExecutorMap.apply(() -> alloc.directBuffer(256).release(),
+                ImmediateEventExecutor.INSTANCE);
+            work.run();
+            assertEquals(256, alloc.pooledInUseBytes(), "cached, with no idle check (ImmediateEventExecutor schedules nothing)");
+            return null;
+        });
+        assertEquals(0, alloc.pooledInUseBytes(), "emptied at the thread's end");
     }
 
     @ParameterizedTest
