@@ -42,6 +42,15 @@ public final class IndexPool {
     private static final int SLOW_PATH_SPINS = 64;
     /** {@link #lockForSlowPath()}: the longest park between two tries, once tries and yields are spent. */
     private static final long SLOW_PATH_MAX_PARK_NANOS = 1_000_000;
+    /**
+     * Resolves {@link LockSupport}, which only {@link #lockForSlowPath()}'s parking branch calls, when
+     * this class is initialised. That branch runs only when the lock stays taken through every try (its
+     * holder preempted, on a loaded machine), possibly for the first time long after start-up; the first
+     * call from this class would then resolve the class through the application class loader, which
+     * runs Java code that allocates about 280 bytes on the calling thread, in the middle of a zero-GC
+     * application's steady state.
+     */
+    private static final Class<LockSupport> PARKING = LockSupport.class;
     private final String owner;
     /** Bytes per index for the flight recorder events; 0 when indices are not slots of memory. */
     private final int slotSize;

@@ -292,13 +292,15 @@ class PercpuByteBufAllocatorTest {
         ByteBuffer stale = buf.nioBuffer(0, 64);
         buf.release();
         stale.putLong(0, 1);
-        // The freed block sits in the cache of the CPU that freed it, and debug mode checks a block when it
-        // is handed out again. A thread moved to another CPU right after the release (a loaded machine)
-        // allocates from that CPU's cache and refills, which never reach it: drain moves it to the depot,
-        // where the next refill on any CPU finds it.
-        alloc.drain();
+        // Debug mode checks a block when it is handed out again, and the freed block sits in some CPU's
+        // cache. A single drain before allocating is not enough: the first refill takes the whole depot (the
+        // freed block with it) into the cache of the CPU the thread runs on then, and a thread moved to the
+        // other CPU (a loaded machine, a migration storm) carves fresh blocks there from then on. Draining
+        // before every allocation hands the depot's top block out each time, on whichever CPU: none of these
+        // buffers is released, so every block free at the release is handed out within as many allocations.
         IllegalStateException written = assertThrows(IllegalStateException.class, () -> {
             for (int i = 0; i < 10_000; i++) {
+                alloc.drain();
                 alloc.directBuffer(64);
             }
         });
