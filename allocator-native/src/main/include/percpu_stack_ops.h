@@ -2,7 +2,8 @@
  * percpu_stack_ops.h - push, pop, push_batch and pop_batch on the per-CPU
  * index stacks of a block (layout in percpu_layout.h): the retry loops
  * around the sections and the fallback mode. The sections themselves are
- * written per architecture (percpu_arch.h).
+ * told once in percpu_sections.h, their instructions per architecture
+ * (percpu_arch.h).
  *
  * Two drivers share the layout:
  *
@@ -37,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "percpu_arch.h"
+#include "percpu_sections.h"
 
 #define PERCPU_FB_SPINS 256
 
