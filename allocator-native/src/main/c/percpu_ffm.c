@@ -1,13 +1,13 @@
 /*
  * percpu_ffm.c - plain C entry points for the FFM bindings (JDK 22+,
  * dev.percpu.bridge.FfmStackCalls and FfmPrimitiveCalls), one per fast
- * operation. They take no
- * JNIEnv, never block and never call back into the JVM, which is what
- * Linker.Option.critical requires; batch calls receive an array and an
- * offset into it: a shared native scratch Java copied the batch through, or,
- * for a batch larger than a scratch, the Java array itself (critical with
- * heap access). Slow and blocking operations
- * (mapping, remote access, close) stay on JNI.
+ * operation. They take no JNIEnv, never block and never call back into the
+ * JVM, which is what Linker.Option.critical requires. Batch calls receive
+ * the Java array itself (a heap segment, critical with heap access) and an
+ * offset into it. The stack operations take the block's mode as an int
+ * (fallback != 0: the fallback form), the primitives a lock table (NULL:
+ * the rseq form). Slow and blocking operations (mapping, remote access,
+ * close) stay on JNI.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -19,24 +19,25 @@
 
 #define PERCPU_FFM_EXPORT __attribute__((visibility("default")))
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_pop(void *block)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_pop(void *block, int32_t fallback)
 {
-    return percpu_pop(block);
+    return percpu_local_pop(block, fallback);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_push(void *block, int32_t index)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_push(void *block, int32_t fallback, int32_t index)
 {
-    return percpu_push(block, (uint32_t) index);
+    return percpu_local_push(block, fallback, (uint32_t) index);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_batch(void *block, uint32_t *dst, int32_t offset, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_batch(void *block, int32_t fallback, uint32_t *dst, int32_t offset, int32_t n)
 {
-    return percpu_pop_batch(block, dst + offset, (uint32_t) n);
+    return percpu_local_pop_batch(block, fallback, dst + offset, (uint32_t) n);
 }
 
-PERCPU_FFM_EXPORT int32_t percpu_ffm_push_batch(void *block, const uint32_t *src, int32_t offset, int32_t n)
+PERCPU_FFM_EXPORT int32_t percpu_ffm_push_batch(void *block, int32_t fallback, const uint32_t *src, int32_t offset,
+                                                int32_t n)
 {
-    return percpu_push_batch(block, src + offset, (uint32_t) n);
+    return percpu_local_push_batch(block, fallback, src + offset, (uint32_t) n);
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_pop_addresses(void *block, int32_t fallback, uint64_t *dst, int32_t offset,
@@ -51,26 +52,6 @@ PERCPU_FFM_EXPORT int32_t percpu_ffm_push_addresses(void *block, int32_t fallbac
 {
     return percpu_push_addresses(block, fallback, src + offset, (uint32_t) n, (uint64_t) region, (uint32_t) shift,
                                  (uint64_t) limit);
-}
-
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop(void *block)
-{
-    return percpu_fb_pop(block);
-}
-
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_push(void *block, int32_t index)
-{
-    return percpu_fb_push(block, (uint32_t) index);
-}
-
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_pop_batch(void *block, uint32_t *dst, int32_t offset, int32_t n)
-{
-    return percpu_fb_pop_batch(block, dst + offset, (uint32_t) n);
-}
-
-PERCPU_FFM_EXPORT int32_t percpu_ffm_fb_push_batch(void *block, const uint32_t *src, int32_t offset, int32_t n)
-{
-    return percpu_fb_push_batch(block, src + offset, (uint32_t) n);
 }
 
 PERCPU_FFM_EXPORT int32_t percpu_ffm_current_cpu(void)

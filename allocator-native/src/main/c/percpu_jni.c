@@ -2,8 +2,9 @@
  * percpu_jni.c - the JNI face of dev.percpu.bridge: the native methods of
  * JniStackCalls, JniPrimitiveCalls, RseqCalls, BlockCalls and MemoryCalls.
  *
- * Each native method is a thin call into the sections of
- * percpu_stack_ops.h or the helpers of percpu_rseq.c / percpu_block.c.
+ * Each native method is a thin call into the operations of
+ * percpu_stack_ops.h (with the block's mode as an argument, as
+ * StackCalls passes it) or the helpers of percpu_rseq.c / percpu_block.c.
  * Java has already checked array ranges and counts (in those classes); errors that
  * only the native side can see (mmap failures, bad sizes) become Java
  * exceptions here.
@@ -110,38 +111,42 @@ JNIEXPORT void JNICALL Java_dev_percpu_bridge_BlockCalls_nDestroyBlock(JNIEnv *e
         throw_named(env, "java/lang/IllegalStateException", "unmapping the per-CPU stack block", errno);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPop(JNIEnv *env, jclass cls, jlong block)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPop(JNIEnv *env, jclass cls, jlong block,
+                                                                jboolean fallback)
 {
     (void) env; (void) cls;
-    return percpu_pop(BLOCK(block));
+    return percpu_local_pop(BLOCK(block), fallback);
 }
 
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPush(JNIEnv *env, jclass cls, jlong block, jint index)
+JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPush(JNIEnv *env, jclass cls, jlong block,
+                                                                 jboolean fallback, jint index)
 {
     (void) env; (void) cls;
-    return percpu_push(BLOCK(block), (uint32_t) index);
+    return percpu_local_push(BLOCK(block), fallback, (uint32_t) index);
 }
 
 JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPopBatch(JNIEnv *env, jclass cls, jlong block,
-                                                                jintArray dst, jint offset, jint n)
+                                                                     jboolean fallback, jintArray dst, jint offset,
+                                                                     jint n)
 {
     (void) cls;
     jint *pinned = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
     if (pinned == NULL)
         return 0;
-    int r = percpu_pop_batch(BLOCK(block), (uint32_t *) pinned + offset, (uint32_t) n);
+    int r = percpu_local_pop_batch(BLOCK(block), fallback, (uint32_t *) pinned + offset, (uint32_t) n);
     (*env)->ReleasePrimitiveArrayCritical(env, dst, pinned, 0);
     return r;
 }
 
 JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPushBatch(JNIEnv *env, jclass cls, jlong block,
-                                                                 jintArray src, jint offset, jint n)
+                                                                      jboolean fallback, jintArray src, jint offset,
+                                                                      jint n)
 {
     (void) cls;
     jint *pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
     if (pinned == NULL)
         return 0;
-    int r = percpu_push_batch(BLOCK(block), (const uint32_t *) pinned + offset, (uint32_t) n);
+    int r = percpu_local_push_batch(BLOCK(block), fallback, (const uint32_t *) pinned + offset, (uint32_t) n);
     (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
     return r;
 }
@@ -170,42 +175,6 @@ JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nPushAddresses(JNIEn
         return 0;
     int r = percpu_push_addresses(BLOCK(block), fallback, (const uint64_t *) pinned + offset, (uint32_t) n,
                                   (uint64_t) region, (uint32_t) shift, (uint64_t) limit);
-    (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
-    return r;
-}
-
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPop(JNIEnv *env, jclass cls, jlong block)
-{
-    (void) env; (void) cls;
-    return percpu_fb_pop(BLOCK(block));
-}
-
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPush(JNIEnv *env, jclass cls, jlong block, jint index)
-{
-    (void) env; (void) cls;
-    return percpu_fb_push(BLOCK(block), (uint32_t) index);
-}
-
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPopBatch(JNIEnv *env, jclass cls, jlong block,
-                                                                        jintArray dst, jint offset, jint n)
-{
-    (void) cls;
-    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
-    if (pinned == NULL)
-        return 0;
-    int r = percpu_fb_pop_batch(BLOCK(block), (uint32_t *) pinned + offset, (uint32_t) n);
-    (*env)->ReleasePrimitiveArrayCritical(env, dst, pinned, 0);
-    return r;
-}
-
-JNIEXPORT jint JNICALL Java_dev_percpu_bridge_JniStackCalls_nFallbackPushBatch(JNIEnv *env, jclass cls, jlong block,
-                                                                         jintArray src, jint offset, jint n)
-{
-    (void) cls;
-    jint *pinned = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
-    if (pinned == NULL)
-        return 0;
-    int r = percpu_fb_push_batch(BLOCK(block), (const uint32_t *) pinned + offset, (uint32_t) n);
     (*env)->ReleasePrimitiveArrayCritical(env, src, pinned, JNI_ABORT);
     return r;
 }

@@ -74,7 +74,7 @@ static inline int percpu_pop_addresses(void *block, int fallback, uint64_t *dst,
     uint32_t done = 0;
     while (done < n) {
         uint32_t want = n - done < PERCPU_ADDRESS_CHUNK ? n - done : PERCPU_ADDRESS_CHUNK;
-        int got = fallback ? percpu_fb_pop_batch(block, indices, want) : percpu_pop_batch(block, indices, want);
+        int got = percpu_local_pop_batch(block, fallback, indices, want);
         if (got <= 0)
             return done > 0 ? (int) done : got;
         percpu_indices_to_addresses(dst + done, indices, (uint32_t) got, region, shift);
@@ -110,7 +110,7 @@ static inline int percpu_push_addresses(void *block, int fallback, const uint64_
         uint32_t want = n - done < PERCPU_ADDRESS_CHUNK ? n - done : PERCPU_ADDRESS_CHUNK;
         if (percpu_addresses_to_indices(indices, src + done, want, region, shift, limit) != 0)
             return PERCPU_BAD_ADDRESS; /* only reachable when n <= one chunk: nothing pushed yet */
-        int pushed = fallback ? percpu_fb_push_batch(block, indices, want) : percpu_push_batch(block, indices, want);
+        int pushed = percpu_local_push_batch(block, fallback, indices, want);
         if (pushed <= 0)
             return done > 0 ? (int) done : pushed;
         done += (uint32_t) pushed;

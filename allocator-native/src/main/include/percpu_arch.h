@@ -8,6 +8,8 @@
  *   PERCPU_RSEQ_SIG      the signature the kernel checks in the 4 bytes
  *                        before every abort_ip (and that a registration
  *                        passes to the rseq system call);
+ *   PERCPU_RSEQ_SIG_ASM  the same signature as the abort handler's asm
+ *                        emits it;
  *   PERCPU_CPU_RELAX()   the spin-wait hint of a busy loop;
  *   PERCPU_VECTORIZED    the attribute of the loops built in several
  *                        vector-width copies (empty where there is one);
@@ -15,24 +17,28 @@
  *                        locks (negative: unknown, stripe 0): the CPU it
  *                        runs on, or a per-thread stand-in, found without
  *                        a system call;
- *   the rseq sections, one static always_inline function per operation,
- *   each returning a PERCPU_CS_* outcome below:
- *     percpu_cs_pop, percpu_cs_push, percpu_cs_pop_batch,
- *     percpu_cs_push_batch (the stacks, percpu_stack_ops.h), and
- *     percpu_cs_add, percpu_cs_cmp_store2, percpu_cs_cmp_copy,
- *     percpu_cs_ec_begin, percpu_cs_ec_commit (the primitives,
- *     percpu_primitives.h), with the semantics told there;
+ *   the instructions of the nine rseq sections, which percpu_sections.h
+ *   assembles into one static always_inline function per operation
+ *   (percpu_cs_pop, percpu_cs_push, percpu_cs_pop_batch,
+ *   percpu_cs_push_batch, percpu_cs_add, percpu_cs_cmp_store2,
+ *   percpu_cs_cmp_copy, percpu_cs_ec_begin, percpu_cs_ec_commit), each
+ *   returning a PERCPU_CS_* outcome below:
+ *     the fragments every section shares: PERCPU_CS_ARM (store the
+ *     descriptor's address to rseq->rseq_cs), PERCPU_CS_CHECK_CPU
+ *     (start_ip, the CPU check against rseq->cpu_id and the force-abort
+ *     test hook), PERCPU_CS_CHECK_TICKET_CPU (the same for ec_commit,
+ *     whose mismatch is an outcome, not a restart), PERCPU_CS_CHECK_STOPPED
+ *     (the stopped word, stack sections) and PERCPU_CS_ABORT (the abort
+ *     handler in section __rseq_failure, preceded by the signature, that
+ *     jumps back to the C retry loop);
+ *     per section, PERCPU_CS_<NAME>_ASM, the body from after the checks
+ *     to the ONE committing store, following the section's pseudo-code in
+ *     percpu_sections.h, and PERCPU_CS_<NAME>_CLOBBERS, every register
+ *     the fragments and the body write;
  *   the delay-injection hooks inside those sections (PERCPU_INJECT builds).
  *
- * Every section follows the same shape on every architecture: its
- * descriptor (struct rseq_cs) in section __rseq_cs and a pointer to it in
- * __rseq_cs_ptr_array; a store of the descriptor's address to
- * rseq->rseq_cs (arm); start_ip; the CPU check against rseq->cpu_id and the
- * force-abort test hook; the stopped word (stack sections); the work; ONE
- * committing store as the last instruction before post_commit; and an abort
- * handler in section __rseq_failure preceded by PERCPU_RSEQ_SIG that jumps
- * back to the C retry loop. The retry loops, the fallback mode and the
- * remote protocol (percpu_remote.h) are shared and live in the other headers.
+ * The retry loops, the fallback mode and the remote protocol
+ * (percpu_remote.h) are shared and live in the other headers.
  */
 #ifndef PERCPU_ARCH_H
 #define PERCPU_ARCH_H
@@ -134,8 +140,8 @@ static inline uint32_t percpu_inject_points_of(enum percpu_cs_kind kind)
  * offsets come from offsetof on struct percpu_rseq_area and struct
  * percpu_cpu_header, whose layout the _Static_asserts of percpu_rseq.h and
  * percpu_layout.h pin down, so those asserts cover the instructions that
- * run. Every section lists its architecture's PERCPU_CS_RSEQ_OPERANDS (these
- * offsets and the signature) among its inputs; stack sections also list
+ * run. Every section lists PERCPU_CS_RSEQ_OPERANDS (these offsets and the
+ * signature, percpu_sections.h) among its inputs; stack sections also list
  * PERCPU_CS_HEADER_OPERANDS.
  */
 #define PERCPU_CS_RSEQ_OFFSETS                                                        \

@@ -1,30 +1,29 @@
 /*
  * percpu_arch_aarch64.h - everything percpu writes for arm64 (AArch64)
- * alone: the rseq sections of the stacks and the primitives, their
+ * alone: the instructions of the rseq sections (the fragments every
+ * section shares, and each section's body and clobbers), their
  * delay-injection hooks, the signature, the spin-wait hint, the vector
- * clones and the fallback CPU. The contract it fulfils, and the shape every
- * section has, are told in percpu_arch.h; what each operation does, in
- * percpu_stack_ops.h and percpu_primitives.h.
+ * clones and the fallback CPU. The contract it fulfils is told in
+ * percpu_arch.h; each section's pseudo-code, C signature and outcomes, and
+ * the labels every section uses, once for every architecture in
+ * percpu_sections.h.
  *
- * A section on arm64 (labels local to each asm statement), the conventions
- * a disassembly check can rely on:
- *   3:  the descriptor, 32 bytes in __rseq_cs (version 0, flags 0,
- *       start_ip = 1, post_commit_offset = 2 - 1, abort_ip = 4), and one
- *       pointer to it in __rseq_cs_ptr_array; one descriptor per section;
- *   the arm, right before start_ip: adrp + add of label 3, then one
+ * A section on arm64, the conventions a disassembly check can rely on:
+ *   the arm, right before start_ip: adrp + add of the descriptor, then one
  *       64-bit str of it to rs->rseq_cs;
- *   1:  start_ip: ldr of rs->cpu_id, cmp with the CPU indexed, b.ne 4f;
- *       then the force-abort test hook (adrp + ldr + cbnz to 4f);
- *   the work; the last instruction before label 2 is the ONE committing
- *       store (str, or stlr where the section publishes, see below);
- *   2:  post_commit;
- *   4:  abort_ip, in section __rseq_failure: the signature as the
- *       instruction word right before it (.inst 0xd428bc00, which decodes
- *       as brk #0x45e0, so a stray jump into it traps), then one b back to
+ *   start_ip: ldr of rs->cpu_id, cmp with the CPU indexed, b.ne to the
+ *       abort handler (ec_commit: to its not-on-CPU exit); then the
+ *       force-abort test hook (adrp + ldr + cbnz to the abort handler);
+ *   the body; its last instruction, right before post_commit, is the ONE
+ *       committing store (str, or stlr where the section publishes, see
+ *       below);
+ *   abort_ip, in section __rseq_failure: the signature as the instruction
+ *       word right before it (.inst 0xd428bc00, which decodes as
+ *       brk #0x45e0, so a stray jump into it traps), then one b back to
  *       the C retry loop.
- *   5/6: loop labels, 7n: the delay loop of injection point n.
- * Every branch out of [1, 2) goes to 4 (abort) or to a C label (stopped,
- * empty, full, compare failed, not on CPU), never into another section.
+ * Every branch out of [start_ip, post_commit) goes to the abort handler or
+ * to a C label (stopped, empty, full, compare failed, not on CPU), never
+ * into another section.
  * Scratch registers: x9 - x14 as each section lists them; x15 in
  * PERCPU_INJECT builds. All are caller-saved temporaries of the AAPCS64.
  *
@@ -145,31 +144,16 @@ static inline int percpu_fb_cpu(void)
 #endif
 
 /*
- * The offsets (percpu_arch.h) and the signature, as the sections' "i"
- * operands. The offsets are multiples of their access sizes, as the scaled
- * unsigned offsets of ldr/str need.
+ * The signature as the abort handler emits it: an instruction word (.inst),
+ * always little-endian, whatever the data byte order.
  */
-#define PERCPU_CS_RSEQ_OPERANDS PERCPU_CS_RSEQ_OFFSETS, [sig] "i"(PERCPU_RSEQ_SIG_INSN)
+#define PERCPU_RSEQ_SIG_ASM PERCPU_RSEQ_SIG_INSN
 
 /*
- * The section's descriptor (struct rseq_cs) at label 3, in section
- * __rseq_cs, and its address in __rseq_cs_ptr_array so that tools can find
- * every section. start_ip is label 1, the commit ends at label 2, abort_ip
- * is label 4.
- */
-#define PERCPU_CS_DESCRIPTOR                                                          \
-    ".pushsection __rseq_cs, \"aw\"\n\t"                                              \
-    ".balign 32\n\t"                                                                  \
-    "3:\n\t"                                                                          \
-    ".long 0, 0\n\t"                        /* version 0, flags 0 */                  \
-    ".quad 1f, (2f - 1f), 4f\n\t"           /* start_ip, post_commit_offset, abort_ip */ \
-    ".popsection\n\t"                                                                 \
-    ".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"                                    \
-    ".balign 8\n\t"                                                                   \
-    ".quad 3b\n\t"                          /* pointer to the descriptor */           \
-    ".popsection\n\t"
-
-/*
+ * The fragments every section is assembled from (percpu_sections.h). The
+ * offsets they and the bodies take as operands are multiples of their
+ * access sizes, as the scaled unsigned offsets of ldr/str need.
+ *
  * Arm: from the next instruction on, the kernel restarts us at abort_ip.
  * Uses x9: every section lists "x9" among its clobbers.
  */
@@ -178,14 +162,13 @@ static inline int percpu_fb_cpu(void)
     "add x9, x9, :lo12:3b\n\t"              /* x9 = &descriptor */                    \
     "str x9, [%[rs], #%c[rs_rseq_cs]]\n\t"  /* rs->rseq_cs = x9 */
 
-/*
- * start_ip, then the CPU check and the test hook. Uses x10. The check
- * itself, for the ticket's CPU, is written out by ec_commit.
- */
+/* The force-abort test hook, right after the CPU check. Uses x10. */
 #define PERCPU_CS_FORCE_ABORT_CHECK                                                   \
     "adrp x10, percpu_force_abort\n\t"      /* x10 = page of percpu_force_abort */    \
     "ldr w10, [x10, :lo12:percpu_force_abort]\n\t" /* w10 = percpu_force_abort */     \
     "cbnz w10, 4f\n\t"                      /* test hook set: take the abort path */
+
+/* start_ip, the CPU check and the test hook. Uses x10. */
 #define PERCPU_CS_CHECK_CPU                                                           \
     "1:\n\t"                                /* start_ip */                            \
     "ldr w10, [%[rs], #%c[rs_cpu_id]]\n\t"  /* w10 = rs->cpu_id */                    \
@@ -193,13 +176,20 @@ static inline int percpu_fb_cpu(void)
     "b.ne 4f\n\t"                           /* no: migrated, restart */               \
     PERCPU_CS_FORCE_ABORT_CHECK
 
+/* ec_commit's start: off the ticket's CPU is a definitive failure, not a restart. Uses x10. */
+#define PERCPU_CS_CHECK_TICKET_CPU                                                    \
+    "1:\n\t"                                /* start_ip */                            \
+    "ldr w10, [%[rs], #%c[rs_cpu_id]]\n\t"  /* w10 = rs->cpu_id */                    \
+    "cmp w10, %w[cpu]\n\t"                  /* rs->cpu_id == ticket's cpu ? */        \
+    "b.ne %l[notoncpu]\n\t"                 /* no: a definitive failure, not a restart */ \
+    PERCPU_CS_FORCE_ABORT_CHECK
+
 /*
- * The start of every stack section: the CPU check, then the stopped word,
+ * The stopped word of the stack sections, after the CPU check,
  * load-acquired (the ordering argument above). ldar takes no offset, so
  * x11 gets the word's address first.
  */
-#define PERCPU_CS_ENTER                                                               \
-    PERCPU_CS_CHECK_CPU                                                               \
+#define PERCPU_CS_CHECK_STOPPED                                                       \
     "add x11, %[hdr], #%c[hdr_stopped]\n\t" /* x11 = &hdr->stopped */                 \
     "ldar w11, [x11]\n\t"                   /* w11 = hdr->stopped, load-acquire */    \
     "cbnz w11, %l[stopped]\n\t"             /* != 0: a remote owner has it */
@@ -217,333 +207,155 @@ static inline int percpu_fb_cpu(void)
     "b %l[aborted]\n\t"                     /* back to the C retry loop */            \
     ".popsection\n\t"
 
-static inline __attribute__((always_inline)) int
-percpu_cs_pop(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32_t cpu, uint32_t *out)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_ENTER
-        "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */
-        "cbz w12, %l[empty]\n\t"                      /* top == 0: nothing to pop */
-        PERCPU_INJECT_AT(1)
-        "sub w12, w12, #1\n\t"                        /* w12 = top - 1 */
-        "ldr x13, [%[hdr], #%c[hdr_slots]]\n\t"       /* x13 = hdr->slots */
-        "ldr w14, [x13, w12, uxtw #2]\n\t"            /* w14 = slots[top - 1] */
-        "str w14, [%[out]]\n\t"                       /* *out = w14 (caller-private) */
-        "ldr x13, [%[hdr], #%c[hdr_pops]]\n\t"        /* x13 = hdr->pops */
-        "add x13, x13, #1\n\t"                        /* x13 += 1 */
-        "str x13, [%[hdr], #%c[hdr_pops]]\n\t"        /* hdr->pops = x13 */
-        PERCPU_INJECT_AT(2)
-        "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top - 1 */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [out] "r"(out), PERCPU_CS_RSEQ_OPERANDS,
-          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x11", "x12", "x13", "x14", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : stopped, empty, aborted);
-    return PERCPU_CS_COMMITTED;
-stopped:
-    return PERCPU_CS_STOPPED;
-empty:
-    return PERCPU_CS_EMPTY;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-static inline __attribute__((always_inline)) int
-percpu_cs_push(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32_t cpu, uint32_t index)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_ENTER
-        "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */
-        "ldr w13, [%[hdr], #%c[hdr_capacity]]\n\t"    /* w13 = capacity */
-        "cmp w12, w13\n\t"                            /* top >= capacity ? */
-        "b.hs %l[full]\n\t"                           /* yes: no room */
-        PERCPU_INJECT_AT(1)
-        "ldr x13, [%[hdr], #%c[hdr_slots]]\n\t"       /* x13 = hdr->slots */
-        "str %w[index], [x13, w12, uxtw #2]\n\t"      /* slots[top] = index (above top: invisible) */
-        "ldr x14, [%[hdr], #%c[hdr_pushes]]\n\t"      /* x14 = hdr->pushes */
-        "add x14, x14, #1\n\t"                        /* x14 += 1 */
-        "str x14, [%[hdr], #%c[hdr_pushes]]\n\t"      /* hdr->pushes = x14 */
-        "add w12, w12, #1\n\t"                        /* w12 = top + 1 */
-        PERCPU_INJECT_AT(2)
-        "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top + 1 */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [index] "r"(index), PERCPU_CS_RSEQ_OPERANDS,
-          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x11", "x12", "x13", "x14", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : stopped, full, aborted);
-    return PERCPU_CS_COMMITTED;
-stopped:
-    return PERCPU_CS_STOPPED;
-full:
-    return PERCPU_CS_FULL;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* Pops min(n, top) entries into out[0 ..), n >= 1; the count goes to *count. */
-static inline __attribute__((always_inline)) int
-percpu_cs_pop_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32_t cpu,
-                    uint32_t *out, uint32_t n, uint32_t *count)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_ENTER
-        "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */
-        "cmp %w[n], w12\n\t"                          /* n > top ? */
-        "csel w13, w12, %w[n], hi\n\t"                /* w13 = k = n > top ? top : n */
-        "cbz w13, %l[empty]\n\t"                      /* k == 0: nothing to pop */
-        "sub w14, w12, w13\n\t"                       /* w14 = top - k, the new top */
-        "ldr x9, [%[hdr], #%c[hdr_slots]]\n\t"        /* x9 = hdr->slots */
-        "add x9, x9, w14, uxtw #2\n\t"                /* x9 = &slots[top - k] */
-        "mov x10, #0\n\t"                             /* x10 = i = 0 */
-        "5:\n\t"
-        PERCPU_INJECT_AT(3)
-        "ldr w11, [x9, x10, lsl #2]\n\t"              /* w11 = slots[top - k + i] */
-        "str w11, [%[out], x10, lsl #2]\n\t"          /* out[i] = w11 (caller-private) */
-        "add x10, x10, #1\n\t"                        /* i += 1 */
-        "cmp x10, x13\n\t"                            /* i < k ? (x13 = k, zero-extended) */
-        "b.lo 5b\n\t"                                 /* yes: copy the next one */
-        PERCPU_INJECT_AT(1)
-        "str w13, [%[count]]\n\t"                     /* *count = k (caller-private) */
-        "ldr x11, [%[hdr], #%c[hdr_pops]]\n\t"        /* x11 = hdr->pops */
-        "add x11, x11, x13\n\t"                       /* x11 += k */
-        "str x11, [%[hdr], #%c[hdr_pops]]\n\t"        /* hdr->pops = x11 */
-        PERCPU_INJECT_AT(2)
-        "str w14, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top - k */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [out] "r"(out), [n] "r"(n),
-          [count] "r"(count), PERCPU_CS_RSEQ_OPERANDS,
-          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x11", "x12", "x13", "x14", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : stopped, empty, aborted);
-    return PERCPU_CS_COMMITTED;
-stopped:
-    return PERCPU_CS_STOPPED;
-empty:
-    return PERCPU_CS_EMPTY;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* Pushes min(n, capacity - top) entries from in[0 ..), n >= 1; count to *count. */
-static inline __attribute__((always_inline)) int
-percpu_cs_push_batch(struct percpu_rseq_area *rs, struct percpu_cpu_header *hdr, uint32_t cpu,
-                     const uint32_t *in, uint32_t n, uint32_t *count)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_ENTER
-        "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */
-        "ldr w13, [%[hdr], #%c[hdr_capacity]]\n\t"    /* w13 = capacity */
-        "cmp w13, w12\n\t"                            /* capacity <= top ? */
-        "b.ls %l[full]\n\t"                           /* yes: no room */
-        "sub w13, w13, w12\n\t"                       /* w13 = room = capacity - top */
-        "cmp w13, %w[n]\n\t"                          /* room > n ? */
-        "csel w13, %w[n], w13, hi\n\t"                /* w13 = k = room > n ? n : room */
-        "ldr x9, [%[hdr], #%c[hdr_slots]]\n\t"        /* x9 = hdr->slots */
-        "add x9, x9, w12, uxtw #2\n\t"                /* x9 = &slots[top] */
-        "mov x10, #0\n\t"                             /* x10 = i = 0 */
-        "5:\n\t"
-        PERCPU_INJECT_AT(3)
-        "ldr w11, [%[in], x10, lsl #2]\n\t"           /* w11 = in[i] */
-        "str w11, [x9, x10, lsl #2]\n\t"              /* slots[top + i] = w11 (above top: invisible) */
-        "add x10, x10, #1\n\t"                        /* i += 1 */
-        "cmp x10, x13\n\t"                            /* i < k ? (x13 = k, zero-extended) */
-        "b.lo 5b\n\t"                                 /* yes: copy the next one */
-        PERCPU_INJECT_AT(1)
-        "str w13, [%[count]]\n\t"                     /* *count = k (caller-private) */
-        "ldr x11, [%[hdr], #%c[hdr_pushes]]\n\t"      /* x11 = hdr->pushes */
-        "add x11, x11, x13\n\t"                       /* x11 += k */
-        "str x11, [%[hdr], #%c[hdr_pushes]]\n\t"      /* hdr->pushes = x11 */
-        "add w12, w12, w13\n\t"                       /* w12 = top + k */
-        PERCPU_INJECT_AT(2)
-        "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top + k */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [hdr] "r"(hdr), [cpu] "r"(cpu), [in] "r"(in), [n] "r"(n),
-          [count] "r"(count), PERCPU_CS_RSEQ_OPERANDS,
-          PERCPU_CS_HEADER_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x11", "x12", "x13", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : stopped, full, aborted);
-    return PERCPU_CS_COMMITTED;
-stopped:
-    return PERCPU_CS_STOPPED;
-full:
-    return PERCPU_CS_FULL;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* *word += delta on the current CPU's row; publishes nothing else: plain str. */
-static inline __attribute__((always_inline)) int
-percpu_cs_add(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, int64_t delta)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "ldr x12, [%[word]]\n\t"                      /* x12 = *word */
-        PERCPU_INJECT_AT(1)
-        "add x12, x12, %[delta]\n\t"                  /* x12 += delta */
-        "str x12, [%[word]]\n\t"                      /* commit: *word = x12 */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [delta] "r"(delta),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x12", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : aborted);
-    return PERCPU_CS_COMMITTED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* if (*word == expect) { *word2 = value2; *word = newv; }; the commit store-releases word2. */
-static inline __attribute__((always_inline)) int
-percpu_cs_cmp_store2(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
-                     uint64_t *word2, uint64_t value2)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "ldr x12, [%[word]]\n\t"                      /* x12 = *word */
-        "cmp x12, %[expect]\n\t"                      /* *word == expect ? */
-        "b.ne %l[cmpfail]\n\t"                        /* no: compare failed, nothing written */
-        "str %[value2], [%[word2]]\n\t"               /* try store: *word2 = value2 */
-        PERCPU_INJECT_AT(1)
-        "stlr %[newv], [%[word]]\n\t"                 /* commit: *word = newv, store-release */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [word2] "r"(word2), [value2] "r"(value2),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x12", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* if (*word == expect) { memcpy(dst, src, len); *word = newv; }; the commit store-releases the copy. */
-static inline __attribute__((always_inline)) int
-percpu_cs_cmp_copy(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *word, uint64_t expect, uint64_t newv,
-                   uint8_t *dst, const uint8_t *src, uint64_t len)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "ldr x12, [%[word]]\n\t"                      /* x12 = *word */
-        "cmp x12, %[expect]\n\t"                      /* *word == expect ? */
-        "b.ne %l[cmpfail]\n\t"                        /* no: compare failed, nothing written */
-        "mov x10, #0\n\t"                             /* x10 = i = 0 */
-        "b 6f\n\t"                                    /* enter the copy loop at its test */
-        "5:\n\t"
-        PERCPU_INJECT_AT(3)
-        "ldrb w11, [%[src], x10]\n\t"                 /* w11 = src[i] */
-        "strb w11, [%[dst], x10]\n\t"                 /* dst[i] = w11 */
-        "add x10, x10, #1\n\t"                        /* i += 1 */
-        "6:\n\t"
-        "cmp x10, %[len]\n\t"                         /* i < len ? */
-        "b.lo 5b\n\t"                                 /* yes: copy the next byte */
-        PERCPU_INJECT_AT(1)
-        "stlr %[newv], [%[word]]\n\t"                 /* commit: *word = newv, store-release */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [word] "r"(word), [expect] "r"(expect), [newv] "r"(newv),
-          [dst] "r"(dst), [src] "r"(src), [len] "r"(len),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x11", "x12", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
-/* Event-count begin: *counter = (*counter + 1) mod 2^48, the new value to *seq_out; plain str. */
-static inline __attribute__((always_inline)) int
-percpu_cs_ec_begin(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t *seq_out)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        PERCPU_CS_CHECK_CPU
-        "ldr x12, [%[counter]]\n\t"                   /* x12 = *counter */
-        "add x12, x12, #1\n\t"                        /* x12 += 1 */
-        "and x12, x12, %[mask]\n\t"                   /* x12 &= 2^48 - 1 */
-        "str x12, [%[seq_out]]\n\t"                   /* *seq_out = x12 (caller-private) */
-        PERCPU_INJECT_AT(1)
-        "str x12, [%[counter]]\n\t"                   /* commit: *counter = x12 */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq_out] "r"(seq_out),
-          [mask] "r"(PERCPU_EC_SEQ_MASK),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x12", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : aborted);
-    return PERCPU_CS_COMMITTED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
-
 /*
- * Event-count commit: *target = value if on cpu and *counter == seq
- * (percpu_primitives.h); the commit store-releases what the caller wrote
- * before it.
+ * The section bodies: from after the checks to the committing store, each
+ * step of its section's pseudo-code (percpu_sections.h) in order; the
+ * clobbers are the arm's x9, the CPU check's x10, the stopped check's x11
+ * (stack sections) and the body's scratch registers.
  */
-static inline __attribute__((always_inline)) int
-percpu_cs_ec_commit(struct percpu_rseq_area *rs, uint32_t cpu, uint64_t *counter, uint64_t seq,
-                    uint64_t *target, uint64_t value)
-{
-    __asm__ goto(
-        PERCPU_CS_DESCRIPTOR
-        PERCPU_CS_ARM
-        "1:\n\t"                                      /* start_ip */
-        "ldr w10, [%[rs], #%c[rs_cpu_id]]\n\t"        /* w10 = rs->cpu_id */
-        "cmp w10, %w[cpu]\n\t"                        /* rs->cpu_id == ticket's cpu ? */
-        "b.ne %l[notoncpu]\n\t"                       /* no: a definitive failure, not a restart */
-        PERCPU_CS_FORCE_ABORT_CHECK
-        "ldr x12, [%[counter]]\n\t"                   /* x12 = *counter */
-        "cmp x12, %[seq]\n\t"                         /* *counter == seq ? */
-        "b.ne %l[cmpfail]\n\t"                        /* no: a begin() ran on this CPU since */
-        PERCPU_INJECT_AT(1)
-        "stlr %[value], [%[target]]\n\t"              /* commit: *target = value, store-release */
-        "2:\n\t"                                      /* post_commit */
-        PERCPU_CS_ABORT
-        :
-        : [rs] "r"(rs), [cpu] "r"(cpu), [counter] "r"(counter), [seq] "r"(seq), [target] "r"(target),
-          [value] "r"(value),
-          PERCPU_CS_RSEQ_OPERANDS PERCPU_INJECT_INPUTS
-        : "x9", "x10", "x12", "memory", "cc" PERCPU_INJECT_CLOBBERS
-        : notoncpu, cmpfail, aborted);
-    return PERCPU_CS_COMMITTED;
-notoncpu:
-    return PERCPU_CS_NOT_ON_CPU;
-cmpfail:
-    return PERCPU_CS_COMPARE_FAILED;
-aborted:
-    return PERCPU_CS_ABORTED;
-}
+
+/* pop (percpu_sections.h) */
+#define PERCPU_CS_POP_ASM                                                             \
+    "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */                     \
+    "cbz w12, %l[empty]\n\t"                      /* top == 0: nothing to pop */      \
+    PERCPU_INJECT_AT(1)                                                               \
+    "sub w12, w12, #1\n\t"                        /* w12 = top - 1 */                 \
+    "ldr x13, [%[hdr], #%c[hdr_slots]]\n\t"       /* x13 = hdr->slots */              \
+    "ldr w14, [x13, w12, uxtw #2]\n\t"            /* w14 = slots[top - 1] */          \
+    "str w14, [%[out]]\n\t"                       /* *out = w14 (caller-private) */   \
+    "ldr x13, [%[hdr], #%c[hdr_pops]]\n\t"        /* x13 = hdr->pops */               \
+    "add x13, x13, #1\n\t"                        /* x13 += 1 */                      \
+    "str x13, [%[hdr], #%c[hdr_pops]]\n\t"        /* hdr->pops = x13 */               \
+    PERCPU_INJECT_AT(2)                                                               \
+    "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top - 1 */
+#define PERCPU_CS_POP_CLOBBERS "x9", "x10", "x11", "x12", "x13", "x14"
+
+/* push (percpu_sections.h) */
+#define PERCPU_CS_PUSH_ASM                                                            \
+    "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */                     \
+    "ldr w13, [%[hdr], #%c[hdr_capacity]]\n\t"    /* w13 = capacity */                \
+    "cmp w12, w13\n\t"                            /* top >= capacity ? */             \
+    "b.hs %l[full]\n\t"                           /* yes: no room */                  \
+    PERCPU_INJECT_AT(1)                                                               \
+    "ldr x13, [%[hdr], #%c[hdr_slots]]\n\t"       /* x13 = hdr->slots */              \
+    "str %w[index], [x13, w12, uxtw #2]\n\t"      /* slots[top] = index (above top: invisible) */ \
+    "ldr x14, [%[hdr], #%c[hdr_pushes]]\n\t"      /* x14 = hdr->pushes */             \
+    "add x14, x14, #1\n\t"                        /* x14 += 1 */                      \
+    "str x14, [%[hdr], #%c[hdr_pushes]]\n\t"      /* hdr->pushes = x14 */             \
+    "add w12, w12, #1\n\t"                        /* w12 = top + 1 */                 \
+    PERCPU_INJECT_AT(2)                                                               \
+    "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top + 1 */
+#define PERCPU_CS_PUSH_CLOBBERS "x9", "x10", "x11", "x12", "x13", "x14"
+
+/* pop_batch (percpu_sections.h) */
+#define PERCPU_CS_POP_BATCH_ASM                                                       \
+    "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */                     \
+    "cmp %w[n], w12\n\t"                          /* n > top ? */                     \
+    "csel w13, w12, %w[n], hi\n\t"                /* w13 = k = n > top ? top : n */   \
+    "cbz w13, %l[empty]\n\t"                      /* k == 0: nothing to pop */        \
+    "sub w14, w12, w13\n\t"                       /* w14 = top - k, the new top */    \
+    "ldr x9, [%[hdr], #%c[hdr_slots]]\n\t"        /* x9 = hdr->slots */               \
+    "add x9, x9, w14, uxtw #2\n\t"                /* x9 = &slots[top - k] */          \
+    "mov x10, #0\n\t"                             /* x10 = i = 0 */                   \
+    "5:\n\t"                                                                          \
+    PERCPU_INJECT_AT(3)                                                               \
+    "ldr w11, [x9, x10, lsl #2]\n\t"              /* w11 = slots[top - k + i] */      \
+    "str w11, [%[out], x10, lsl #2]\n\t"          /* out[i] = w11 (caller-private) */ \
+    "add x10, x10, #1\n\t"                        /* i += 1 */                        \
+    "cmp x10, x13\n\t"                            /* i < k ? (x13 = k, zero-extended) */ \
+    "b.lo 5b\n\t"                                 /* yes: copy the next one */        \
+    PERCPU_INJECT_AT(1)                                                               \
+    "str w13, [%[count]]\n\t"                     /* *count = k (caller-private) */   \
+    "ldr x11, [%[hdr], #%c[hdr_pops]]\n\t"        /* x11 = hdr->pops */               \
+    "add x11, x11, x13\n\t"                       /* x11 += k */                      \
+    "str x11, [%[hdr], #%c[hdr_pops]]\n\t"        /* hdr->pops = x11 */               \
+    PERCPU_INJECT_AT(2)                                                               \
+    "str w14, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top - k */
+#define PERCPU_CS_POP_BATCH_CLOBBERS "x9", "x10", "x11", "x12", "x13", "x14"
+
+/* push_batch (percpu_sections.h) */
+#define PERCPU_CS_PUSH_BATCH_ASM                                                      \
+    "ldr w12, [%[hdr], #%c[hdr_top]]\n\t"         /* w12 = top */                     \
+    "ldr w13, [%[hdr], #%c[hdr_capacity]]\n\t"    /* w13 = capacity */                \
+    "cmp w13, w12\n\t"                            /* capacity <= top ? */             \
+    "b.ls %l[full]\n\t"                           /* yes: no room */                  \
+    "sub w13, w13, w12\n\t"                       /* w13 = room = capacity - top */   \
+    "cmp w13, %w[n]\n\t"                          /* room > n ? */                    \
+    "csel w13, %w[n], w13, hi\n\t"                /* w13 = k = room > n ? n : room */ \
+    "ldr x9, [%[hdr], #%c[hdr_slots]]\n\t"        /* x9 = hdr->slots */               \
+    "add x9, x9, w12, uxtw #2\n\t"                /* x9 = &slots[top] */              \
+    "mov x10, #0\n\t"                             /* x10 = i = 0 */                   \
+    "5:\n\t"                                                                          \
+    PERCPU_INJECT_AT(3)                                                               \
+    "ldr w11, [%[in], x10, lsl #2]\n\t"           /* w11 = in[i] */                   \
+    "str w11, [x9, x10, lsl #2]\n\t"              /* slots[top + i] = w11 (above top: invisible) */ \
+    "add x10, x10, #1\n\t"                        /* i += 1 */                        \
+    "cmp x10, x13\n\t"                            /* i < k ? (x13 = k, zero-extended) */ \
+    "b.lo 5b\n\t"                                 /* yes: copy the next one */        \
+    PERCPU_INJECT_AT(1)                                                               \
+    "str w13, [%[count]]\n\t"                     /* *count = k (caller-private) */   \
+    "ldr x11, [%[hdr], #%c[hdr_pushes]]\n\t"      /* x11 = hdr->pushes */             \
+    "add x11, x11, x13\n\t"                       /* x11 += k */                      \
+    "str x11, [%[hdr], #%c[hdr_pushes]]\n\t"      /* hdr->pushes = x11 */             \
+    "add w12, w12, w13\n\t"                       /* w12 = top + k */                 \
+    PERCPU_INJECT_AT(2)                                                               \
+    "str w12, [%[hdr], #%c[hdr_top]]\n\t"         /* commit: top = top + k */
+#define PERCPU_CS_PUSH_BATCH_CLOBBERS "x9", "x10", "x11", "x12", "x13"
+
+/* add (percpu_sections.h); publishes nothing but its own word: plain str */
+#define PERCPU_CS_ADD_ASM                                                             \
+    "ldr x12, [%[word]]\n\t"                      /* x12 = *word */                   \
+    PERCPU_INJECT_AT(1)                                                               \
+    "add x12, x12, %[delta]\n\t"                  /* x12 += delta */                  \
+    "str x12, [%[word]]\n\t"                      /* commit: *word = x12 */
+#define PERCPU_CS_ADD_CLOBBERS "x9", "x10", "x12"
+
+/* cmp_store2 (percpu_sections.h); the commit store-releases word2 */
+#define PERCPU_CS_CMP_STORE2_ASM                                                      \
+    "ldr x12, [%[word]]\n\t"                      /* x12 = *word */                   \
+    "cmp x12, %[expect]\n\t"                      /* *word == expect ? */             \
+    "b.ne %l[cmpfail]\n\t"                        /* no: compare failed, nothing written */ \
+    "str %[value2], [%[word2]]\n\t"               /* try store: *word2 = value2 */    \
+    PERCPU_INJECT_AT(1)                                                               \
+    "stlr %[newv], [%[word]]\n\t"                 /* commit: *word = newv, store-release */
+#define PERCPU_CS_CMP_STORE2_CLOBBERS "x9", "x10", "x12"
+
+/* cmp_copy (percpu_sections.h); the commit store-releases the copy */
+#define PERCPU_CS_CMP_COPY_ASM                                                        \
+    "ldr x12, [%[word]]\n\t"                      /* x12 = *word */                   \
+    "cmp x12, %[expect]\n\t"                      /* *word == expect ? */             \
+    "b.ne %l[cmpfail]\n\t"                        /* no: compare failed, nothing written */ \
+    "mov x10, #0\n\t"                             /* x10 = i = 0 */                   \
+    "b 6f\n\t"                                    /* enter the copy loop at its test */ \
+    "5:\n\t"                                                                          \
+    PERCPU_INJECT_AT(3)                                                               \
+    "ldrb w11, [%[src], x10]\n\t"                 /* w11 = src[i] */                  \
+    "strb w11, [%[dst], x10]\n\t"                 /* dst[i] = w11 */                  \
+    "add x10, x10, #1\n\t"                        /* i += 1 */                        \
+    "6:\n\t"                                                                          \
+    "cmp x10, %[len]\n\t"                         /* i < len ? */                     \
+    "b.lo 5b\n\t"                                 /* yes: copy the next byte */       \
+    PERCPU_INJECT_AT(1)                                                               \
+    "stlr %[newv], [%[word]]\n\t"                 /* commit: *word = newv, store-release */
+#define PERCPU_CS_CMP_COPY_CLOBBERS "x9", "x10", "x11", "x12"
+
+/* ec_begin (percpu_sections.h); publishes nothing but its own word: plain str */
+#define PERCPU_CS_EC_BEGIN_ASM                                                        \
+    "ldr x12, [%[counter]]\n\t"                   /* x12 = *counter */                \
+    "add x12, x12, #1\n\t"                        /* x12 += 1 */                      \
+    "and x12, x12, %[mask]\n\t"                   /* x12 &= 2^48 - 1 */               \
+    "str x12, [%[seq_out]]\n\t"                   /* *seq_out = x12 (caller-private) */ \
+    PERCPU_INJECT_AT(1)                                                               \
+    "str x12, [%[counter]]\n\t"                   /* commit: *counter = x12 */
+#define PERCPU_CS_EC_BEGIN_CLOBBERS "x9", "x10", "x12"
+
+/* ec_commit (percpu_sections.h); the commit store-releases what the caller wrote before it */
+#define PERCPU_CS_EC_COMMIT_ASM                                                       \
+    "ldr x12, [%[counter]]\n\t"                   /* x12 = *counter */                \
+    "cmp x12, %[seq]\n\t"                         /* *counter == seq ? */             \
+    "b.ne %l[cmpfail]\n\t"                        /* no: a begin() ran on this CPU since */ \
+    PERCPU_INJECT_AT(1)                                                               \
+    "stlr %[value], [%[target]]\n\t"              /* commit: *target = value, store-release */
+#define PERCPU_CS_EC_COMMIT_CLOBBERS "x9", "x10", "x12"
 
 #endif

@@ -51,8 +51,8 @@ static inline uint64_t *percpu_row_word(void *base, uint64_t row_bytes, uint32_t
 
 /*
  * The sections (percpu_cs_add, percpu_cs_cmp_store2, percpu_cs_cmp_copy,
- * percpu_cs_ec_begin, percpu_cs_ec_commit) are written per architecture
- * (percpu_arch.h); their semantics:
+ * percpu_cs_ec_begin, percpu_cs_ec_commit; pseudo-code in
+ * percpu_sections.h, instructions per architecture) mean:
  *   add         *word += delta
  *   cmp_store2  if (*word == expect) { *word2 = value2; *word = newv; }
  *               The "try store" to word2 becomes visible before the commit

@@ -2,7 +2,8 @@
  * percpu_stack_ops.h - push, pop, push_batch and pop_batch on the per-CPU
  * index stacks of a block (layout in percpu_layout.h): the retry loops
  * around the sections and the fallback mode. The sections themselves are
- * written per architecture (percpu_arch.h).
+ * told once in percpu_sections.h, their instructions per architecture
+ * (percpu_arch.h).
  *
  * Two drivers share the layout:
  *
@@ -26,6 +27,11 @@
  * architecture); a lock that stays taken for PERCPU_FB_SPINS attempts gives
  * PERCPU_BUSY.
  *
+ * The bindings (percpu_jni.c, percpu_ffm.c) call the local operations with
+ * the block's mode as an argument (percpu_local_pop, ...: fallback != 0
+ * selects the fallback form), as they call the address batches
+ * (percpu_address_batch.h) and the remote operations (percpu_remote.h).
+ *
  * Include after defining _GNU_SOURCE (for sched_getcpu).
  *
  * Test build (PERCPU_INJECT defined): see percpu_arch.h.
@@ -37,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "percpu_arch.h"
+#include "percpu_sections.h"
 
 #define PERCPU_FB_SPINS 256
 
@@ -228,6 +234,31 @@ static inline int percpu_fb_push(void *block, uint32_t index)
 {
     int r = percpu_fb_push_batch(block, &index, 1);
     return r == 1 ? PERCPU_OK : r == 0 ? PERCPU_FULL : r;
+}
+
+/*
+ * The local operations with the mode as an argument: fallback != 0 runs the
+ * fallback form, else the rseq form (the expected one: a block's mode is
+ * fixed at creation, and rseq is the mode of every thread that has it).
+ */
+static inline int percpu_local_pop(void *block, int fallback)
+{
+    return __builtin_expect(fallback, 0) ? percpu_fb_pop(block) : percpu_pop(block);
+}
+
+static inline int percpu_local_push(void *block, int fallback, uint32_t index)
+{
+    return __builtin_expect(fallback, 0) ? percpu_fb_push(block, index) : percpu_push(block, index);
+}
+
+static inline int percpu_local_pop_batch(void *block, int fallback, uint32_t *out, uint32_t n)
+{
+    return __builtin_expect(fallback, 0) ? percpu_fb_pop_batch(block, out, n) : percpu_pop_batch(block, out, n);
+}
+
+static inline int percpu_local_push_batch(void *block, int fallback, const uint32_t *in, uint32_t n)
+{
+    return __builtin_expect(fallback, 0) ? percpu_fb_push_batch(block, in, n) : percpu_push_batch(block, in, n);
 }
 
 #endif

@@ -19,8 +19,8 @@ public final class NoRseqProbe {
         StackCalls bridge = Bridges.stacks();
         System.out.println("rseqStatus=" + RseqCalls.rseqStatus());
         long block = BlockCalls.createBlock(RseqCalls.possibleCpus(), 4);
-        System.out.println("rseqPush=" + bridge.push(block, 1));
-        System.out.println("rseqPop=" + bridge.pop(block));
+        System.out.println("rseqPush=" + bridge.push(block, false, 1));
+        System.out.println("rseqPop=" + bridge.pop(block, false));
         BlockCalls.destroyBlock(block);
         try (SlabAllocator auto = SlabAllocator.create(SlabConfig.builder().slotSize(64).capacitySlots(100).build())) {
             System.out.println("autoMode=" + auto.mode());

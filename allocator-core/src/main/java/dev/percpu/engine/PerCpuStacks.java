@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
  *
  * <p>The mode is fixed at creation: {@link Mode#RSEQ} drives every local
  * operation with an rseq section, {@link Mode#FALLBACK} with the CPU's
- * try-lock. This class is the only place where that choice is made.
+ * try-lock. This class holds it and passes it, as one {@code fallback}
+ * argument, to every native call on the block, local and remote alike.
  *
  * <h2>The local/remote protocol</h2>
  * <ul>
@@ -130,22 +131,22 @@ public final class PerCpuStacks {
 
     /** An index, EMPTY, or a slow-path code. */
     public int pop() {
-        return fallback ? CALLS.fallbackPop(block) : CALLS.pop(block);
+        return CALLS.pop(block, fallback);
     }
 
     /** 0, FULL, or a slow-path code. */
     public int push(int index) {
-        return fallback ? CALLS.fallbackPush(block, index) : CALLS.push(block, index);
+        return CALLS.push(block, fallback, index);
     }
 
     /** Up to {@code n} indices into {@code dst[offset ..]}: the count (0 when empty) or a slow-path code. */
     public int popBatch(int[] dst, int offset, int n) {
-        return fallback ? CALLS.fallbackPopBatch(block, dst, offset, n) : CALLS.popBatch(block, dst, offset, n);
+        return CALLS.popBatch(block, fallback, dst, offset, n);
     }
 
     /** Up to {@code n} indices from {@code src[offset ..]}: the count pushed (0 when full) or a slow-path code. */
     public int pushBatch(int[] src, int offset, int n) {
-        return fallback ? CALLS.fallbackPushBatch(block, src, offset, n) : CALLS.pushBatch(block, src, offset, n);
+        return CALLS.pushBatch(block, fallback, src, offset, n);
     }
 
     /**

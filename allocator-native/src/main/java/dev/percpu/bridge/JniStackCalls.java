@@ -19,47 +19,25 @@ final class JniStackCalls implements StackCalls {
     }
 
     @Override
-    public int pop(long block) {
-        return nPop(block);
+    public int pop(long block, boolean fallback) {
+        return nPop(block, fallback);
     }
 
     @Override
-    public int push(long block, int index) {
-        return nPush(block, index);
+    public int push(long block, boolean fallback, int index) {
+        return nPush(block, fallback, index);
     }
 
     @Override
-    public int popBatch(long block, int[] dst, int offset, int n) {
+    public int popBatch(long block, boolean fallback, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
-        return n == 0 ? 0 : nPopBatch(block, dst, offset, n);
+        return n == 0 ? 0 : nPopBatch(block, fallback, dst, offset, n);
     }
 
     @Override
-    public int pushBatch(long block, int[] src, int offset, int n) {
+    public int pushBatch(long block, boolean fallback, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
-        return n == 0 ? 0 : nPushBatch(block, src, offset, n);
-    }
-
-    @Override
-    public int fallbackPop(long block) {
-        return nFallbackPop(block);
-    }
-
-    @Override
-    public int fallbackPush(long block, int index) {
-        return nFallbackPush(block, index);
-    }
-
-    @Override
-    public int fallbackPopBatch(long block, int[] dst, int offset, int n) {
-        Objects.checkFromIndexSize(offset, n, dst.length);
-        return n == 0 ? 0 : nFallbackPopBatch(block, dst, offset, n);
-    }
-
-    @Override
-    public int fallbackPushBatch(long block, int[] src, int offset, int n) {
-        Objects.checkFromIndexSize(offset, n, src.length);
-        return n == 0 ? 0 : nFallbackPushBatch(block, src, offset, n);
+        return n == 0 ? 0 : nPushBatch(block, fallback, src, offset, n);
     }
 
     @Override
@@ -75,21 +53,13 @@ final class JniStackCalls implements StackCalls {
         return n == 0 ? 0 : nPushAddresses(block, fallback, src, offset, n, region, shift, limit);
     }
 
-    private static native int nPop(long block);
+    private static native int nPop(long block, boolean fallback);
 
-    private static native int nPush(long block, int index);
+    private static native int nPush(long block, boolean fallback, int index);
 
-    private static native int nPopBatch(long block, int[] dst, int offset, int n);
+    private static native int nPopBatch(long block, boolean fallback, int[] dst, int offset, int n);
 
-    private static native int nPushBatch(long block, int[] src, int offset, int n);
-
-    private static native int nFallbackPop(long block);
-
-    private static native int nFallbackPush(long block, int index);
-
-    private static native int nFallbackPopBatch(long block, int[] dst, int offset, int n);
-
-    private static native int nFallbackPushBatch(long block, int[] src, int offset, int n);
+    private static native int nPushBatch(long block, boolean fallback, int[] src, int offset, int n);
 
     private static native int nPopAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region,
                                             int shift);

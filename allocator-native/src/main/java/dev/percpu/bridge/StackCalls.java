@@ -7,45 +7,37 @@ package dev.percpu.bridge;
  * engine's per-CPU stacks object ({@code dev.percpu.engine.PerCpuStacks})
  * calls them.
  *
- * <p>Each call acts on the calling thread's current CPU, never blocks, takes
- * no lock in its rseq form (a per-CPU try-lock in its fallback form), and
- * returns a count, an index, or a code of {@link NativeCodes}. Java-side
- * checks (array bounds, counts) happen in the implementation before the
- * crossing; the block address is trusted.
+ * <p>Each call acts on the calling thread's current CPU, never blocks, and
+ * returns a count, an index, or a code of {@link NativeCodes}. Every call
+ * takes the block's mode as {@code fallback}: {@code false} runs the rseq
+ * form (one rseq section, no lock), {@code true} the fallback form (the
+ * same stack under its CPU's try-lock). The mode is the block owner's,
+ * fixed when the block is created; the native side branches on it, so one
+ * entry point serves both forms. Java-side checks (array bounds, counts)
+ * happen in the implementation before the crossing; the block address is
+ * trusted.
  */
 public interface StackCalls {
     /** Short name of the binding, for diagnostics: "jni" or "ffm". */
     String name();
 
-    /** rseq pop on the current CPU: an index, {@link NativeCodes#EMPTY} or an error code. */
-    int pop(long block);
+    /** Pop on the current CPU: an index, {@link NativeCodes#EMPTY} or an error code. */
+    int pop(long block, boolean fallback);
 
-    /** rseq push on the current CPU: 0, {@link NativeCodes#FULL} or an error code. */
-    int push(long block, int index);
+    /** Push on the current CPU: 0, {@link NativeCodes#FULL} or an error code. */
+    int push(long block, boolean fallback, int index);
 
-    /** rseq pop of up to {@code n} indices into {@code dst[offset ..]}: the count (0 when empty) or an error code. */
-    int popBatch(long block, int[] dst, int offset, int n);
+    /** Pop of up to {@code n} indices into {@code dst[offset ..]}: the count (0 when empty) or an error code. */
+    int popBatch(long block, boolean fallback, int[] dst, int offset, int n);
 
-    /** rseq push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
-    int pushBatch(long block, int[] src, int offset, int n);
-
-    /** Fallback-mode pop (per-CPU try-lock): an index, {@link NativeCodes#EMPTY} or an error code. */
-    int fallbackPop(long block);
-
-    /** Fallback-mode push: 0, {@link NativeCodes#FULL} or an error code. */
-    int fallbackPush(long block, int index);
-
-    /** Fallback-mode batch pop: the count or an error code. */
-    int fallbackPopBatch(long block, int[] dst, int offset, int n);
-
-    /** Fallback-mode batch push: the count or an error code. */
-    int fallbackPushBatch(long block, int[] src, int offset, int n);
+    /** Push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
+    int pushBatch(long block, boolean fallback, int[] src, int offset, int n);
 
     /**
      * Pop of up to {@code n} slots into {@code dst[offset ..]} as addresses
-     * {@code region + (index << shift)}, in chunks of 64 per section
-     * ({@code fallback}: under the CPU's try-lock instead). Returns the count
-     * (0 when empty; a short count when the stack ran short) or an error code.
+     * {@code region + (index << shift)}, in chunks of 64 per section (or per
+     * lock hold). Returns the count (0 when empty; a short count when the
+     * stack ran short) or an error code.
      */
     int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift);
 

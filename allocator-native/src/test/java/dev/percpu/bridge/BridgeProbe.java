@@ -22,8 +22,9 @@ public final class BridgeProbe {
         // Pinned, so that push and pop use the same CPU's stack even when several JVMs compete.
         RseqCalls.pinCurrentThread(RseqCalls.currentCpu());
         try {
-            int pushed = status == NativeCodes.RSEQ_UNAVAILABLE ? bridge.fallbackPush(block, 5) : bridge.push(block, 5);
-            int popped = status == NativeCodes.RSEQ_UNAVAILABLE ? bridge.fallbackPop(block) : bridge.pop(block);
+            boolean fallback = status == NativeCodes.RSEQ_UNAVAILABLE;
+            int pushed = bridge.push(block, fallback, 5);
+            int popped = bridge.pop(block, fallback);
             System.out.println("roundTrip=" + (pushed == 0 && popped == 5 ? "ok" : "failed " + pushed + " " + popped));
         } finally {
             BlockCalls.destroyBlock(block);

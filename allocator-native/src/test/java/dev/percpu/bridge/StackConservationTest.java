@@ -89,7 +89,7 @@ class StackConservationTest {
         @Override
         public void acquire(List<Integer> into, int n) {
             int[] batch = new int[n];
-            int r = fallback ? bridge.fallbackPopBatch(block, batch, 0, n) : bridge.popBatch(block, batch, 0, n);
+            int r = bridge.popBatch(block, fallback, batch, 0, n);
             for (int i = 0; i < r; i++) {
                 into.add(batch[i]);
             }
@@ -111,8 +111,7 @@ class StackConservationTest {
         @Override
         public void release(List<Integer> items) {
             int[] batch = items.stream().mapToInt(Integer::intValue).toArray();
-            int r = fallback ? bridge.fallbackPushBatch(block, batch, 0, batch.length)
-                : bridge.pushBatch(block, batch, 0, batch.length);
+            int r = bridge.pushBatch(block, fallback, batch, 0, batch.length);
             if (r < 0) {
                 if (r != NativeCodes.RESTART_LIMIT && r != NativeCodes.BUSY) {
                     unexpected.incrementAndGet();

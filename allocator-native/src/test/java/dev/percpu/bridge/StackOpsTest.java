@@ -35,7 +35,7 @@ class StackOpsTest {
         assertNotEquals(NativeCodes.RSEQ_UNAVAILABLE, RseqCalls.rseqStatus());
         RseqAvailability.expectedRegistration().ifPresent(expected ->
             assertEquals(expected, PercpuRuntime.registration(), "declared by " + RseqAvailability.VARIABLE));
-        assertNotEquals(NativeCodes.NO_RSEQ, bridge.pop(block));
+        assertNotEquals(NativeCodes.NO_RSEQ, bridge.pop(block, false));
     }
 
     @Test
@@ -45,12 +45,12 @@ class StackOpsTest {
             int cpu = RseqCalls.currentCpu();
             drain();
             int[] in = {11, 12, 13, 14, 15};
-            int pushed = bridge.pushBatch(block, in, 0, 5);
-            int full = bridge.push(block, 99);
-            int top = bridge.pop(block);
+            int pushed = bridge.pushBatch(block, false, in, 0, 5);
+            int full = bridge.push(block, false, 99);
+            int top = bridge.pop(block, false);
             int[] out = new int[8];
-            int popped = bridge.popBatch(block, out, 0, 8);
-            int empty = bridge.pop(block);
+            int popped = bridge.popBatch(block, false, out, 0, 8);
+            int empty = bridge.pop(block, false);
             if (RseqCalls.currentCpu() != cpu) {
                 continue;
             }
@@ -69,9 +69,9 @@ class StackOpsTest {
     @Test
     void shouldRejectArrayRangesBeforeCrossingIntoC() {
         int[] small = new int[2];
-        assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, small, 1, 2));
-        assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, small, -1, 1));
-        assertThrows(IndexOutOfBoundsException.class, () -> bridge.fallbackPushBatch(block, small, 0, 3));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, false, small, 1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, false, small, -1, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, true, small, 0, 3));
         long[] two = new long[2];
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.popAddresses(block, false, two, 1, 2, 0, 12));
         assertThrows(IndexOutOfBoundsException.class,
@@ -133,9 +133,9 @@ class StackOpsTest {
         for (int cpu = 0; cpu < RseqCalls.possibleCpus(); cpu++) {
             view.putInt((int) StackLayout.cpuHeaderOffset(cpu) + StackLayout.STOPPED_OFFSET, 1);
         }
-        assertEquals(NativeCodes.STOPPED, bridge.push(block, 1));
-        assertEquals(NativeCodes.STOPPED, bridge.pop(block));
-        assertEquals(NativeCodes.STOPPED, bridge.fallbackPush(block, 1));
+        assertEquals(NativeCodes.STOPPED, bridge.push(block, false, 1));
+        assertEquals(NativeCodes.STOPPED, bridge.pop(block, false));
+        assertEquals(NativeCodes.STOPPED, bridge.push(block, true, 1));
         for (int cpu = 0; cpu < RseqCalls.possibleCpus(); cpu++) {
             int hdr = (int) StackLayout.cpuHeaderOffset(cpu);
             assertEquals(0, view.getInt(hdr + StackLayout.TOP_OFFSET), "a stopped stack is not modified");
@@ -152,8 +152,8 @@ class StackOpsTest {
         int pop;
         int push;
         try {
-            pop = bridge.pop(block);
-            push = bridge.push(block, 3);
+            pop = bridge.pop(block, false);
+            push = bridge.push(block, false, 3);
         } finally {
             RseqCalls.forceAbort(false);
             RseqCalls.restartLimit(limit);
@@ -161,7 +161,8 @@ class StackOpsTest {
         assertEquals(NativeCodes.RESTART_LIMIT, pop);
         assertEquals(NativeCodes.RESTART_LIMIT, push);
         assertEquals(10, RseqCalls.threadAborts() - before, "each call aborted exactly limit times");
-        assertTrue(bridge.push(block, 3) >= 0 || bridge.push(block, 3) == NativeCodes.FULL, "works again after the hook");
+        int again = bridge.push(block, false, 3);
+        assertTrue(again >= 0 || again == NativeCodes.FULL, "works again after the hook");
     }
 
     /** Empties every CPU's stack; only this thread uses the block, so writing top directly is safe. */

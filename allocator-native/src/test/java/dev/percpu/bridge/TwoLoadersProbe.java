@@ -33,14 +33,13 @@ public final class TwoLoadersProbe {
         int[] seen = new int[INDICES];
         int unpushed = 0;
         for (int i = 0; i < INDICES; i++) {
-            int r = fallback ? bridge.fallbackPush(block, i) : bridge.push(block, i);
+            int r = bridge.push(block, fallback, i);
             if (r != 0) {
                 seen[i]++;
                 unpushed++;
             }
         }
-        for (int r = fallback ? bridge.fallbackPop(block) : bridge.pop(block); r >= 0;
-             r = fallback ? bridge.fallbackPop(block) : bridge.pop(block)) {
+        for (int r = bridge.pop(block, fallback); r >= 0; r = bridge.pop(block, fallback)) {
             seen[r]++;
         }
         int[] taken = new int[INDICES];
@@ -50,7 +49,7 @@ public final class TwoLoadersProbe {
                 seen[taken[j]]++;
             }
         }
-        int rseqPopResult = bridge.pop(block);
+        int rseqPopResult = bridge.pop(block, false);
         BlockCalls.closeBlock(block, fallback);
         boolean conserved = Arrays.stream(seen).allMatch(count -> count == 1);
         return "status=" + status + ";conserved=" + conserved + ";unpushed=" + unpushed + ";rseqPop=" + rseqPopResult

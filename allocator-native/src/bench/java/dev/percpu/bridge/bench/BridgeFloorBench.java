@@ -37,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BridgeFloorBench {
     private static final int STRIDE = 512;
     private static final int BATCH = 32;
+    /** The block's mode as every call passes it: rseq. */
+    private static final boolean FALLBACK = false;
 
     private final StackCalls bridge = Bridges.stacks();
     private long block;
@@ -51,7 +53,7 @@ public class BridgeFloorBench {
                 continue;
             }
             for (int i = 0; i < STRIDE / 2; i++) {
-                if (bridge.push(block, next) == 0) {
+                if (bridge.push(block, FALLBACK, next) == 0) {
                     next++;
                 }
             }
@@ -90,12 +92,12 @@ public class BridgeFloorBench {
     @Threads(1)
     @OperationsPerInvocation(BATCH)
     public int batchOneThread(Batch batch) {
-        int got = bridge.popBatch(block, batch.indices, 0, BATCH);
-        return got > 0 ? bridge.pushBatch(block, batch.indices, 0, got) : got;
+        int got = bridge.popBatch(block, FALLBACK, batch.indices, 0, BATCH);
+        return got > 0 ? bridge.pushBatch(block, FALLBACK, batch.indices, 0, got) : got;
     }
 
     private int pair() {
-        int index = bridge.pop(block);
-        return index >= 0 ? bridge.push(block, index) : index;
+        int index = bridge.pop(block, FALLBACK);
+        return index >= 0 ? bridge.push(block, FALLBACK, index) : index;
     }
 }
