@@ -15,7 +15,10 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.util.internal.PlatformDependent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -122,6 +125,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     private final PercpuByteBufAllocatorMetric metric;
     private final AtomicLong fallbacks = new AtomicLong();
     final LongAdder heapBytes = new LongAdder();
+    private final Object closeListenersLock = new Object();
+    /** Listeners {@link #close()} runs once ({@link #onClose(Runnable)}); null once taken to run. Guarded by closeListenersLock. */
+    private List<Runnable> closeListeners = new ArrayList<>();
 
     PercpuByteBufAllocator(PercpuByteBufAllocatorBuilder b, boolean shared) {
         super(true);
@@ -439,6 +445,53 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             throw new UnsupportedOperationException("PercpuByteBufAllocator.DEFAULT is shared and never closed");
         }
         closing.close();
+        List<Runnable> listeners;
+        synchronized (closeListenersLock) {
+            listeners = closeListeners;
+            closeListeners = null;
+        }
+        if (listeners != null) {
+            runCloseListeners(listeners);
+        }
+    }
+
+    /**
+     * Registers {@code listener} to run once, on the thread that first calls {@link #close()}, after
+     * the allocator is closed (new allocations already throw); at once, on the calling thread, if it
+     * is closed already. Listeners run in registration order; one that throws does not stop the
+     * others, and its exception reaches the caller of {@code close()} (later ones suppressed in it).
+     * On {@link #DEFAULT}, which is never closed, a listener never runs. percpu-metrics uses this
+     * to unregister an allocator's MBean.
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void onClose(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (closeListenersLock) {
+            if (closeListeners != null) {
+                closeListeners.add(listener);
+                return;
+            }
+        }
+        listener.run();
+    }
+
+    private static void runCloseListeners(List<Runnable> listeners) {
+        RuntimeException first = null;
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Whether {@link #close()} was called (live buffers may still hold memory: see {@link #isUnmapped()}). */

@@ -2,8 +2,13 @@ package dev.percpu.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.percpu.runtime.Mode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,5 +79,33 @@ class NettyGuideTest {
             assertEquals(8192, buf.capacity(), "grown to the 8 KiB class");
         }
         assertEquals(true, seen >= 8192);
+    }
+
+    @Test
+    void codecsTakeTheChannelsAllocator() {
+        // snippet
+        final class Echo extends ChannelInboundHandlerAdapter {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf in = (ByteBuf) msg;
+                ByteBuf reply = ctx.alloc().ioBuffer(in.readableBytes()); // the channel's allocator: percpu when the bootstrap says so
+                reply.writeBytes(in);
+                in.release();
+                ctx.writeAndFlush(reply);                                 // the transport releases it after the write
+            }
+        }
+        // end
+        try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().mode(Mode.FALLBACK).maxMemory(64L << 20)
+                .build()) {
+            EmbeddedChannel channel = new EmbeddedChannel(new Echo());
+            channel.config().setAllocator(alloc);
+            channel.writeInbound(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII));
+            ByteBuf reply = channel.readOutbound();
+            assertEquals("ping", reply.toString(StandardCharsets.US_ASCII));
+            assertEquals(PercpuByteBuf.class, OpenAllocators.percpu(reply).getClass(), "the reply came from percpu");
+            assertEquals(alloc.classSize(0), alloc.pooledInUseBytes(), "one block of the smallest class in use");
+            reply.release();
+            channel.finishAndReleaseAll();
+        }
     }
 }
