@@ -4,7 +4,7 @@
 # Fails, naming what is missing, unless the module's jars are fit to publish:
 #   percpu-native: the jar carries both native libraries and the FFM bridge
 #                  (META-INF/versions/22), plus sources and javadoc jars;
-#   percpu-core, percpu-netty: a named module, sources and javadoc jars.
+#   percpu-core, percpu-netty, percpu-metrics: a named module, sources and javadoc jars.
 # Other modules (the parent, the examples application) are not checked.
 set -euo pipefail
 artifact="$1" target="$2" name="$3"
@@ -35,7 +35,7 @@ case "${artifact}" in
             has_entry "${jar}" "${entry}" || fail "${jar} has no ${entry}"
         done
         ;;
-    percpu-core|percpu-netty)
+    percpu-core|percpu-netty|percpu-metrics)
         jar="${target}/${name}.jar"
         require_jar "${jar}"
         has_entry "${jar}" module-info.class || fail "${jar} has no module-info.class"
