@@ -17,6 +17,8 @@ final class EventLoopCache {
     private long served;
     /** {@link #served} at the last idle check. */
     private long servedAtLastCheck;
+    /** Set when the cache is forgotten (its thread's clean-up or end): it takes no buffer any more. */
+    private boolean retired;
 
     EventLoopCache(Thread owner, int[] capacities) {
         this.owner = owner;
@@ -51,7 +53,7 @@ final class EventLoopCache {
         int sizeClass = buffer.sizeClass();
         PercpuByteBuf[] stack = stacks[sizeClass];
         int n = counts[sizeClass];
-        if (n == stack.length) {
+        if (n == stack.length || retired) {
             return false;
         }
         stack[n] = buffer;
@@ -65,6 +67,14 @@ final class EventLoopCache {
         boolean idle = served == servedAtLastCheck;
         servedAtLastCheck = served;
         return idle;
+    }
+
+    /**
+     * Forgets this cache: it takes no buffer from now on (a buffer that remembers it as its
+     * allocating thread's cache goes back to its class instead). Owner thread, or after its end.
+     */
+    void retire() {
+        retired = true;
     }
 
     /** Hands every cached buffer to {@code back} and empties the cache; returns how many. */

@@ -125,6 +125,7 @@ final class EventLoopCaches {
                 EventLoopCache cache = it.next();
                 if (!cache.owner().isAlive()) {
                     it.remove();
+                    cache.retire();
                     ended.add(cache);
                 }
             }
@@ -151,6 +152,7 @@ final class EventLoopCaches {
         synchronized (all) {
             all.remove(cache);
         }
+        cache.retire();
         cache.empty(alloc);
         alloc.unmapIfClosedAndIdle();
     }

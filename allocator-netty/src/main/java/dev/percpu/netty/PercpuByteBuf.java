@@ -72,6 +72,11 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     /** A duplicate of {@link #view} for {@link #internalNioBuffer(int, int)}, made on first use; moves with the block. */
     private ByteBuffer internal;
     private int capacity;
+    /**
+     * The front cache of the thread that allocated this buffer (null off event loops): its release on
+     * that same thread goes there without looking the cache up again.
+     */
+    private EventLoopCache cacheToReleaseTo;
 
     /** {@link #sizeClass()} of a large block. */
     static final int LARGE = -1;
@@ -104,6 +109,16 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
     /** The block's address. */
     long address() {
         return address;
+    }
+
+    /** Records the allocating thread's front cache (or null); see {@link #cacheToReleaseTo()}. */
+    void releaseTo(EventLoopCache cache) {
+        this.cacheToReleaseTo = cache;
+    }
+
+    /** The front cache of the thread that allocated this buffer, or null; valid only on that cache's owner thread. */
+    EventLoopCache cacheToReleaseTo() {
+        return cacheToReleaseTo;
     }
 
     /** Copies the first {@code bytes} bytes of {@code source}'s block to the start of this one's. */

@@ -309,14 +309,14 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
                     closing.unmapIfIdle();
                     throw closedException();
                 }
+                cached.releaseTo(cache);
                 return cached;
             }
         }
         int block = tryTake(sizeClass);
-        if (block < 0) {
-            return acquireFallback(sizeClass, size);
-        }
-        return wrap(sizeClass, block);
+        PercpuByteBuf buffer = block < 0 ? acquireFallback(sizeClass, size) : wrap(sizeClass, block);
+        buffer.releaseTo(cache);
+        return buffer;
     }
 
     /** A block of class {@code sizeClass}, or -1; after close, {@link IllegalStateException} as every allocation. */
@@ -405,7 +405,10 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         if (buffer.isLarge()) {
             large.release(buffer);
         } else {
-            EventLoopCache cache = caches.current();
+            EventLoopCache cache = buffer.cacheToReleaseTo();
+            if (cache == null || cache.owner() != Thread.currentThread()) {
+                cache = caches.current();
+            }
             if (cache != null && !closing.isClosed() && cache.offer(buffer)) {
                 return;
             }

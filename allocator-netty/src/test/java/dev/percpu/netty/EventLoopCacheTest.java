@@ -10,6 +10,7 @@ import dev.percpu.runtime.Mode;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -145,6 +146,24 @@ class EventLoopCacheTest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldLoseNoBlockWhenAThreadDropsItsThreadLocalsWhileBuffersAreAlive(Mode mode) throws Exception {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.handBackAfter(Duration.ZERO));
+        onFastThread(() -> {
+            ByteBuf alive = alloc.directBuffer(1024);
+            alloc.directBuffer(512).release();
+            FastThreadLocal.removeAll();
+            assertEquals(1024, alloc.pooledInUseBytes(), "the dropped cache was emptied; the live buffer stays");
+            alive.release();
+            alloc.directBuffer(64).release();
+            assertTrue(alloc.trimCurrentThreadCache());
+            assertEquals(0, alloc.pooledInUseBytes(), "no block kept by the dropped cache");
+            return null;
+        });
+        assertEquals(0, alloc.eventLoopCaches());
     }
 
     @ParameterizedTest
