@@ -157,10 +157,18 @@ final class EventLoopCaches {
         alloc.unmapIfClosedAndIdle();
     }
 
-    /** Every window, on the owner's executor: empty the cache if the owner served nothing from it, or the allocator closed. */
+    /**
+     * Every window, on the owner's executor: empty the cache if the owner served nothing from it, or
+     * the allocator closed. The task touches the cache only when it runs on the owner thread (an
+     * executor with several threads may run it on another: then it stops, and the cache empties at
+     * its thread's end or next use after close).
+     */
     private void scheduleIdleCheck(EventExecutor executor, EventLoopCache cache) {
         try {
             executor.schedule(() -> {
+                if (Thread.currentThread() != cache.owner()) {
+                    return;
+                }
                 if (alloc.isClosed()) {
                     cache.empty(alloc);
                     alloc.unmapIfClosedAndIdle();

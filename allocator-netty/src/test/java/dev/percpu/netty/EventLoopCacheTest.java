@@ -168,6 +168,26 @@ class EventLoopCacheTest {
 
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+    void shouldLeaveTheCacheAloneWhenTheIdleCheckRunsOnAnotherThread(Mode mode) throws Exception {
+        PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.handBackAfter(Duration.ofMillis(20)));
+        DefaultEventExecutorGroup other = new DefaultEventExecutorGroup(1);
+        try {
+            EventExecutor foreign = other.next();
+            onFastThread(() -> {
+                ThreadExecutorMap.apply(() -> alloc.directBuffer(256).release(), foreign).run();
+                Thread.sleep(200);
+                assertEquals(256, alloc.pooledInUseBytes(),
+                    "the idle check ran on the executor's own thread, not this cache's: it left the cache alone");
+                return null;
+            });
+            assertEquals(0, alloc.pooledInUseBytes(), "emptied at the owner's end");
+        } finally {
+            other.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
     void shouldServeAThreadWhoseExecutorCannotSchedule(Mode mode) throws Exception {
         PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.handBackAfter(Duration.ofMillis(50)));
         onFastThread(() -> {
