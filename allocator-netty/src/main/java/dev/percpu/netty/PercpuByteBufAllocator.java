@@ -305,9 +305,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             if (cached != null) {
                 if (closing.isClosed()) {
                     giveBackPooled(cached);
-                    caches.emptyCurrent();
-                    closing.unmapIfIdle();
-                    throw closedException();
+                    throw refusedAfterClose();
                 }
                 cached.releaseTo(cache);
                 return cached;
@@ -335,9 +333,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     private PercpuByteBuf wrap(int sizeClass, int block) {
         if (closing.isClosed()) {
             blocks.giveBack(sizeClass, block);
-            caches.emptyCurrent();
-            closing.unmapIfIdle();
-            throw closedException();
+            throw refusedAfterClose();
         }
         return wrappers.take(sizeClass, block);
     }
@@ -364,8 +360,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         PercpuByteBuf buffer = large.acquire(size);
         if (closing.isClosed()) {
             large.release(buffer);
-            closing.unmapIfIdle();
-            throw closedException();
+            throw refusedAfterClose();
         }
         return buffer;
     }
@@ -415,8 +410,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
             giveBackPooled(buffer);
         }
         if (closing.isClosed()) {
-            caches.emptyCurrent();
-            closing.unmapIfIdle();
+            settleAfterClose();
         }
     }
 
@@ -505,6 +499,18 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     /** Whether the allocator's memory was unmapped: closed and every buffer released. */
     public boolean isUnmapped() {
         return closing == null || closing.isUnmapped();
+    }
+
+    /** After close: empties this thread's front cache and unmaps the memory if no block is in use any more. */
+    private void settleAfterClose() {
+        caches.emptyCurrent();
+        closing.unmapIfIdle();
+    }
+
+    /** An allocation that gave its block back after close: {@link #settleAfterClose()}, then the exception to throw. */
+    private IllegalStateException refusedAfterClose() {
+        settleAfterClose();
+        return closedException();
     }
 
     private static IllegalStateException closedException() {
