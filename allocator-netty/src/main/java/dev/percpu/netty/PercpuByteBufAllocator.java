@@ -89,6 +89,9 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         implements ByteBufAllocatorMetricProvider, AutoCloseable {
 
+    /** Smallest capacity {@link #calculateNewCapacity} grows to, as in Netty. */
+    static final int SMALLEST_GROWTH = 64;
+
     /** System property: {@link #DEFAULT}'s memory cap, a size such as {@code 2g} (default: the JVM's direct memory limit, at least {@link #MIN_DEFAULT_MAX_MEMORY}). */
     public static final String MAX_MEMORY_PROPERTY = "percpu.netty.maxMemory";
     /** Smallest cap {@link #DEFAULT} gets when the property is unset: 256 MiB. */
@@ -269,8 +272,12 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     }
 
     /**
-     * The smallest class size that holds {@code minNewCapacity} (at most {@code maxCapacity});
-     * above the largest class, Netty's doubling rounded up to whole pages.
+     * The capacity a buffer grows to (at most {@code maxCapacity}): up to the largest class, the
+     * smallest class size that holds the next power of two of {@code minNewCapacity} (at least
+     * {@value #SMALLEST_GROWTH}), Netty's doubling; above it, Netty's doubling rounded up to whole pages.
+     * Doubling keeps the number of moves of a growing buffer to Netty's: growing through each finer
+     * class on the way would copy the contents more often (seven moves instead of five from 256 B to
+     * 16 KiB in 1 KiB writes). An explicit {@code capacity(n)} takes the class of {@code n} itself.
      *
      * @throws IllegalArgumentException when {@code minNewCapacity} is negative or above {@code maxCapacity}
      */
@@ -281,7 +288,10 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
                 "minNewCapacity: %d (expected: 0-maxCapacity(%d))", minNewCapacity, maxCapacity));
         }
         if (minNewCapacity <= maxPooled) {
-            return Math.min(classes.classSize(classes.classOf(Math.max(minNewCapacity, 1))), maxCapacity);
+            int doubled = minNewCapacity <= SMALLEST_GROWTH
+                ? SMALLEST_GROWTH : Integer.highestOneBit(minNewCapacity - 1) << 1;
+            int target = Math.max(minNewCapacity, Math.min(doubled, maxPooled));
+            return Math.min(classes.classSize(classes.classOf(target)), maxCapacity);
         }
         long grown = super.calculateNewCapacity(minNewCapacity, maxCapacity);
         long pages = (grown + SizeClassConfig.PAGE_SIZE - 1) & -SizeClassConfig.PAGE_SIZE;

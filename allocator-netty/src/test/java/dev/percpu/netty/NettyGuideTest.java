@@ -71,7 +71,7 @@ class NettyGuideTest {
                 .handBackAfter(Duration.ofSeconds(5)) // memory unused for 5 s goes back to the kernel
                 .build()) {
             ByteBuf buf = alloc.directBuffer(100);
-            buf.writeBytes(new byte[5000]);      // grows along the size classes: to the 8 KiB class, contents moved
+            buf.writeBytes(new byte[5000]);      // grows by doubling, as Netty: to the 8 KiB class, contents moved
             long used = alloc.metric().usedDirectMemory();
             buf.release();
             // end

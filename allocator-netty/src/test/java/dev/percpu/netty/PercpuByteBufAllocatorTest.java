@@ -62,7 +62,7 @@ class PercpuByteBufAllocatorTest {
 
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
-    void shouldServeTheSmallestClassAndGrowAlongTheClasses(Mode mode) {
+    void shouldServeTheSmallestClassAndGrowByDoubling(Mode mode) {
         PercpuByteBufAllocator alloc = allocators.open(mode, b -> b);
         ByteBuf buf = alloc.directBuffer(1000);
         assertEquals(1000, buf.capacity());
@@ -70,8 +70,10 @@ class PercpuByteBufAllocatorTest {
         buf.writeZero(1024);
         assertEquals(1024, buf.capacity(), "the class's slack is used before moving");
         buf.writeByte(1);
-        assertEquals(1280, buf.capacity(), "grows to the next class");
-        assertEquals(1280, alloc.calculateNewCapacity(1025, Integer.MAX_VALUE));
+        assertEquals(2048, buf.capacity(), "doubles, as Netty, to the class of the next power of two");
+        assertEquals(2048, alloc.calculateNewCapacity(1025, Integer.MAX_VALUE));
+        assertEquals(64, alloc.calculateNewCapacity(0, Integer.MAX_VALUE), "at least 64, as Netty");
+        assertEquals(40960, alloc.calculateNewCapacity(40000, 40960), "capped at maxCapacity");
         assertEquals(1 << 20, alloc.calculateNewCapacity(1_000_000, Integer.MAX_VALUE));
         assertEquals(1100, alloc.calculateNewCapacity(1025, 1100), "capped at maxCapacity");
         assertEquals(0, alloc.calculateNewCapacity(2_000_000, Integer.MAX_VALUE) % 4096);
