@@ -585,7 +585,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     }
 
     /**
-     * Bytes of pooled blocks handed out and not released (class sizes, not requested capacities).
+     * Bytes handed out and not released, size-class blocks at their class size (not the requested
+     * capacities) and large blocks in whole pages ({@link #largeBytes()} is the large part); blocks
+     * held in event-loop front caches count as handed out.
      *
      * @throws IllegalStateException once the size classes are unmapped
      */
