@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  *   <tr><td>debug stack traces</td><td>system property {@value PercpuProperties#DEBUG_STACK_TRACES}, else 0
  *       (none)</td><td>0 or more: record where 1 in N allocations happened</td></tr>
  *   <tr><td>leak handler</td><td>logs the report at WARNING on the {@code System.Logger} named
- *       {@value SlabAllocator#LOGGER}</td><td>called by {@code close()} in debug mode when slots are outstanding</td></tr>
+ *       {@value SlabAllocator#LOGGER}</td>
+ *       <td>called by {@code close()} in debug mode when slots are outstanding</td></tr>
  * </table>
  *
  * <p>Each pool configuration contains one: {@link SlabConfig#options()}

@@ -20,12 +20,14 @@ import java.util.List;
  * Properties used only by the tests, the build or the benchmarks are not
  * listed.
  *
- * <p>Settings a pool builder also takes (mode, debug, debug stack traces)
- * apply only where the builder leaves them unset: the builder always wins.
- * Properties are read when a builder's {@code build()} runs, except
- * {@link #BRIDGE}, {@link #NATIVE_DIR} and {@link #NATIVE_PATH}, read once
- * when the native library loads, and {@link #RSEQ}, read by the native
- * library when it is loaded.
+ * <p>Settings a pool builder also takes ({@link #MODE}, {@link #DEBUG},
+ * {@link #DEBUG_STACK_TRACES}) apply only where the builder leaves them unset
+ * (the builder always wins) and are read when its {@code build()} runs.
+ * {@link #BRIDGE}, {@link #NATIVE_PATH} and the extraction directories are
+ * read once, when the native library loads, and {@link #RSEQ} by the native
+ * library as it is loaded; {@link #STATS_DIR} when a statistics publisher or
+ * reader picks its default directory; {@link #NETTY_MAX_MEMORY} when
+ * {@code PercpuByteBufAllocator} is initialised.
  */
 public final class PercpuProperties {
     /**
@@ -43,14 +45,20 @@ public final class PercpuProperties {
     public static final String NATIVE_DIR = "percpu.native.dir";
     /** System property: a library file to load instead of the one in the jar (unset: the bundled library). */
     public static final String NATIVE_PATH = "percpu.native.path";
-    /** System property: debug mode of a pool whose builder leaves it unset, {@code true} or {@code false}; default {@code false}. */
+    /**
+     * System property: debug mode of a pool whose builder leaves it unset, {@code true} or {@code false}
+     * (case-insensitive); default {@code false}.
+     */
     public static final String DEBUG = "percpu.debug";
     /**
      * System property: in debug mode, record where 1 in N allocations happened, an integer N &gt;= 0, for a pool
      * whose builder leaves it unset; default {@code 0} (none).
      */
     public static final String DEBUG_STACK_TRACES = "percpu.debug.stackTraces";
-    /** System property: the directory of the live statistics files (unset: {@code ${java.io.tmpdir}/percpu-stats-<uid>}). */
+    /**
+     * System property: the directory of the live statistics files (unset:
+     * {@code ${java.io.tmpdir}/percpu-stats-<uid>}).
+     */
     public static final String STATS_DIR = "percpu.stats.dir";
     /**
      * System property: the memory cap of {@code PercpuByteBufAllocator.DEFAULT}, a size with an optional k/m/g
@@ -63,7 +71,10 @@ public final class PercpuProperties {
      * to {@code FALLBACK} and {@code Mode.RSEQ} fails; any other value, or none, changes nothing.
      */
     public static final String RSEQ = "PERCPU_RSEQ";
-    /** The JDK's temporary directory: the second place the native library is extracted to, and the parent of the default statistics directory. */
+    /**
+     * The JDK's temporary directory: the second place the native library is extracted to, and the parent of
+     * the default statistics directory.
+     */
     public static final String JAVA_IO_TMPDIR = "java.io.tmpdir";
     /** Environment variable: the per-user runtime directory, the third place the native library is extracted to. */
     public static final String XDG_RUNTIME_DIR = "XDG_RUNTIME_DIR";
@@ -107,7 +118,8 @@ public final class PercpuProperties {
         new Entry(USER_HOME, Kind.SYSTEM_PROPERTY, "a directory", "the JDK's", false, NATIVE),
         new Entry(DEBUG, Kind.SYSTEM_PROPERTY, "true, false", "false", true, CORE),
         new Entry(DEBUG_STACK_TRACES, Kind.SYSTEM_PROPERTY, "an integer >= 0", "0", true, CORE),
-        new Entry(STATS_DIR, Kind.SYSTEM_PROPERTY, "a directory", "`percpu-stats-<uid>` in `java.io.tmpdir`", false, CORE),
+        new Entry(STATS_DIR, Kind.SYSTEM_PROPERTY, "a directory", "`percpu-stats-<uid>` in `java.io.tmpdir`", false,
+            CORE),
         new Entry(NETTY_MAX_MEMORY, Kind.SYSTEM_PROPERTY, "a size: 512m, 2g", "the direct memory limit, at least 256m",
             false, NETTY));
 
