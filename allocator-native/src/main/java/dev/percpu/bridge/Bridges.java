@@ -9,8 +9,8 @@ import java.lang.reflect.InvocationTargetException;
  * ({@link BlockCalls}, {@link MemoryCalls}, {@link RseqCalls}) is JNI on
  * every JDK.
  *
- * <p>The system property {@value PercpuProperties#BRIDGE} decides: {@code auto} (the
- * default) uses FFM critical downcalls on JDK 22+ when the multi-release jar
+ * <p>The system property {@value PercpuProperties#BRIDGE} decides:
+ * {@code auto} (the default) uses FFM critical downcalls on JDK 22+ when the multi-release jar
  * carries them ({@code META-INF/versions/22}), JNI otherwise; {@code jni}
  * forces JNI; {@code ffm} forces FFM and fails with
  * {@link IllegalStateException} where it is unavailable (JDK 21 or older,
@@ -21,7 +21,8 @@ public final class Bridges {
     private static final String FFM_PRIMITIVES = "dev.percpu.bridge.FfmPrimitiveCalls";
 
     /** FFM only with the library loaded: where it cannot load, the JNI classes stand in (their calls throw). */
-    private static final boolean FFM = NativeLibrary.tryLoad() == null && useFfm(PercpuProperties.property(PercpuProperties.BRIDGE));
+    private static final boolean FFM = NativeLibrary.tryLoad() == null
+        && useFfm(PercpuProperties.property(PercpuProperties.BRIDGE));
     private static final StackCalls STACKS = FFM ? (StackCalls) ffm(FFM_STACKS) : new JniStackCalls();
     private static final PrimitiveCalls PRIMITIVES = FFM ? (PrimitiveCalls) ffm(FFM_PRIMITIVES)
         : new JniPrimitiveCalls();
@@ -52,8 +53,8 @@ public final class Bridges {
                 return false;
             case "ffm":
                 if (Runtime.version().feature() < 22 || ffmClass(FFM_STACKS) == null) {
-                    throw new IllegalStateException(PercpuProperties.BRIDGE + "=ffm needs JDK 22+ and percpu's multi-release jar "
-                        + "(the FFM bridge lives in META-INF/versions/22); this is JDK " + Runtime.version());
+                    throw new IllegalStateException(PercpuProperties.BRIDGE + "=ffm needs JDK 22+ and percpu's "
+                        + "multi-release jar (the FFM bridge lives in META-INF/versions/22); this is JDK " + Runtime.version());
                 }
                 return true;
             default:

@@ -33,7 +33,8 @@ import java.util.Locale;
  * lists every directory with its reason. A failure no directory can cure (a
  * glibc older than the library needs, another architecture) is reported at
  * once with its cause ({@link LoadFailure}). The system property
- * {@value PercpuProperties#NATIVE_PATH} instead names a library file to load as it is.
+ * {@value PercpuProperties#NATIVE_PATH} instead names a library file to
+ * load as it is.
  */
 public final class NativeLibrary {
     /** The platforms the jar carries a library for: Linux on x86-64 and on arm64. */
@@ -83,8 +84,8 @@ public final class NativeLibrary {
             try {
                 System.load(Paths.get(explicit).toAbsolutePath().toString());
             } catch (UnsatisfiedLinkError e) {
-                throw failure("could not load percpu's native library " + explicit + " (-D" + PercpuProperties.NATIVE_PATH + "): "
-                    + LoadFailure.explain(e.getMessage()), e);
+                throw failure("could not load percpu's native library " + explicit + " (-D"
+                    + PercpuProperties.NATIVE_PATH + "): " + LoadFailure.explain(e.getMessage()), e);
             }
             return explicit;
         }

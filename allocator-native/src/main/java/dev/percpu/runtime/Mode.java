@@ -42,7 +42,8 @@ public enum Mode {
     }
 
     /**
-     * The mode named by the system property {@value PercpuProperties#MODE}, or {@link #AUTO} when it is unset or blank.
+     * The mode named by the system property {@value PercpuProperties#MODE} (case-insensitive), or {@link #AUTO}
+     * when it is unset or blank.
      *
      * @throws IllegalArgumentException when the property names no mode
      */

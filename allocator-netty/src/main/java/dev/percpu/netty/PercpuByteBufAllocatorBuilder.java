@@ -103,7 +103,10 @@ public final class PercpuByteBufAllocatorBuilder {
         return this;
     }
 
-    /** percpu's debug mode underneath (double free, poison, leak report at close; no front caches): see {@link PoolOptions.Builder#debug(boolean)}. */
+    /**
+     * percpu's debug mode underneath (double free, poison, leak report at close; no front caches): see
+     * {@link PoolOptions.Builder#debug(boolean)}.
+     */
     public PercpuByteBufAllocatorBuilder debug(boolean on) {
         config.debug(on);
         return this;
@@ -115,7 +118,10 @@ public final class PercpuByteBufAllocatorBuilder {
         return this;
     }
 
-    /** Where debug mode's report of the buffers alive at {@link PercpuByteBufAllocator#close()} goes (see {@link PoolOptions.Builder#leakHandler(Consumer)}). */
+    /**
+     * Where debug mode's report of the buffers alive at {@link PercpuByteBufAllocator#close()} goes (see
+     * {@link PoolOptions.Builder#leakHandler(Consumer)}).
+     */
     public PercpuByteBufAllocatorBuilder leakHandler(Consumer<LeakReport> handler) {
         config.leakHandler(handler);
         return this;
