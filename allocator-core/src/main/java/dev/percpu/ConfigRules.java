@@ -1,13 +1,12 @@
 package dev.percpu;
 
-import dev.percpu.runtime.Mode;
-
 /**
- * The validation rules and defaults every pool builder shares
+ * The validation rules and defaults of the sizes every pool builder shares
  * ({@link SlabConfig}, {@link SizeClassConfig}, {@link ObjectPool.Builder}),
  * written once: per-CPU capacity, batch size, slot sizes, pool sizes, the
- * mode from its system property, the page size. Each rule throws
- * {@link IllegalArgumentException} naming the setting and its limits.
+ * page size. Each rule throws {@link IllegalArgumentException} naming the
+ * setting and its limits. The settings that are not sizes (mode, debug mode,
+ * debug stack traces, leak handler) are {@link PoolOptions}'.
  *
  * <p>An unset batch size is {@code null}, never a sentinel number, so that
  * no value a user can pass silently means "unset". (The rebalancer's
@@ -19,11 +18,6 @@ final class ConfigRules {
     static final int PAGE_SIZE = 4096;
 
     private ConfigRules() {
-    }
-
-    /** The builder's mode, else the system property {@value Mode#PROPERTY}, else AUTO. */
-    static Mode mode(Mode requested) {
-        return requested != null ? requested : Mode.fromProperty();
     }
 
     /** Checks a per-CPU capacity: 1 to {@value SlabConfig#MAX_PER_CPU_CAPACITY}. */

@@ -3,9 +3,9 @@ package dev.percpu;
 /**
  * The slots of a debug-mode {@link SlabAllocator} that were allocated and
  * not freed, with where each was allocated when that was recorded
- * ({@link SlabConfig.Builder#debugStackTraces(int)}). Made by
+ * ({@link PoolOptions.Builder#debugStackTraces(int)}). Made by
  * {@link SlabAllocator#leaks()} and handed to the configured
- * {@link SlabConfig#leakHandler() leak handler} by {@code close()}.
+ * {@link PoolOptions#leakHandler() leak handler} by {@code close()}.
  *
  * <p>Immutable; safe to read from any thread.
  */

@@ -59,7 +59,7 @@ public final class ObjectPool<T> implements AutoCloseable {
             objects[i] = Objects.requireNonNull(b.factory.get(), "the factory returned null");
         }
         this.reset = b.reset;
-        this.pool = new IndexPool("ObjectPool", ConfigRules.mode(b.mode), b.capacity, b.perCpuCapacity,
+        this.pool = new IndexPool("ObjectPool", b.options.resolvedMode(), b.capacity, b.perCpuCapacity,
             b.perCpuCapacity, ConfigRules.batchSize(null, b.perCpuCapacity));
     }
 
@@ -175,7 +175,7 @@ public final class ObjectPool<T> implements AutoCloseable {
         private final Supplier<? extends T> factory;
         private int capacity = -1;
         private Consumer<? super T> reset;
-        private Mode mode;
+        private final PoolOptions.Builder options = PoolOptions.builder();
         private int perCpuCapacity = SlabConfig.DEFAULT_PER_CPU_CAPACITY;
 
         private Builder(Supplier<? extends T> factory) {
@@ -194,9 +194,12 @@ public final class ObjectPool<T> implements AutoCloseable {
             return this;
         }
 
-        /** The mode; wins over the system property {@value Mode#PROPERTY}. */
+        /**
+         * The mode (see {@link PoolOptions.Builder#mode(Mode)}). The pool takes no other setting of
+         * {@link PoolOptions}: it has no debug mode, and {@code percpu.debug} does not apply to it.
+         */
         public Builder<T> mode(Mode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
+            options.mode(mode);
             return this;
         }
 

@@ -459,7 +459,7 @@ public final class SizeClassAllocator implements AutoCloseable {
                     LeakReport report = c.leaks();
                     if (report.count() > 0) {
                         reported += report.count();
-                        c.config().leakHandler().accept(report);
+                        c.config().options().leakHandler().accept(report);
                     }
                 }
             }

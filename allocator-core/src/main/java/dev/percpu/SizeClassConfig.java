@@ -27,9 +27,15 @@ import java.util.function.Consumer;
  *       (2 s)</td><td>0 (never hand back) or 1 ms to 1 hour</td></tr>
  *   <tr><td>per-CPU cache per class</td><td>{@value #DEFAULT_PER_CPU_CACHE_BYTES} bytes</td>
  *       <td>a class's per-CPU capacity is {@code cache / size} slots, clamped to [4, 512]</td></tr>
- *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SlabConfig}</td>
- *       <td>applied to every class</td></tr>
+ *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>see {@link PoolOptions}</td>
+ *       <td>one {@link #options()} value, applied to every class</td></tr>
  * </table>
+ *
+ * <p>The settings every pool shares are one {@link PoolOptions} value, set
+ * whole by {@link Builder#options(PoolOptions)} or one field at a time by
+ * the builder's {@code mode}, {@code debug}, {@code debugStackTraces} and
+ * {@code leakHandler}; settings left unset come from the system properties
+ * when {@link Builder#build()} runs, once for every class.
  *
  * <p>A request outside the limits fails in {@link Builder#build()} with an
  * {@link IllegalArgumentException} that names the setting.
@@ -63,22 +69,16 @@ public final class SizeClassConfig {
     private final long capacityBytesPerClass;
     private final Duration handBackAfter;
     private final int perCpuCacheBytes;
-    private final Mode mode;
-    private final Boolean debug;
-    private final Integer debugStackTraces;
-    private final Consumer<LeakReport> leakHandler;
+    private final PoolOptions options;
 
-    private SizeClassConfig(Builder b) {
+    private SizeClassConfig(Builder b, PoolOptions options) {
         this.classSizes = b.classSizes.clone();
         this.maxMemory = b.maxMemory;
         this.capacityBytesPerClass = b.capacityBytesPerClass != -1 ? b.capacityBytesPerClass
             : Math.min(b.maxMemory, MAX_CAPACITY_BYTES_PER_CLASS);
         this.handBackAfter = b.handBackAfter;
         this.perCpuCacheBytes = b.perCpuCacheBytes;
-        this.mode = b.mode;
-        this.debug = b.debug;
-        this.debugStackTraces = b.debugStackTraces;
-        this.leakHandler = b.leakHandler;
+        this.options = options;
     }
 
     /**
@@ -125,32 +125,24 @@ public final class SizeClassConfig {
         return perCpuCacheBytes;
     }
 
-    /** The slab configuration of class {@code i}: mode, debug settings and leak handler as set here. */
+    /** The settings every class shares: mode, debug mode, debug stack traces, leak handler. */
+    public PoolOptions options() {
+        return options;
+    }
+
+    /** The slab configuration of class {@code i}: its sizes, and {@link #options()}. */
     SlabConfig classConfig(int i) {
         int size = classSizes[i];
         long slots = Math.min(capacityBytesPerClass / size, SlabConfig.MAX_SLOTS);
         int perCpu = Math.max(4, Math.min(512, perCpuCacheBytes / size));
-        SlabConfig.Builder b = SlabConfig.builder().slotSize(size).capacitySlots(slots).perCpuCapacity(perCpu);
-        if (mode != null) {
-            b.mode(mode);
-        }
-        if (debug != null) {
-            b.debug(debug);
-        }
-        if (debugStackTraces != null) {
-            b.debugStackTraces(debugStackTraces);
-        }
-        if (leakHandler != null) {
-            b.leakHandler(leakHandler);
-        }
-        return b.build();
+        return SlabConfig.builder().slotSize(size).capacitySlots(slots).perCpuCapacity(perCpu).options(options).build();
     }
 
     @Override
     public String toString() {
         return "SizeClassConfig[classes=" + Arrays.toString(classSizes) + ", maxMemory=" + maxMemory
             + ", capacityBytesPerClass=" + capacityBytesPerClass + ", handBackAfter=" + handBackAfter
-            + ", perCpuCacheBytes=" + perCpuCacheBytes + "]";
+            + ", perCpuCacheBytes=" + perCpuCacheBytes + ", " + options + "]";
     }
 
     /** Collects settings; {@link #build()} checks them all. Not thread-safe. */
@@ -161,10 +153,7 @@ public final class SizeClassConfig {
         private long capacityBytesPerClass = -1;
         private Duration handBackAfter = DEFAULT_HAND_BACK_AFTER;
         private int perCpuCacheBytes = DEFAULT_PER_CPU_CACHE_BYTES;
-        private Mode mode;
-        private Boolean debug;
-        private Integer debugStackTraces;
-        private Consumer<LeakReport> leakHandler;
+        private PoolOptions.Builder options = PoolOptions.builder();
 
         private Builder() {
         }
@@ -214,27 +203,36 @@ public final class SizeClassConfig {
             return this;
         }
 
-        /** See {@link SlabConfig.Builder#mode(Mode)}. */
+        /**
+         * The settings every class shares, all at once (see {@link PoolOptions}); a later {@link #mode(Mode)},
+         * {@link #debug(boolean)}, {@link #debugStackTraces(int)} or {@link #leakHandler(Consumer)} changes one.
+         */
+        public Builder options(PoolOptions options) {
+            this.options = Objects.requireNonNull(options, "options").toBuilder();
+            return this;
+        }
+
+        /** See {@link PoolOptions.Builder#mode(Mode)}. */
         public Builder mode(Mode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
+            options.mode(mode);
             return this;
         }
 
-        /** See {@link SlabConfig.Builder#debug(boolean)}; applies to every class. */
+        /** See {@link PoolOptions.Builder#debug(boolean)}; applies to every class. */
         public Builder debug(boolean on) {
-            this.debug = on;
+            options.debug(on);
             return this;
         }
 
-        /** See {@link SlabConfig.Builder#debugStackTraces(int)}. */
+        /** See {@link PoolOptions.Builder#debugStackTraces(int)}. */
         public Builder debugStackTraces(int everyNth) {
-            this.debugStackTraces = everyNth;
+            options.debugStackTraces(everyNth);
             return this;
         }
 
-        /** See {@link SlabConfig.Builder#leakHandler(Consumer)}; called once per class that leaks. */
+        /** See {@link PoolOptions.Builder#leakHandler(Consumer)}; called once per class that leaks. */
         public Builder leakHandler(Consumer<LeakReport> handler) {
-            this.leakHandler = Objects.requireNonNull(handler, "handler");
+            options.leakHandler(handler);
             return this;
         }
 
@@ -278,7 +276,7 @@ public final class SizeClassConfig {
             if (perCpuCacheBytes < 0) {
                 throw new IllegalArgumentException("perCpuCacheBytes " + perCpuCacheBytes + " must be >= 0");
             }
-            SizeClassConfig config = new SizeClassConfig(this);
+            SizeClassConfig config = new SizeClassConfig(this, options.build());
             config.classConfig(0);
             return config;
         }

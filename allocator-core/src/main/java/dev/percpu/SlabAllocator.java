@@ -8,6 +8,7 @@ import dev.percpu.engine.Rebalancer;
 import dev.percpu.engine.Region;
 import dev.percpu.engine.SlotMemory;
 import dev.percpu.engine.Trimmer;
+import dev.percpu.properties.PercpuProperties;
 import dev.percpu.runtime.Mode;
 import dev.percpu.runtime.PercpuRuntime;
 import java.nio.ByteBuffer;
@@ -86,9 +87,9 @@ public final class SlabAllocator implements AutoCloseable {
         this.stacks = pool.stacks();
         this.geometry = new SlotGeometry(region.address(), config.regionBytes(), config.slotSize());
         this.batches = new AddressBatches(pool, geometry);
-        this.debug = config.debug();
-        this.debugger = debug ? new SlotDebugger(region, geometry, pool, config.slots(), config.debugStackTraces())
-            : null;
+        this.debug = config.options().debug();
+        this.debugger = debug
+            ? new SlotDebugger(region, geometry, pool, config.slots(), config.options().debugStackTraces()) : null;
         this.trimmer = debug ? null : new Trimmer(pool, config.slotSize());
     }
 
@@ -142,7 +143,7 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     private static IndexPool newPool(SlabConfig config, SlotMemory memory) {
-        return new IndexPool("SlabAllocator", memory, config.mode(), config.slots(),
+        return new IndexPool("SlabAllocator", memory, config.options().mode(), config.slots(),
             config.perCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize());
     }
 
@@ -395,7 +396,7 @@ public final class SlabAllocator implements AutoCloseable {
     public LeakReport leaks() {
         if (!debug) {
             throw new IllegalStateException("leaks() needs debug mode: SlabConfig.Builder.debug(true) or -D"
-                + SlabConfig.DEBUG_PROPERTY + "=true");
+                + PercpuProperties.DEBUG + "=true");
         }
         pool.ensureOpen();
         return debugger.leaks(config.toString());
@@ -427,7 +428,7 @@ public final class SlabAllocator implements AutoCloseable {
             }
         });
         if (leaked[0] != null) {
-            config.leakHandler().accept(leaked[0]);
+            config.options().leakHandler().accept(leaked[0]);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.percpu;
 
 import dev.percpu.runtime.Mode;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -15,14 +14,16 @@ import java.util.function.Consumer;
  *   <tr><td>capacity</td><td>required</td><td>1 to {@value #MAX_SLOTS} slots, and at most {@value #MAX_REGION_BYTES} bytes of region</td></tr>
  *   <tr><td>per-CPU capacity</td><td>{@value #DEFAULT_PER_CPU_CAPACITY}</td><td>1 to {@value #MAX_PER_CPU_CAPACITY} slots cached by one CPU</td></tr>
  *   <tr><td>batch size</td><td>min({@value #DEFAULT_BATCH_SIZE}, per-CPU capacity)</td><td>1 to per-CPU capacity: slots moved per refill or flush</td></tr>
- *   <tr><td>mode</td><td>system property {@value Mode#PROPERTY}, else AUTO</td><td>see {@link Mode}</td></tr>
- *   <tr><td>debug</td><td>system property {@value #DEBUG_PROPERTY}, else off</td><td>see {@link Builder#debug(boolean)}</td></tr>
- *   <tr><td>debug stack traces</td><td>system property {@value #DEBUG_STACK_TRACES_PROPERTY}, else 0 (none)</td><td>0 or more: record where 1 in N allocations happened</td></tr>
- *   <tr><td>leak handler</td><td>logs the report at WARNING on the {@code System.Logger} named {@code dev.percpu}</td><td>called by {@code close()} in debug mode when slots are outstanding</td></tr>
+ *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>see {@link PoolOptions}</td>
+ *       <td>see {@link PoolOptions}</td></tr>
  * </table>
  *
- * <p>System properties are read when {@link Builder#build()} runs, and only
- * for settings the builder left unset: the builder always wins.
+ * <p>The settings every pool shares are one {@link PoolOptions} value,
+ * {@link #options()}: the builder's {@link Builder#options(PoolOptions)}
+ * sets it whole, and {@link Builder#mode(Mode)}, {@link Builder#debug(boolean)},
+ * {@link Builder#debugStackTraces(int)} and {@link Builder#leakHandler(Consumer)}
+ * set one of its fields each. Settings left unset come from the system
+ * properties when {@link Builder#build()} runs: the builder always wins.
  *
  * <p>A request outside the limits fails in {@link Builder#build()} with an
  * {@link IllegalArgumentException} that names the setting, the value and the limit.
@@ -45,71 +46,27 @@ public final class SlabConfig {
     /** Default number of slots moved between a CPU stack and the depot at once. */
     public static final int DEFAULT_BATCH_SIZE = 32;
 
-    /** System property ({@code true} or {@code false}) for {@link Builder#debug(boolean)} when the builder leaves it unset. */
-    public static final String DEBUG_PROPERTY = "percpu.debug";
-    /** System property (an integer N >= 0) for {@link Builder#debugStackTraces(int)} when the builder leaves it unset. */
-    public static final String DEBUG_STACK_TRACES_PROPERTY = "percpu.debug.stackTraces";
     /** Debug mode poisons and checks at most this many bytes at the start of a slot. */
     public static final int DEBUG_POISON_BYTES = 4096;
-
-    private static final Consumer<LeakReport> LOG_LEAKS = report -> System.getLogger("dev.percpu")
-        .log(System.Logger.Level.WARNING, report.toString());
 
     private final int slotSize;
     private final int slots;
     private final int perCpuCapacity;
     private final int batchSize;
-    private final Mode mode;
-    private final boolean debug;
-    private final int debugStackTraces;
-    private final Consumer<LeakReport> leakHandler;
+    private final PoolOptions options;
     private final RebalancerConfig rebalancer;
     private final int minPerCpuCapacity;
     private final int maxPerCpuCapacity;
 
-    private SlabConfig(Builder b) {
+    private SlabConfig(Builder b, PoolOptions options) {
         this.slotSize = b.slotSize;
         this.slots = (int) b.slots;
         this.perCpuCapacity = b.perCpuCapacity;
         this.batchSize = ConfigRules.batchSize(b.batchSize, b.perCpuCapacity);
-        this.mode = ConfigRules.mode(b.mode);
-        this.debug = b.debug != null ? b.debug : debugFromProperty();
-        this.debugStackTraces = b.debugStackTraces != null ? b.debugStackTraces : stackTracesFromProperty();
-        this.leakHandler = b.leakHandler != null ? b.leakHandler : LOG_LEAKS;
+        this.options = options;
         this.rebalancer = b.rebalancer;
         this.minPerCpuCapacity = b.minPerCpuCapacity;
         this.maxPerCpuCapacity = b.maxPerCpuCapacity;
-    }
-
-    private static boolean debugFromProperty() {
-        String value = System.getProperty(DEBUG_PROPERTY);
-        if (value == null || value.isBlank()) {
-            return false;
-        }
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "true":
-                return true;
-            case "false":
-                return false;
-            default:
-                throw new IllegalArgumentException(DEBUG_PROPERTY + "=" + value + " is not true or false");
-        }
-    }
-
-    private static int stackTracesFromProperty() {
-        String value = System.getProperty(DEBUG_STACK_TRACES_PROPERTY);
-        if (value == null || value.isBlank()) {
-            return 0;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with the property named
-        }
-        throw new IllegalArgumentException(DEBUG_STACK_TRACES_PROPERTY + "=" + value + " is not an integer >= 0");
     }
 
     /** A builder with the defaults above. */
@@ -157,31 +114,15 @@ public final class SlabConfig {
         return maxPerCpuCapacity;
     }
 
-    /** The requested mode (may be AUTO; the allocator reports what it resolved to). */
-    public Mode mode() {
-        return mode;
-    }
-
-    /** Whether debug mode is on: see {@link Builder#debug(boolean)}. */
-    public boolean debug() {
-        return debug;
-    }
-
-    /** 0: no allocation sites recorded; N: the site of 1 in N allocations is recorded (debug mode only). */
-    public int debugStackTraces() {
-        return debugStackTraces;
-    }
-
-    /** Receives the leak report of {@code close()} in debug mode. */
-    public Consumer<LeakReport> leakHandler() {
-        return leakHandler;
+    /** The settings every pool shares: mode, debug mode, debug stack traces, leak handler. */
+    public PoolOptions options() {
+        return options;
     }
 
     @Override
     public String toString() {
         return "SlabConfig[slotSize=" + slotSize + ", slots=" + slots + ", perCpuCapacity=" + perCpuCapacity
-            + ", batchSize=" + batchSize + ", mode=" + mode + ", debug=" + debug
-            + (debug ? ", debugStackTraces=" + debugStackTraces : "")
+            + ", batchSize=" + batchSize + ", " + options
             + (rebalancer == null ? ", no rebalancer" : ", rebalancer every " + rebalancer.period().toMillis()
                 + " ms, capacity " + minPerCpuCapacity + ".." + maxPerCpuCapacity) + "]";
     }
@@ -193,10 +134,7 @@ public final class SlabConfig {
         private long capacityBytes;
         private int perCpuCapacity = DEFAULT_PER_CPU_CAPACITY;
         private Integer batchSize;
-        private Mode mode;
-        private Boolean debug;
-        private Integer debugStackTraces;
-        private Consumer<LeakReport> leakHandler;
+        private PoolOptions.Builder options = PoolOptions.builder();
         private RebalancerConfig rebalancer;
         private int minPerCpuCapacity;
         private int maxPerCpuCapacity;
@@ -253,50 +191,36 @@ public final class SlabConfig {
             return this;
         }
 
-        /** The mode; wins over the system property {@value Mode#PROPERTY}. */
+        /**
+         * The settings every pool shares, all at once (see {@link PoolOptions}); a later {@link #mode(Mode)},
+         * {@link #debug(boolean)}, {@link #debugStackTraces(int)} or {@link #leakHandler(Consumer)} changes one.
+         */
+        public Builder options(PoolOptions options) {
+            this.options = Objects.requireNonNull(options, "options").toBuilder();
+            return this;
+        }
+
+        /** See {@link PoolOptions.Builder#mode(Mode)}. */
         public Builder mode(Mode mode) {
-            this.mode = Objects.requireNonNull(mode, "mode");
+            options.mode(mode);
             return this;
         }
 
-        /**
-         * Debug mode; wins over the system property {@value SlabConfig#DEBUG_PROPERTY}. Off by
-         * default, and then it costs one never-taken branch on a final field per operation.
-         * On, the allocator:
-         * <ul>
-         *   <li>keeps two bits of state per slot (never used, allocated, free) in an on-heap
-         *       {@code long[]} of {@code slots / 32} words, changed with a CAS per operation, so
-         *       that {@code free} of a slot that is already free (double free) or was never
-         *       handed out throws {@link IllegalArgumentException} and changes nothing;</li>
-         *   <li>poisons the first min(slot size, {@value SlabConfig#DEBUG_POISON_BYTES}) bytes of
-         *       every freed slot with a pattern and checks them when the slot is handed out
-         *       again: a write after free throws {@link IllegalStateException} naming the slot's
-         *       address and the offset of the first changed 8-byte word (the slot is
-         *       re-poisoned and put back, so the pool stays whole);</li>
-         *   <li>on {@code close()}, hands a {@link LeakReport} of the slots still allocated to the
-         *       {@link #leakHandler(Consumer) leak handler}, with the allocation sites that
-         *       {@link #debugStackTraces(int)} recorded.</li>
-         * </ul>
-         */
+        /** See {@link PoolOptions.Builder#debug(boolean)}. */
         public Builder debug(boolean on) {
-            this.debug = on;
+            options.debug(on);
             return this;
         }
 
-        /**
-         * In debug mode, record where 1 in {@code everyNth} allocations happened (a
-         * {@code Throwable} per recorded slot, dropped on free); 1 records every allocation,
-         * 0 none. Wins over the system property {@value SlabConfig#DEBUG_STACK_TRACES_PROPERTY}.
-         * Ignored when debug mode is off.
-         */
+        /** See {@link PoolOptions.Builder#debugStackTraces(int)}. */
         public Builder debugStackTraces(int everyNth) {
-            this.debugStackTraces = everyNth;
+            options.debugStackTraces(everyNth);
             return this;
         }
 
-        /** Who receives the leak report of {@code close()} in debug mode (default: a WARNING log record). */
+        /** See {@link PoolOptions.Builder#leakHandler(Consumer)}. */
         public Builder leakHandler(Consumer<LeakReport> handler) {
-            this.leakHandler = Objects.requireNonNull(handler, "handler");
+            options.leakHandler(handler);
             return this;
         }
 
@@ -321,9 +245,7 @@ public final class SlabConfig {
             }
             ConfigRules.perCpuCapacity("perCpuCapacity", perCpuCapacity);
             int batch = ConfigRules.batchSize(batchSize, perCpuCapacity);
-            if (debugStackTraces != null && debugStackTraces < 0) {
-                throw new IllegalArgumentException("debugStackTraces " + debugStackTraces + " must be >= 0");
-            }
+            PoolOptions built = options.build();
             minPerCpuCapacity = perCpuCapacity;
             maxPerCpuCapacity = perCpuCapacity;
             if (rebalancer != null) {
@@ -337,7 +259,7 @@ public final class SlabConfig {
                         + MAX_PER_CPU_CAPACITY);
                 }
             }
-            return new SlabConfig(this);
+            return new SlabConfig(this, built);
         }
     }
 }

@@ -69,7 +69,7 @@ final class StatsFileLayout {
     static final String SUFFIX = ".stats";
 
     /** System property naming the directory of the files. */
-    static final String DIRECTORY_PROPERTY = "percpu.stats.dir";
+    static final String DIRECTORY_PROPERTY = dev.percpu.properties.PercpuProperties.STATS_DIR;
 
     private StatsFileLayout() {
     }
@@ -92,9 +92,9 @@ final class StatsFileLayout {
      * @throws UncheckedIOException when the uid cannot be learnt
      */
     static Path defaultDirectory() {
-        String dir = System.getProperty(DIRECTORY_PROPERTY);
-        return dir != null && !dir.isBlank() ? Paths.get(dir)
-            : Paths.get(System.getProperty("java.io.tmpdir"), "percpu-stats-" + currentUid());
+        String dir = dev.percpu.properties.PercpuProperties.property(DIRECTORY_PROPERTY);
+        return dir != null ? Paths.get(dir) : Paths.get(dev.percpu.properties.PercpuProperties.property(
+            dev.percpu.properties.PercpuProperties.JAVA_IO_TMPDIR), "percpu-stats-" + currentUid());
     }
 
     /**

@@ -154,6 +154,26 @@ class ApiGuideTest {
     }
 
     @Test
+    void shouldShareOneOptionsValueAsTheConfigurationSnippetShows() {
+        StringBuilder err = new StringBuilder();
+        // snippet
+        PoolOptions options = PoolOptions.builder()
+            .debug(true)                                 // or -Dpercpu.debug=true
+            .leakHandler(report -> err.append(report))
+            .build();                                    // system properties read now, for the settings left unset
+        SlabConfig small = SlabConfig.builder().slotSize(64).capacitySlots(16).options(options).build();
+        SizeClassConfig classes = SizeClassConfig.builder().options(options).debugStackTraces(1).build();
+        // end
+        assertEquals(true, small.options().debug() && classes.options().debug());
+        assertEquals(0, small.options().debugStackTraces());
+        assertEquals(1, classes.options().debugStackTraces());
+        try (SlabAllocator slabs = SlabAllocator.create(small)) {
+            slabs.allocate();
+        }
+        assertEquals(true, err.toString().contains("1 slot still allocated"), err.toString());
+    }
+
+    @Test
     void shouldParseSizesAndExportCountersAsTheSnippetShows() {
         long inUse;
         // snippet

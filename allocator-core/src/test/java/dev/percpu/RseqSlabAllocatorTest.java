@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.percpu.bridge.RseqAvailability;
+import dev.percpu.properties.PercpuProperties;
 import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,9 +31,9 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
 
     @Test
     void shouldLetTheBuilderWinOverTheSystemProperty() {
-        String old = System.getProperty(Mode.PROPERTY);
+        String old = System.getProperty(PercpuProperties.MODE);
         try {
-            System.setProperty(Mode.PROPERTY, "fallback");
+            System.setProperty(PercpuProperties.MODE, "fallback");
             try (SlabAllocator fromProperty = SlabAllocator.create(
                 SlabConfig.builder().slotSize(64).capacitySlots(8).build())) {
                 assertEquals(Mode.FALLBACK, fromProperty.mode());
@@ -41,14 +42,14 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
                 SlabConfig.builder().slotSize(64).capacitySlots(8).mode(Mode.RSEQ).build())) {
                 assertEquals(Mode.RSEQ, fromBuilder.mode());
             }
-            System.setProperty(Mode.PROPERTY, "bogus");
+            System.setProperty(PercpuProperties.MODE, "bogus");
             assertThrows(IllegalArgumentException.class,
                 () -> SlabConfig.builder().slotSize(64).capacitySlots(8).build());
         } finally {
             if (old == null) {
-                System.clearProperty(Mode.PROPERTY);
+                System.clearProperty(PercpuProperties.MODE);
             } else {
-                System.setProperty(Mode.PROPERTY, old);
+                System.setProperty(PercpuProperties.MODE, old);
             }
         }
     }

@@ -166,7 +166,7 @@ class SizeClassAllocatorTest {
         assertBad("capacityBytesPerClass", b -> b.capacityBytesPerClass(SizeClassConfig.MAX_CAPACITY_BYTES_PER_CLASS + 1));
         assertBad("perCpuCacheBytes", b -> b.perCpuCacheBytes(-1));
         assertEquals(39, SizeClassConfig.defaultClassSizes().length);
-        assertEquals(mode, SizeClassConfig.builder().mode(mode).build().classConfig(0).mode());
+        assertEquals(mode, SizeClassConfig.builder().mode(mode).build().classConfig(0).options().mode());
     }
 
     private static void assertBad(String named, UnaryOperator<SizeClassConfig.Builder> settings) {

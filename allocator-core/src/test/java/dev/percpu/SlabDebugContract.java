@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.bridge.MemoryCalls;
 import dev.percpu.bridge.RseqCalls;
+import dev.percpu.properties.PercpuProperties;
 import dev.percpu.runtime.Mode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -208,29 +209,29 @@ abstract class SlabDebugContract {
     @Test
     void shouldBeOffByDefaultAndTakeTheSystemPropertyUnlessTheBuilderSaysOtherwise() {
         SlabConfig.Builder builder = SlabConfig.builder().slotSize(64).capacitySlots(8).mode(mode());
-        String old = System.getProperty(SlabConfig.DEBUG_PROPERTY);
+        String old = System.getProperty(PercpuProperties.DEBUG);
         try {
-            System.clearProperty(SlabConfig.DEBUG_PROPERTY);
+            System.clearProperty(PercpuProperties.DEBUG);
             SlabConfig plain = builder.build();
-            assertFalse(plain.debug());
+            assertFalse(plain.options().debug());
             try (SlabAllocator off = SlabAllocator.create(plain)) {
                 assertFalse(off.isDebug());
                 assertThrows(IllegalStateException.class, off::leaks);
             }
-            System.setProperty(SlabConfig.DEBUG_PROPERTY, "true");
-            assertTrue(builder.build().debug());
-            assertFalse(builder.debug(false).build().debug(), "the builder wins");
-            System.setProperty(SlabConfig.DEBUG_PROPERTY, "yes");
+            System.setProperty(PercpuProperties.DEBUG, "true");
+            assertTrue(builder.build().options().debug());
+            assertFalse(builder.debug(false).build().options().debug(), "the builder wins");
+            System.setProperty(PercpuProperties.DEBUG, "yes");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SlabConfig.builder().slotSize(64).capacitySlots(8).build());
-            assertTrue(e.getMessage().contains(SlabConfig.DEBUG_PROPERTY));
+            assertTrue(e.getMessage().contains(PercpuProperties.DEBUG));
             assertThrows(IllegalArgumentException.class,
                 () -> SlabConfig.builder().slotSize(64).capacitySlots(8).debug(true).debugStackTraces(-1).build());
         } finally {
             if (old == null) {
-                System.clearProperty(SlabConfig.DEBUG_PROPERTY);
+                System.clearProperty(PercpuProperties.DEBUG);
             } else {
-                System.setProperty(SlabConfig.DEBUG_PROPERTY, old);
+                System.setProperty(PercpuProperties.DEBUG, old);
             }
         }
     }

@@ -41,7 +41,7 @@ public final class Demo {
         try (SlabAllocator allocator = SlabAllocator.create(config)) {
             System.out.println("percpu demo");
             System.out.println("  java        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
-            System.out.println("  mode        " + allocator.mode() + " (requested " + config.mode() + ")");
+            System.out.println("  mode        " + allocator.mode() + " (requested " + config.options().mode() + ")");
             System.out.println("  bridge      " + allocator.bridgeName() + ", library extracted to "
                 + PercpuRuntime.library());
             System.out.println("  rseq        " + PercpuRuntime.registration() + " registration, remote fence: "

@@ -31,12 +31,14 @@ class ModulePathTest {
     private static final String MAIN = String.join("\n",
         "package smoke;",
         "import dev.percpu.SlabAllocator;",
+        "import dev.percpu.PoolOptions;",
         "import dev.percpu.SlabConfig;",
+        "import dev.percpu.properties.PercpuProperties;",
         "import dev.percpu.runtime.PercpuRuntime;",
         "public final class Main {",
         "    public static void main(String[] args) {",
         "        try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64)",
-        "                .capacitySlots(1024).build())) {",
+        "                .capacitySlots(1024).options(PoolOptions.builder().build()).build())) {",
         "            long[] batch = new long[16];",
         "            int n = slabs.allocate(batch, 16);",
         "            slabs.free(batch, n);",
@@ -44,6 +46,7 @@ class ModulePathTest {
         "            System.out.println(\"inUse=\" + slabs.stats().inUse());",
         "            System.out.println(\"allocatorModule=\" + SlabAllocator.class.getModule().getName());",
         "            System.out.println(\"runtimeModule=\" + PercpuRuntime.class.getModule().getName());",
+        "            System.out.println(\"propertiesModule=\" + PercpuProperties.class.getModule().getName());",
         "            System.out.println(\"mode=\" + slabs.mode() + \" bridge=\" + PercpuRuntime.bridge());",
         "        }",
         "    }",
@@ -75,6 +78,7 @@ class ModulePathTest {
         assertTrue(output.contains("inUse=0"), output);
         assertTrue(output.contains("allocatorModule=dev.percpu\n"), output);
         assertTrue(output.contains("runtimeModule=dev.percpu.runtime\n"), output);
+        assertTrue(output.contains("propertiesModule=dev.percpu.runtime\n"), output);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.percpu.bridge;
 
+import dev.percpu.properties.PercpuProperties;
+
 /**
  * Whether percpu can run in this JVM, decided once and never by throwing:
  * the native library loads for this platform, the bridge of the fast calls
@@ -74,6 +76,6 @@ public final class Availability {
             + ", default mode " + (status == NativeCodes.RSEQ_UNAVAILABLE ? "fallback" : "rseq")
             + ", remote fence " + (BlockCalls.fenceKind() == NativeCodes.FENCE_MEMBARRIER ? "membarrier" : "affinity")
             + ", possible CPUs " + RseqCalls.possibleCpus()
-            + ", mode property " + System.getProperty("percpu.mode", "unset");
+            + ", " + PercpuProperties.MODE + " " + PercpuProperties.property(PercpuProperties.MODE);
     }
 }

@@ -1,5 +1,6 @@
 package dev.percpu.bridge;
 
+import dev.percpu.properties.PercpuProperties;
 import java.lang.reflect.InvocationTargetException;
 
 /**
@@ -8,21 +9,20 @@ import java.lang.reflect.InvocationTargetException;
  * ({@link BlockCalls}, {@link MemoryCalls}, {@link RseqCalls}) is JNI on
  * every JDK.
  *
- * <p>The system property {@value #PROPERTY} decides: {@code auto} (the
- * default) uses FFM critical downcalls on JDK 22+ when the multi-release jar
+ * <p>The system property {@value PercpuProperties#BRIDGE} decides:
+ * {@code auto} (the default) uses FFM critical downcalls on JDK 22+ when the multi-release jar
  * carries them ({@code META-INF/versions/22}), JNI otherwise; {@code jni}
  * forces JNI; {@code ffm} forces FFM and fails with
  * {@link IllegalStateException} where it is unavailable (JDK 21 or older,
  * or classes run from a directory rather than the multi-release jar).
  */
 public final class Bridges {
-    /** System property naming the bridge to use. */
-    public static final String PROPERTY = "percpu.bridge";
     private static final String FFM_STACKS = "dev.percpu.bridge.FfmStackCalls";
     private static final String FFM_PRIMITIVES = "dev.percpu.bridge.FfmPrimitiveCalls";
 
     /** FFM only with the library loaded: where it cannot load, the JNI classes stand in (their calls throw). */
-    private static final boolean FFM = NativeLibrary.tryLoad() == null && useFfm(System.getProperty(PROPERTY, "auto"));
+    private static final boolean FFM = NativeLibrary.tryLoad() == null
+        && useFfm(PercpuProperties.property(PercpuProperties.BRIDGE));
     private static final StackCalls STACKS = FFM ? (StackCalls) ffm(FFM_STACKS) : new JniStackCalls();
     private static final PrimitiveCalls PRIMITIVES = FFM ? (PrimitiveCalls) ffm(FFM_PRIMITIVES)
         : new JniPrimitiveCalls();
@@ -53,13 +53,13 @@ public final class Bridges {
                 return false;
             case "ffm":
                 if (Runtime.version().feature() < 22 || ffmClass(FFM_STACKS) == null) {
-                    throw new IllegalStateException(PROPERTY + "=ffm needs JDK 22+ and percpu's multi-release jar "
-                        + "(the FFM bridge lives in META-INF/versions/22); this is JDK " + Runtime.version());
+                    throw new IllegalStateException(PercpuProperties.BRIDGE + "=ffm needs JDK 22+ and percpu's "
+                        + "multi-release jar (the FFM bridge lives in META-INF/versions/22); this is JDK " + Runtime.version());
                 }
                 return true;
             default:
                 throw new IllegalArgumentException(
-                    PROPERTY + "=" + requested + " is not a known bridge (known: auto, jni, ffm)");
+                    PercpuProperties.BRIDGE + "=" + requested + " is not a known bridge (known: auto, jni, ffm)");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.percpu.bridge;
 
+import dev.percpu.properties.PercpuProperties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -79,7 +80,7 @@ final class LoadFailure {
                     + "-bit): the loader said: " + message;
             case NOEXEC:
                 return "the directory it was extracted to is on a file system mounted noexec (the loader could "
-                    + "not map it executable): set -D" + NativeLibrary.DIR_PROPERTY
+                    + "not map it executable): set -D" + PercpuProperties.NATIVE_DIR
                     + "=<a writable directory not mounted noexec>. The loader said: " + message;
             default:
                 return "the loader said: " + message;

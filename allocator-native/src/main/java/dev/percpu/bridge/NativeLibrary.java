@@ -1,5 +1,6 @@
 package dev.percpu.bridge;
 
+import dev.percpu.properties.PercpuProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystems;
@@ -25,22 +26,19 @@ import java.util.Locale;
  * file is unlinked, so nothing is left behind even if the JVM is killed.
  *
  * <p>Where the library is written, in order: the directory named by the
- * system property {@value #DIR_PROPERTY}; {@code java.io.tmpdir};
+ * system property {@value PercpuProperties#NATIVE_DIR}; {@code java.io.tmpdir};
  * {@code $XDG_RUNTIME_DIR}; {@code ~/.cache/percpu}; {@code /dev/shm}. A
  * directory that cannot be written, or whose file system is mounted
  * {@code noexec} (the load then fails), is skipped; if none works, the error
  * lists every directory with its reason. A failure no directory can cure (a
  * glibc older than the library needs, another architecture) is reported at
  * once with its cause ({@link LoadFailure}). The system property
- * {@value #PATH_PROPERTY} instead names a library file to load as it is.
+ * {@value PercpuProperties#NATIVE_PATH} instead names a library file to
+ * load as it is.
  */
 public final class NativeLibrary {
     /** The platforms the jar carries a library for: Linux on x86-64 and on arm64. */
     public static final List<String> PLATFORMS = List.of("linux-x86_64", "linux-aarch_64");
-    /** System property: the directory to extract into first. */
-    public static final String DIR_PROPERTY = "percpu.native.dir";
-    /** System property: a library file to load instead of the bundled one. */
-    public static final String PATH_PROPERTY = "percpu.native.path";
 
     private static volatile String loadedFrom;
     private static volatile String skipped = "";
@@ -81,13 +79,13 @@ public final class NativeLibrary {
 
     private static String attemptLoad() {
         String resource = resource();
-        String explicit = System.getProperty(PATH_PROPERTY);
+        String explicit = PercpuProperties.property(PercpuProperties.NATIVE_PATH);
         if (explicit != null) {
             try {
                 System.load(Paths.get(explicit).toAbsolutePath().toString());
             } catch (UnsatisfiedLinkError e) {
-                throw failure("could not load percpu's native library " + explicit + " (-D" + PATH_PROPERTY + "): "
-                    + LoadFailure.explain(e.getMessage()), e);
+                throw failure("could not load percpu's native library " + explicit + " (-D"
+                    + PercpuProperties.NATIVE_PATH + "): " + LoadFailure.explain(e.getMessage()), e);
             }
             return explicit;
         }
@@ -140,11 +138,11 @@ public final class NativeLibrary {
 
     static List<Path> candidateDirectories() {
         List<Path> dirs = new ArrayList<>();
-        addIfSet(dirs, System.getProperty(DIR_PROPERTY));
-        addIfSet(dirs, System.getProperty("java.io.tmpdir"));
-        addIfSet(dirs, System.getenv("XDG_RUNTIME_DIR"));
-        String home = System.getProperty("user.home");
-        if (home != null && !home.isEmpty()) {
+        addIfSet(dirs, PercpuProperties.property(PercpuProperties.NATIVE_DIR));
+        addIfSet(dirs, PercpuProperties.property(PercpuProperties.JAVA_IO_TMPDIR));
+        addIfSet(dirs, PercpuProperties.environment(PercpuProperties.XDG_RUNTIME_DIR));
+        String home = PercpuProperties.property(PercpuProperties.USER_HOME);
+        if (home != null) {
             dirs.add(Paths.get(home, ".cache", "percpu"));
         }
         dirs.add(Paths.get("/dev/shm"));
@@ -182,7 +180,7 @@ public final class NativeLibrary {
             }
         }
         throw new UnsatisfiedLinkError("could not load percpu's native library " + resource
-            + (noexec ? "; set -D" + DIR_PROPERTY + "=<a writable directory not mounted noexec>" : "")
+            + (noexec ? "; set -D" + PercpuProperties.NATIVE_DIR + "=<a writable directory not mounted noexec>" : "")
             + ". Tried:" + reasons);
     }
 

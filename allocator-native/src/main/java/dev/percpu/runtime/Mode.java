@@ -3,13 +3,14 @@ package dev.percpu.runtime;
 import dev.percpu.bridge.Availability;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.bridge.RseqCalls;
+import dev.percpu.properties.PercpuProperties;
 
 /**
  * How a pool drives its per-CPU stacks (and how a primitive drives its
  * per-CPU rows).
  *
  * <p>Chosen per object by its builder ({@code mode(Mode)}); when the builder
- * leaves it unset, the system property {@value #PROPERTY} decides
+ * leaves it unset, the system property {@value PercpuProperties#MODE} decides
  * ({@code auto}, {@code rseq} or {@code fallback}), and without that,
  * {@link #AUTO}. The builder always wins over the property. An object
  * reports the mode it resolved to: never AUTO.
@@ -21,9 +22,6 @@ public enum Mode {
     RSEQ,
     /** The same stacks under a per-CPU try-lock (one CAS and one release store per operation). */
     FALLBACK;
-
-    /** System property consulted when a builder sets no mode. */
-    public static final String PROPERTY = "percpu.mode";
 
     /**
      * The mode an object created now by the calling thread runs in:
@@ -44,16 +42,14 @@ public enum Mode {
     }
 
     /**
-     * The mode named by the system property {@value #PROPERTY}, or {@link #AUTO} when it is unset or blank.
+     * The mode named by the system property {@value PercpuProperties#MODE} (case-insensitive), or {@link #AUTO}
+     * when it is unset or blank.
      *
      * @throws IllegalArgumentException when the property names no mode
      */
     public static Mode fromProperty() {
-        String value = System.getProperty(PROPERTY);
-        if (value == null || value.isBlank()) {
-            return AUTO;
-        }
-        switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+        String value = PercpuProperties.property(PercpuProperties.MODE);
+        switch (value.toLowerCase(java.util.Locale.ROOT)) {
             case "auto":
                 return AUTO;
             case "rseq":
@@ -62,7 +58,7 @@ public enum Mode {
                 return FALLBACK;
             default:
                 throw new IllegalArgumentException(
-                    PROPERTY + "=" + value + " is not a mode (auto, rseq or fallback)");
+                    PercpuProperties.MODE + "=" + value + " is not a mode (auto, rseq or fallback)");
         }
     }
 }

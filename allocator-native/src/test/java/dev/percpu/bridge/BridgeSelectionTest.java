@@ -3,6 +3,7 @@ package dev.percpu.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.percpu.properties.PercpuProperties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class BridgeSelectionTest {
     @Test
     void shouldRunTheRequestedBridge() {
-        String requested = System.getProperty(Bridges.PROPERTY);
+        String requested = System.getProperty(PercpuProperties.BRIDGE);
         assumeTrue(requested != null && !requested.equals("auto"), "no bridge forced");
         assertEquals(requested, Bridges.name());
         System.out.println("bridge in this run: " + Bridges.name() + " on JDK " + Runtime.version());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.properties.PercpuProperties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +37,7 @@ class LoadFailureTest {
         assertTrue(text.contains("this system's glibc is older"), text);
         assertTrue(text.contains("target glibc " + LoadFailure.GLIBC_BASELINE + " and later"), text);
         assertTrue(text.contains(OLD_GLIBC), "keeps the loader's words: " + text);
-        assertFalse(text.contains(NativeLibrary.DIR_PROPERTY), "no directory cures an old glibc: " + text);
+        assertFalse(text.contains(PercpuProperties.NATIVE_DIR), "no directory cures an old glibc: " + text);
         assertFalse(LoadFailure.dependsOnDirectory(OLD_GLIBC));
     }
 
@@ -63,7 +64,7 @@ class LoadFailureTest {
             String text = LoadFailure.explain(message);
             assertTrue(text.contains("the library is for another architecture than this JVM"), text);
             assertTrue(text.contains(message), text);
-            assertFalse(text.contains(NativeLibrary.DIR_PROPERTY), text);
+            assertFalse(text.contains(PercpuProperties.NATIVE_DIR), text);
             assertFalse(LoadFailure.dependsOnDirectory(message));
         }
     }
@@ -73,7 +74,7 @@ class LoadFailureTest {
         assertEquals(LoadFailure.Cause.NOEXEC, LoadFailure.classify(NOEXEC));
         String text = LoadFailure.explain(NOEXEC);
         assertTrue(text.contains("mounted noexec"), text);
-        assertTrue(text.contains("-D" + NativeLibrary.DIR_PROPERTY + "="), text);
+        assertTrue(text.contains("-D" + PercpuProperties.NATIVE_DIR + "="), text);
         assertTrue(LoadFailure.dependsOnDirectory(NOEXEC));
     }
 

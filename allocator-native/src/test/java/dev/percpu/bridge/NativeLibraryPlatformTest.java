@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.properties.PercpuProperties;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,7 @@ class NativeLibraryPlatformTest {
             assertTrue(run.output.contains("could not load percpu's native library " + resource), run.toString());
             assertTrue(run.output.contains("can't load AARCH64 .so"), "the JVM refused an arm64 library: " + run);
             assertTrue(run.output.contains("the library is for another architecture"), "the cause is named: " + run);
-            assertFalse(run.output.contains(NativeLibrary.DIR_PROPERTY), "no directory can cure it: " + run);
+            assertFalse(run.output.contains(PercpuProperties.NATIVE_DIR), "no directory can cure it: " + run);
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.percpu.Sizes;
 import dev.percpu.SlabStats;
 import dev.percpu.blocks.ClassBlocks;
 import dev.percpu.blocks.ClassBlocksAccess;
+import dev.percpu.properties.PercpuProperties;
 import dev.percpu.runtime.Mode;
 import dev.percpu.runtime.PercpuRuntime;
 import io.netty.buffer.AbstractByteBufAllocator;
@@ -92,15 +93,13 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     /** Smallest capacity {@link #calculateNewCapacity} grows to, as in Netty. */
     static final int SMALLEST_GROWTH = 64;
 
-    /** System property: {@link #DEFAULT}'s memory cap, a size such as {@code 2g} (default: the JVM's direct memory limit, at least {@link #MIN_DEFAULT_MAX_MEMORY}). */
-    public static final String MAX_MEMORY_PROPERTY = "percpu.netty.maxMemory";
     /** Smallest cap {@link #DEFAULT} gets when the property is unset: 256 MiB. */
     public static final long MIN_DEFAULT_MAX_MEMORY = 256L << 20;
     /** Classes above {@link SizeClassConfig#defaultClassSizes()}' largest, up to 1 MiB (before {@link #DEFAULT}: static order). */
     private static final int[] LARGER_CLASSES = {128 << 10, 256 << 10, 512 << 10, 1 << 20};
 
     /**
-     * The shared allocator: default classes, cap from {@value #MAX_MEMORY_PROPERTY}
+     * The shared allocator: default classes, cap from {@value PercpuProperties#NETTY_MAX_MEMORY}
      * (else the JVM's direct memory limit, {@code -XX:MaxDirectMemorySize} or by default the max
      * heap size, as Netty reads it, and at least {@link #MIN_DEFAULT_MAX_MEMORY}), mode from
      * {@code percpu.mode}.
@@ -144,7 +143,7 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
         this.wrappers = new BlockWrappers(this, blocks);
         this.large = new LargeBuffers(this, classes);
         int[] sizes = config.classSizes();
-        this.caches = new EventLoopCaches(this, sizes, b.eventLoopCacheCapacities(sizes),
+        this.caches = new EventLoopCaches(this, sizes, b.eventLoopCacheCapacities(config),
             config.handBackAfter().toNanos());
         this.closing = new Closing(blocks, caches);
         this.metric = new PercpuByteBufAllocatorMetric(this);
@@ -204,9 +203,9 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     }
 
     private static long defaultMaxMemory() {
-        String value = System.getProperty(MAX_MEMORY_PROPERTY);
-        if (value != null && !value.isBlank()) {
-            return Sizes.parse(MAX_MEMORY_PROPERTY, value.trim());
+        String value = PercpuProperties.property(PercpuProperties.NETTY_MAX_MEMORY);
+        if (value != null) {
+            return Sizes.parse(PercpuProperties.NETTY_MAX_MEMORY, value);
         }
         return Math.max(MIN_DEFAULT_MAX_MEMORY, PlatformDependent.maxDirectMemory());
     }

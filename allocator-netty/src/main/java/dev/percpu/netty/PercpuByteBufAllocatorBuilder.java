@@ -1,11 +1,11 @@
 package dev.percpu.netty;
 
 import dev.percpu.LeakReport;
+import dev.percpu.PoolOptions;
 import dev.percpu.SizeClassConfig;
 import dev.percpu.Sizes;
 import dev.percpu.runtime.Mode;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -19,8 +19,15 @@ import java.util.function.Consumer;
  *   <tr><td>{@link #classSizes(int...)}</td><td>{@link PercpuByteBufAllocator#defaultClassSizes()}</td></tr>
  *   <tr><td>{@link #perCpuCacheBytes(int)}</td><td>{@link SizeClassConfig#DEFAULT_PER_CPU_CACHE_BYTES}</td></tr>
  *   <tr><td>{@link #eventLoopCacheBytes(int)}</td><td>{@value #DEFAULT_EVENT_LOOP_CACHE_BYTES}</td></tr>
- *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>as {@link SizeClassConfig}</td></tr>
+ *   <tr><td>{@link #options(PoolOptions)}: mode, debug, debug stack traces, leak handler</td>
+ *       <td>see {@link PoolOptions}</td></tr>
  * </table>
+ *
+ * <p>The settings every pool shares go to the {@link SizeClassConfig} underneath as one
+ * {@link PoolOptions} value: {@link #options(PoolOptions)} sets it whole, {@link #mode(Mode)},
+ * {@link #debug(boolean)}, {@link #debugStackTraces(int)} and {@link #leakHandler(Consumer)} one
+ * field each. Debug mode, whether set here or by {@code -Dpercpu.debug=true}, also turns the
+ * event-loop front caches off.
  */
 public final class PercpuByteBufAllocatorBuilder {
     /** Default cap of a built allocator: 1 GiB. */
@@ -34,7 +41,6 @@ public final class PercpuByteBufAllocatorBuilder {
     private long maxMemory = DEFAULT_MAX_MEMORY;
     private int[] classSizes = PercpuByteBufAllocator.defaultClassSizes();
     private int eventLoopCacheBytes = DEFAULT_EVENT_LOOP_CACHE_BYTES;
-    private boolean debug;
     private final SizeClassConfig.Builder config = SizeClassConfig.builder();
 
     PercpuByteBufAllocatorBuilder() {
@@ -69,7 +75,13 @@ public final class PercpuByteBufAllocatorBuilder {
         return this;
     }
 
-    /** The mode (see {@link SizeClassConfig.Builder#mode(Mode)}); unset: the {@code percpu.mode} property, else AUTO. */
+    /** The settings every pool shares, all at once (see {@link SizeClassConfig.Builder#options(PoolOptions)}). */
+    public PercpuByteBufAllocatorBuilder options(PoolOptions options) {
+        config.options(options);
+        return this;
+    }
+
+    /** See {@link PoolOptions.Builder#mode(Mode)}. */
     public PercpuByteBufAllocatorBuilder mode(Mode mode) {
         config.mode(mode);
         return this;
@@ -91,22 +103,27 @@ public final class PercpuByteBufAllocatorBuilder {
         return this;
     }
 
-    /** percpu's debug mode underneath (double free, poison, leak report at close; no front caches). */
+    /**
+     * percpu's debug mode underneath (double free, poison, leak report at close; no front caches): see
+     * {@link PoolOptions.Builder#debug(boolean)}.
+     */
     public PercpuByteBufAllocatorBuilder debug(boolean on) {
-        this.debug = on;
         config.debug(on);
         return this;
     }
 
-    /** See {@link SizeClassConfig.Builder#debugStackTraces(int)}. */
+    /** See {@link PoolOptions.Builder#debugStackTraces(int)}. */
     public PercpuByteBufAllocatorBuilder debugStackTraces(int everyNth) {
         config.debugStackTraces(everyNth);
         return this;
     }
 
-    /** Where debug mode's report of the buffers alive at {@link PercpuByteBufAllocator#close()} goes (see {@link SizeClassConfig.Builder#leakHandler(Consumer)}). */
+    /**
+     * Where debug mode's report of the buffers alive at {@link PercpuByteBufAllocator#close()} goes (see
+     * {@link PoolOptions.Builder#leakHandler(Consumer)}).
+     */
     public PercpuByteBufAllocatorBuilder leakHandler(Consumer<LeakReport> handler) {
-        config.leakHandler(Objects.requireNonNull(handler, "handler"));
+        config.leakHandler(handler);
         return this;
     }
 
@@ -121,9 +138,10 @@ public final class PercpuByteBufAllocatorBuilder {
         return new PercpuByteBufAllocator(this, false);
     }
 
-    /** The event-loop cache's buffers per class of {@code classSizes} (all 0 when off). */
-    int[] eventLoopCacheCapacities(int[] sizes) {
-        return EventLoopCaches.capacities(sizes, debug ? 0 : eventLoopCacheBytes, EVENT_LOOP_CACHE_MAX_BUFFERS);
+    /** The event-loop cache's buffers per class of {@code config} (all 0 when off, as in debug mode). */
+    int[] eventLoopCacheCapacities(SizeClassConfig config) {
+        return EventLoopCaches.capacities(config.classSizes(), config.options().debug() ? 0 : eventLoopCacheBytes,
+            EVENT_LOOP_CACHE_MAX_BUFFERS);
     }
 
     SizeClassConfig sizeClassConfig() {
