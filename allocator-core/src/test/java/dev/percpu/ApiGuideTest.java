@@ -3,6 +3,9 @@ package dev.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.percpu.stats.PoolCounters;
+import dev.percpu.stats.StatsPublisher;
+import dev.percpu.stats.StatsReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

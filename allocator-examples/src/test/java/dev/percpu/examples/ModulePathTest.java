@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * percpu's jars as named modules: an application module that requires
  * {@code dev.percpu} compiles and runs on the module path with no Netty
- * there, sees the API packages, and cannot compile against the internal
- * engine, bridge, blocks or events; a Netty application module that requires
+ * there, sees the API packages (the pools and the statistics export), and
+ * cannot compile against the internal engine, bridge, blocks or events; a Netty application module that requires
  * {@code dev.percpu.netty} compiles and runs too.
  * (Every other test runs on the class path.)
  */
@@ -33,6 +33,7 @@ class ModulePathTest {
         "import dev.percpu.SlabAllocator;",
         "import dev.percpu.SlabConfig;",
         "import dev.percpu.runtime.PercpuRuntime;",
+        "import dev.percpu.stats.PoolCounters;",
         "public final class Main {",
         "    public static void main(String[] args) {",
         "        try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64)",
@@ -44,6 +45,7 @@ class ModulePathTest {
         "            System.out.println(\"inUse=\" + slabs.stats().inUse());",
         "            System.out.println(\"allocatorModule=\" + SlabAllocator.class.getModule().getName());",
         "            System.out.println(\"runtimeModule=\" + PercpuRuntime.class.getModule().getName());",
+        "            System.out.println(\"statsModule=\" + PoolCounters.class.getModule().getName());",
         "            System.out.println(\"mode=\" + slabs.mode() + \" bridge=\" + PercpuRuntime.bridge());",
         "        }",
         "    }",
@@ -75,6 +77,7 @@ class ModulePathTest {
         assertTrue(output.contains("inUse=0"), output);
         assertTrue(output.contains("allocatorModule=dev.percpu\n"), output);
         assertTrue(output.contains("runtimeModule=dev.percpu.runtime\n"), output);
+        assertTrue(output.contains("statsModule=dev.percpu\n"), output);
     }
 
     @Test

@@ -1,5 +1,6 @@
-package dev.percpu;
+package dev.percpu.stats;
 
+import dev.percpu.SlabStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
