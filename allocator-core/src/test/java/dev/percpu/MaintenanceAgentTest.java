@@ -165,6 +165,8 @@ class MaintenanceAgentTest {
         Mode mode = Mode.FALLBACK;
         try (SlabAllocator slabs = SlabAllocator.create(slabConfig(mode, runner));
              SizeClassAllocator heap = SizeClassAllocator.create(sizeClassConfig(mode, runner))) {
+            assertEquals(mode, slabs.mode());
+            assertEquals(mode, heap.mode());
             assertEquals(2, factory.made.size(), "one thread per agent, from the factory");
             factory.made.forEach(t -> assertTrue(t.isAlive(), t + " runs"));
             // Agrona's AgentRunner names its thread after the agent's role: any such thread that appeared is the factory's.
