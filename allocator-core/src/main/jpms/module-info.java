@@ -1,8 +1,9 @@
 /**
  * percpu's pools: {@code SlabAllocator}, {@code SizeClassAllocator},
  * {@code BufferPool}, {@code ObjectPool} and their configuration
- * ({@code dev.percpu}), and the per-CPU primitives for research users
- * ({@code dev.percpu.primitives}). The allocator engine
+ * ({@code dev.percpu}), the statistics export to Agrona counters and a live
+ * counters file ({@code dev.percpu.stats}), and the per-CPU primitives for
+ * research users ({@code dev.percpu.primitives}). The allocator engine
  * ({@code dev.percpu.engine}) is internal and not exported; the blocks by
  * index ({@code dev.percpu.blocks}) and the flight recorder events' base
  * ({@code dev.percpu.events}) are exported only to the Netty adapter,
@@ -24,6 +25,7 @@ module dev.percpu {
     requires static jdk.jfr;
 
     exports dev.percpu;
+    exports dev.percpu.stats;
     exports dev.percpu.primitives;
     exports dev.percpu.blocks to dev.percpu.netty;
     exports dev.percpu.events to dev.percpu.netty;

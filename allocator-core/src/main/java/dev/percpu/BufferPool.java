@@ -158,6 +158,16 @@ public final class BufferPool implements AutoCloseable {
         return slabs.stats();
     }
 
+    /**
+     * The underlying allocator's rebalancer for the application's duty cycle
+     * ({@link SlabAllocator#maintenanceAgent()}).
+     *
+     * @throws IllegalStateException when the config has no rebalancer, or its rebalancer runs on its own thread
+     */
+    public MaintenanceAgent maintenanceAgent() {
+        return slabs.maintenanceAgent();
+    }
+
     /** Closes the underlying allocator (leak report in debug mode) and unmaps the buffers. Idempotent. */
     @Override
     public void close() {

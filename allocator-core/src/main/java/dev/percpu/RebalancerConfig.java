@@ -9,14 +9,19 @@ import org.agrona.concurrent.SleepingIdleStrategy;
 /**
  * Immutable settings of a {@link SlabAllocator}'s background rebalancer,
  * made by {@link #builder()} and passed to {@link SlabConfig.Builder#rebalancer(RebalancerConfig)}.
- * Without it (the default) an allocator starts no thread; see
+ * Without it (the default) an allocator has no rebalancer; see
  * {@code docs/design.md} for why the rebalancer is off by default.
  *
  * <table>
  *   <caption>Settings</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>period</td><td>10 ms</td><td>time between rounds</td></tr>
- *   <tr><td>idle strategy</td><td>sleep for the period</td><td>Agrona {@link IdleStrategy} of the rebalancer thread</td></tr>
+ *   <tr><td>runner</td><td>{@link MaintenanceRunner#ownThread()}</td><td>a daemon thread of its own
+ *       ({@code percpu-rebalancer}), or another thread factory and error handler, or
+ *       {@link MaintenanceRunner#application()}: no thread, the application runs
+ *       {@link SlabAllocator#maintenanceAgent()} in its duty cycle</td></tr>
+ *   <tr><td>idle strategy</td><td>sleep for the period</td><td>Agrona {@link IdleStrategy} of the rebalancer's own
+ *       thread</td></tr>
  *   <tr><td>low / high watermark</td><td>0.25 / 0.75</td><td>fractions of a CPU's capacity below which the
  *       rebalancer refills it from the depot, above which it drains it, both to half its capacity</td></tr>
  *   <tr><td>max per-CPU capacity</td><td>2 x the allocator's per-CPU capacity</td><td>ceiling for capacity moved
@@ -29,6 +34,7 @@ import org.agrona.concurrent.SleepingIdleStrategy;
  */
 public final class RebalancerConfig {
     private final Duration period;
+    private final MaintenanceRunner runner;
     private final Supplier<IdleStrategy> idleStrategy;
     private final double lowWatermark;
     private final double highWatermark;
@@ -39,6 +45,7 @@ public final class RebalancerConfig {
 
     private RebalancerConfig(Builder b) {
         this.period = b.period;
+        this.runner = b.runner;
         this.idleStrategy = b.idleStrategy != null ? b.idleStrategy
             : () -> new SleepingIdleStrategy(b.period.toNanos());
         this.lowWatermark = b.lowWatermark;
@@ -57,6 +64,11 @@ public final class RebalancerConfig {
     /** Time between rounds. */
     public Duration period() {
         return period;
+    }
+
+    /** Who runs the rebalancer: its own thread (the default) or the application. */
+    public MaintenanceRunner runner() {
+        return runner;
     }
 
     /** A new idle strategy for one rebalancer thread. */
@@ -97,6 +109,7 @@ public final class RebalancerConfig {
     /** Collects settings; {@link #build()} checks them. Not thread-safe. */
     public static final class Builder {
         private Duration period = Duration.ofMillis(10);
+        private MaintenanceRunner runner = MaintenanceRunner.ownThread();
         private Supplier<IdleStrategy> idleStrategy;
         private double lowWatermark = 0.25;
         private double highWatermark = 0.75;
@@ -114,7 +127,17 @@ public final class RebalancerConfig {
             return this;
         }
 
-        /** Makes the idle strategy of the rebalancer thread (called once per allocator). */
+        /**
+         * Who runs the rebalancer: {@link MaintenanceRunner#ownThread()} (the default, with its thread
+         * factory and error handler) or {@link MaintenanceRunner#application()} (no thread; the
+         * application runs {@link SlabAllocator#maintenanceAgent()}).
+         */
+        public Builder runner(MaintenanceRunner runner) {
+            this.runner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /** Makes the idle strategy of the rebalancer's own thread (called once per allocator). */
         public Builder idleStrategy(Supplier<IdleStrategy> factory) {
             this.idleStrategy = Objects.requireNonNull(factory, "factory");
             return this;

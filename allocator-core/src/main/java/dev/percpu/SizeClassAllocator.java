@@ -44,7 +44,8 @@ import org.agrona.concurrent.AgentRunner;
  * hand-back".
  *
  * <p>Hand-back: unless {@link SizeClassConfig#handBackAfter()} is zero, one
- * maintenance thread per allocator ({@code percpu-handback}) ends a window of
+ * maintenance thread per allocator ({@code percpu-handback}; or the
+ * application's duty cycle, see {@link #maintenanceAgent()}) ends a window of
  * that length at a time; in each, every class drains the caches of CPUs that
  * were idle the whole window and hands back to the kernel and the budget the
  * free chunks it did not need, beyond a reserve of two refill batches. Large
@@ -93,7 +94,10 @@ public final class SizeClassAllocator implements AutoCloseable {
     /** Bytes of the classes' sub-ranges: the large range starts here. */
     private final long classBytes;
     private final HandBack handBack;
+    /** The hand-back's own thread; null when there is no hand-back or the application runs it. */
     private final AgentRunner handBackRunner;
+    /** The hand-back for the application to run; null unless configured so. */
+    private final MaintenanceAgent maintenanceAgent;
     private boolean closed;
 
     private SizeClassAllocator(SizeClassConfig config) {
@@ -138,7 +142,12 @@ public final class SizeClassAllocator implements AutoCloseable {
             reserves[i] = config.reserveSlots(i);
         }
         this.handBack = new HandBack(pools, trimmers, reserves, Math.max(1, config.handBackAfter().toNanos()));
-        this.handBackRunner = config.handBackAfter().isZero() ? null : handBack.start();
+        MaintenanceRunner runner = config.handBackRunner();
+        boolean background = !config.handBackAfter().isZero();
+        this.maintenanceAgent = background && runner.isApplication() ? new MaintenanceAgent(handBack, this::isClosed)
+            : null;
+        this.handBackRunner = background && !runner.isApplication()
+            ? handBack.start(runner.threadFactory().orElse(null), runner.errorHandler().orElse(null)) : null;
     }
 
     /**
@@ -341,6 +350,25 @@ public final class SizeClassAllocator implements AutoCloseable {
      */
     public void endHandBackWindow() {
         handBack.endWindowNow();
+    }
+
+    /**
+     * The hand-back as an Agrona agent for the application's duty cycle, when
+     * {@link SizeClassConfig.Builder#handBackRunner} is {@link MaintenanceRunner#application()}: this
+     * allocator then started no thread, and it hands back nothing in the background unless the
+     * application runs this agent, which ends a window each {@link SizeClassConfig#handBackAfter()}
+     * (see {@link MaintenanceAgent} for the duty cycle and for close). The same agent on every call.
+     *
+     * @throws IllegalStateException when the hand-back is off ({@code handBackAfter} zero) or runs on its own thread
+     */
+    public MaintenanceAgent maintenanceAgent() {
+        if (maintenanceAgent == null) {
+            throw new IllegalStateException(config.handBackAfter().isZero()
+                ? "this allocator hands back nothing in the background (handBackAfter is zero)"
+                : "this allocator's hand-back runs on its own thread; SizeClassConfig.Builder.handBackRunner("
+                    + "MaintenanceRunner.application()) hands it to the application instead");
+        }
+        return maintenanceAgent;
     }
 
     /** Bytes handed out and not freed, over all classes and large blocks (a racy sum of exact per-class snapshots). */

@@ -25,6 +25,9 @@ import java.util.function.Consumer;
  *       committed from the budget as used</td></tr>
  *   <tr><td>hand-back window ({@link Builder#handBackAfter(Duration)})</td><td>{@link #DEFAULT_HAND_BACK_AFTER}
  *       (2 s)</td><td>0 (never hand back) or 1 ms to 1 hour</td></tr>
+ *   <tr><td>hand-back runner ({@link Builder#handBackRunner(MaintenanceRunner)})</td>
+ *       <td>{@link MaintenanceRunner#ownThread()}</td><td>or {@link MaintenanceRunner#application()}: no
+ *       thread, the application runs {@link SizeClassAllocator#maintenanceAgent()}</td></tr>
  *   <tr><td>per-CPU cache per class</td><td>{@value #DEFAULT_PER_CPU_CACHE_BYTES} bytes</td>
  *       <td>a class's per-CPU capacity is {@code cache / size} slots, clamped to [4, 512]</td></tr>
  *   <tr><td>mode, debug, debug stack traces, leak handler</td><td>see {@link PoolOptions}</td>
@@ -68,6 +71,7 @@ public final class SizeClassConfig {
     private final long maxMemory;
     private final long capacityBytesPerClass;
     private final Duration handBackAfter;
+    private final MaintenanceRunner handBackRunner;
     private final int perCpuCacheBytes;
     private final PoolOptions options;
 
@@ -77,6 +81,7 @@ public final class SizeClassConfig {
         this.capacityBytesPerClass = b.capacityBytesPerClass != -1 ? b.capacityBytesPerClass
             : Math.min(b.maxMemory, MAX_CAPACITY_BYTES_PER_CLASS);
         this.handBackAfter = b.handBackAfter;
+        this.handBackRunner = b.handBackRunner;
         this.perCpuCacheBytes = b.perCpuCacheBytes;
         this.options = options;
     }
@@ -113,6 +118,11 @@ public final class SizeClassConfig {
     /** The hand-back window; {@link Duration#ZERO}: memory is never handed back in the background. */
     public Duration handBackAfter() {
         return handBackAfter;
+    }
+
+    /** Who runs the hand-back: its own thread (the default) or the application. */
+    public MaintenanceRunner handBackRunner() {
+        return handBackRunner;
     }
 
     /** Freed slots of class {@code i} its depot keeps when the rest is handed back: two refill batches. */
@@ -152,6 +162,7 @@ public final class SizeClassConfig {
         /** -1: the budget (at most {@link #MAX_CAPACITY_BYTES_PER_CLASS}). */
         private long capacityBytesPerClass = -1;
         private Duration handBackAfter = DEFAULT_HAND_BACK_AFTER;
+        private MaintenanceRunner handBackRunner = MaintenanceRunner.ownThread();
         private int perCpuCacheBytes = DEFAULT_PER_CPU_CACHE_BYTES;
         private PoolOptions.Builder options = PoolOptions.builder();
 
@@ -183,6 +194,16 @@ public final class SizeClassConfig {
          */
         public Builder handBackAfter(Duration window) {
             this.handBackAfter = Objects.requireNonNull(window, "window");
+            return this;
+        }
+
+        /**
+         * Who runs the hand-back: {@link MaintenanceRunner#ownThread()} (the default, with its thread
+         * factory and error handler) or {@link MaintenanceRunner#application()} (no thread; the
+         * application runs {@link SizeClassAllocator#maintenanceAgent()}).
+         */
+        public Builder handBackRunner(MaintenanceRunner runner) {
+            this.handBackRunner = Objects.requireNonNull(runner, "runner");
             return this;
         }
 

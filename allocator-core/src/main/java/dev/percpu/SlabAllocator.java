@@ -78,7 +78,10 @@ public final class SlabAllocator implements AutoCloseable {
     private final SlotDebugger debugger;
     /** Null in debug mode (free slots keep their poison). */
     private final Trimmer trimmer;
+    /** The rebalancer's own thread; null without a rebalancer or when the application runs it. */
     private AgentRunner rebalancer;
+    /** The rebalancer for the application to run; null unless configured so. */
+    private MaintenanceAgent maintenanceAgent;
 
     private SlabAllocator(SlabConfig config, Region region, IndexPool pool) {
         this.config = config;
@@ -147,11 +150,39 @@ public final class SlabAllocator implements AutoCloseable {
             config.perCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize());
     }
 
+    /** Starts the rebalancer on its own thread, or makes it the agent the application runs (see {@link RebalancerConfig#runner()}). */
     private void startRebalancer() {
-        config.rebalancer().ifPresent(r -> rebalancer = new Rebalancer(pool, trimmer, new RebalanceSettings(
-            r.period().toNanos(), r.idleDrainAfter().toNanos(), r.lowWatermark(), r.highWatermark(),
-            r.trimAboveBytes(), config.minPerCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize()))
-            .start(r::newIdleStrategy));
+        config.rebalancer().ifPresent(r -> {
+            Rebalancer agent = new Rebalancer(pool, trimmer, new RebalanceSettings(r.period().toNanos(),
+                r.idleDrainAfter().toNanos(), r.lowWatermark(), r.highWatermark(), r.trimAboveBytes(),
+                config.minPerCpuCapacity(), config.maxPerCpuCapacity(), config.batchSize()));
+            MaintenanceRunner runner = r.runner();
+            if (runner.isApplication()) {
+                maintenanceAgent = new MaintenanceAgent(agent, pool::isClosed);
+            } else {
+                rebalancer = agent.start(r.newIdleStrategy(), runner.threadFactory().orElse(null),
+                    runner.errorHandler().orElse(null));
+            }
+        });
+    }
+
+    /**
+     * The rebalancer as an Agrona agent for the application's duty cycle, when
+     * {@link RebalancerConfig.Builder#runner} is {@link MaintenanceRunner#application()}: this
+     * allocator then started no thread, and nothing rebalances it unless the application runs this
+     * agent (see {@link MaintenanceAgent} for the duty cycle and for close). The same agent on every call.
+     *
+     * @throws IllegalStateException when this allocator has no rebalancer, or its rebalancer runs on its own thread
+     */
+    public MaintenanceAgent maintenanceAgent() {
+        if (maintenanceAgent == null) {
+            throw new IllegalStateException(config.rebalancer().isEmpty()
+                ? "this allocator has no rebalancer: SlabConfig.Builder.rebalancer(...) with "
+                    + "RebalancerConfig.Builder.runner(MaintenanceRunner.application())"
+                : "this allocator's rebalancer runs on its own thread; RebalancerConfig.Builder.runner("
+                    + "MaintenanceRunner.application()) hands it to the application instead");
+        }
+        return maintenanceAgent;
     }
 
     /** The mode this allocator runs in: {@link Mode#RSEQ} or {@link Mode#FALLBACK}, never AUTO. */
@@ -403,7 +434,7 @@ public final class SlabAllocator implements AutoCloseable {
     }
 
     /**
-     * Stops the rebalancer and the per-CPU stacks, unmaps the region, and makes every later
+     * Stops the rebalancer's own thread and the per-CPU stacks, unmaps the region, and makes every later
      * call throw {@link IllegalStateException}. Idempotent: closing a closed
      * allocator does nothing. In debug mode, when slots are still allocated,
      * their {@link LeakReport} goes to the configured leak handler first

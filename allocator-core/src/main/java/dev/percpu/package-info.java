@@ -26,6 +26,8 @@
  * trimming, regions) and {@code dev.percpu.runtime} ({@code Mode},
  * {@code PercpuRuntime}); it never calls the bridge or reads native layouts.
  * Validation rules and defaults shared by every builder live in one
- * package-private class ({@code ConfigRules}).
+ * package-private class ({@code ConfigRules}). The export of
+ * {@code stats()} to Agrona counters and a live counters file is package
+ * {@code dev.percpu.stats}, which uses this package's public API only.
  */
 package dev.percpu;

@@ -3,6 +3,9 @@ package dev.percpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.percpu.stats.PoolCounters;
+import dev.percpu.stats.StatsPublisher;
+import dev.percpu.stats.StatsReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,8 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
@@ -210,5 +217,37 @@ class ApiGuideTest {
         }
         assertEquals(1, seen);
         assertEquals(false, Files.exists(file), "close deletes the file");
+    }
+
+    @Test
+    void shouldRunMaintenanceInTheApplicationsDutyCycleAsTheSnippetShows() {
+        List<Throwable> failures = new ArrayList<>();
+        ErrorHandler errors = failures::add;
+        long rounds = 0;
+        // snippet
+        SlabConfig config = SlabConfig.builder().slotSize(256).capacitySlots(4096)
+            .rebalancer(RebalancerConfig.builder().runner(MaintenanceRunner.application()).build())
+            .build();
+        try (SlabAllocator slabs = SlabAllocator.create(config);
+             SizeClassAllocator heap = SizeClassAllocator.create(SizeClassConfig.builder()
+                 .handBackRunner(MaintenanceRunner.application()).build());
+             StatsPublisher publisher = StatsPublisher.start(StatsPublisher.defaultDirectory(), StatsPublisher.DEFAULT_PERIOD,
+                 StatsPublisher.DEFAULT_MAX_COUNTERS, MaintenanceRunner.application())) {
+            publisher.add("slabs", slabs::stats);
+            AgentInvoker maintenance = new AgentInvoker(errors, null,      // errors: your ErrorHandler
+                new CompositeAgent(slabs.maintenanceAgent(), heap.maintenanceAgent(), publisher));
+            maintenance.start();
+            maintenance.invoke();                       // from your duty cycle, as often as it runs
+            // end
+            for (int cycle = 0; cycle < 20_000 && slabs.stats().rebalanceRounds() == 0; cycle++) {
+                LockSupport.parkNanos(1_000_000);
+                maintenance.invoke();
+            }
+            rounds = slabs.stats().rebalanceRounds();
+            maintenance.close();                        // the agents' onClose leaves the allocators open
+            assertEquals(false, slabs.isClosed());
+        }
+        assertEquals(true, rounds > 0, "the duty cycle ran the rebalancer");
+        assertEquals(List.of(), failures);
     }
 }

@@ -2,6 +2,8 @@ package dev.percpu.engine;
 
 import dev.percpu.events.SlowPathEvents;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -28,13 +30,15 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  * committed: the caches of active CPUs, the reserve, and chunks that still
  * hold a slot in use (fragmentation).
  *
- * <p>Threading: {@link #doWork()} runs on one thread (its own, see
- * {@link #start()}, or the caller's duty cycle); every pool operation takes
+ * <p>Threading: {@link #doWork()} runs on one thread at a time (its own, see
+ * {@link #start}, or the application's duty cycle); every pool operation takes
  * the pool's maintenance lock, so it never overlaps slow paths, drain,
  * statistics or close. A closed pool is skipped.
  */
 public final class HandBack implements Agent {
-    private static final System.Logger LOG = System.getLogger("dev.percpu.handback");
+    /** Name of the {@link System.Logger} the hand-back's errors go to. */
+    public static final String LOGGER = "dev.percpu.handback";
+    private static final System.Logger LOG = System.getLogger(LOGGER);
 
     private final List<Member> members;
     private final long windowNanos;
@@ -55,13 +59,17 @@ public final class HandBack implements Agent {
     }
 
     /**
-     * Runs this agent on a new daemon thread named "percpu-handback" (an allocator that is never
-     * closed must not keep the JVM alive); closing the returned runner stops it.
+     * Runs this agent on a thread from {@code threads}, or when that is null on a new daemon thread
+     * named "percpu-handback" (an allocator that is never closed must not keep the JVM alive),
+     * sleeping a quarter of the window (1 to 100 ms) when idle; a window's error goes to
+     * {@code errors}, or when that is null to the logger {@value #LOGGER}. Closing the returned runner
+     * stops it.
      */
-    public AgentRunner start() {
+    public AgentRunner start(ThreadFactory threads, ErrorHandler errors) {
         long sleepMillis = Math.max(1, Math.min(100, windowNanos / 4_000_000));
-        return DaemonAgents.start(this, new SleepingMillisIdleStrategy(sleepMillis),
-            error -> LOG.log(System.Logger.Level.ERROR, "percpu hand-back: a window failed; the next one runs as usual", error));
+        return DaemonAgents.start(this, new SleepingMillisIdleStrategy(sleepMillis), threads, errors != null ? errors
+            : error -> LOG.log(System.Logger.Level.ERROR, "percpu hand-back: a window failed; the next one runs as usual",
+                error));
     }
 
     @Override

@@ -2,15 +2,18 @@ package dev.percpu.engine;
 
 import dev.percpu.events.SlowPathEvents;
 import java.util.Arrays;
-import java.util.function.Supplier;
+import java.util.concurrent.ThreadFactory;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The background agent that moves free indices and capacity between the
- * CPU stacks and the depot of one {@link IndexPool}, run by an Agrona
- * {@code AgentRunner} on its own daemon thread ({@link #start}).
+ * CPU stacks and the depot of one {@link IndexPool}: an Agrona agent run on
+ * a thread of its own ({@link #start}) or in the application's duty cycle
+ * (the allocator hands it out wrapped; {@link #doWork()} from one thread at
+ * a time).
  *
  * <p>One round every period, under the pool's lock (so rounds, slow paths,
  * drain and close never overlap), per CPU, with the remote operations of
@@ -74,12 +77,13 @@ public final class Rebalancer implements Agent {
     }
 
     /**
-     * Runs this agent on a new daemon thread named "percpu-rebalancer" (an
-     * allocator that is never closed must not keep the JVM alive); closing
-     * the returned runner stops it.
+     * Runs this agent on a thread from {@code threads}, or when that is null on a new daemon thread
+     * named "percpu-rebalancer" (an allocator that is never closed must not keep the JVM alive); a
+     * round's error goes to {@code errors}, or when that is null to {@link #LOGGER}. Closing the
+     * returned runner stops it.
      */
-    public AgentRunner start(Supplier<IdleStrategy> idleStrategy) {
-        return DaemonAgents.start(this, idleStrategy.get(), Rebalancer::reportError);
+    public AgentRunner start(IdleStrategy idleStrategy, ThreadFactory threads, ErrorHandler errors) {
+        return DaemonAgents.start(this, idleStrategy, threads, errors != null ? errors : Rebalancer::reportError);
     }
 
     @Override

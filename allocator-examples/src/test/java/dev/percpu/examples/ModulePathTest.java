@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * percpu's jars as named modules: an application module that requires
  * {@code dev.percpu} compiles and runs on the module path with no Netty
- * there, sees the API packages, and cannot compile against the internal
- * engine, bridge, blocks or events; a Netty application module that requires
+ * there, sees the API packages (the pools and the statistics export), and
+ * cannot compile against the internal engine, bridge, blocks or events; a Netty application module that requires
  * {@code dev.percpu.netty} compiles and runs too.
  * (Every other test runs on the class path.)
  */
@@ -35,6 +35,7 @@ class ModulePathTest {
         "import dev.percpu.SlabConfig;",
         "import dev.percpu.properties.PercpuProperties;",
         "import dev.percpu.runtime.PercpuRuntime;",
+        "import dev.percpu.stats.PoolCounters;",
         "public final class Main {",
         "    public static void main(String[] args) {",
         "        try (SlabAllocator slabs = SlabAllocator.create(SlabConfig.builder().slotSize(64)",
@@ -47,6 +48,7 @@ class ModulePathTest {
         "            System.out.println(\"allocatorModule=\" + SlabAllocator.class.getModule().getName());",
         "            System.out.println(\"runtimeModule=\" + PercpuRuntime.class.getModule().getName());",
         "            System.out.println(\"propertiesModule=\" + PercpuProperties.class.getModule().getName());",
+        "            System.out.println(\"statsModule=\" + PoolCounters.class.getModule().getName());",
         "            System.out.println(\"mode=\" + slabs.mode() + \" bridge=\" + PercpuRuntime.bridge());",
         "        }",
         "    }",
@@ -79,6 +81,7 @@ class ModulePathTest {
         assertTrue(output.contains("allocatorModule=dev.percpu\n"), output);
         assertTrue(output.contains("runtimeModule=dev.percpu.runtime\n"), output);
         assertTrue(output.contains("propertiesModule=dev.percpu.runtime\n"), output);
+        assertTrue(output.contains("statsModule=dev.percpu\n"), output);
     }
 
     @Test

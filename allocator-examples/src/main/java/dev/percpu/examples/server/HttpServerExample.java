@@ -1,6 +1,6 @@
 package dev.percpu.examples.server;
 
-import dev.percpu.StatsPublisher;
+import dev.percpu.stats.StatsPublisher;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

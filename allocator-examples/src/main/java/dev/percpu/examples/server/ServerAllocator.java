@@ -1,9 +1,9 @@
 package dev.percpu.examples.server;
 
-import dev.percpu.StatsPublisher;
 import dev.percpu.examples.stats.Publishing;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import dev.percpu.runtime.Mode;
+import dev.percpu.stats.StatsPublisher;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;

@@ -1,8 +1,8 @@
 package dev.percpu.examples.stats;
 
-import dev.percpu.PoolCounters;
-import dev.percpu.StatsPublisher;
 import dev.percpu.runtime.PercpuRuntime;
+import dev.percpu.stats.PoolCounters;
+import dev.percpu.stats.StatsPublisher;
 
 /**
  * What {@code --publish-stats} does in the demo and the server: starts a

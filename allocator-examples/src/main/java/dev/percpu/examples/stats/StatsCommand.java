@@ -1,8 +1,8 @@
 package dev.percpu.examples.stats;
 
-import dev.percpu.PoolCounters;
-import dev.percpu.StatsReader;
 import dev.percpu.runtime.Mode;
+import dev.percpu.stats.PoolCounters;
+import dev.percpu.stats.StatsReader;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * {@code java -jar percpu-examples.jar stats [pid] [--dir DIR] [--interval-ms N] [--count N]}:
  * attaches to the statistics files that processes publish
- * ({@link dev.percpu.StatsPublisher}; the demo and the server do with
+ * ({@link dev.percpu.stats.StatsPublisher}; the demo and the server do with
  * {@code --publish-stats}) and prints, every interval, per process and pool:
  * mode, slots in use, free slots per CPU, depot, refills, flushes and
  * steals per second (the first report: averages since the publisher

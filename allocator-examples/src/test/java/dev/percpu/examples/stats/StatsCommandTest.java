@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
-import dev.percpu.StatsPublisher;
-import dev.percpu.StatsReader;
 import dev.percpu.runtime.Mode;
+import dev.percpu.stats.StatsPublisher;
+import dev.percpu.stats.StatsReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

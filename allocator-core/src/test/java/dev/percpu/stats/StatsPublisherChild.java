@@ -1,5 +1,8 @@
-package dev.percpu;
+package dev.percpu.stats;
 
+import dev.percpu.SlabAllocator;
+import dev.percpu.SlabConfig;
+import dev.percpu.SlabStats;
 import dev.percpu.runtime.Mode;
 import java.nio.file.Paths;
 import java.time.Duration;

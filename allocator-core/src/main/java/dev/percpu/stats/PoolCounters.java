@@ -1,5 +1,6 @@
-package dev.percpu;
+package dev.percpu.stats;
 
+import dev.percpu.SlabStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

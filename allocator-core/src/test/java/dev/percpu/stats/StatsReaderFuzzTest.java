@@ -1,4 +1,4 @@
-package dev.percpu;
+package dev.percpu.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
-package dev.percpu;
+package dev.percpu.stats;
 
+import dev.percpu.MaintenanceRunner;
+import dev.percpu.SlabStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -50,12 +52,16 @@ import org.agrona.concurrent.status.CountersReader;
  * which checks Java cannot make atomic). Its layout is drawn in
  * {@code StatsFileLayout} (a header with pid, start time and heartbeat,
  * then an Agrona {@code CountersManager}). Each pool's figures are the
- * counters of {@link PoolCounters}. A small agent on its own daemon thread
- * ({@code percpu-stats}, run by Agrona's {@code AgentRunner}) refreshes
- * every figure and the heartbeat once per period; one thread serves every
- * pool of the process (a pool's rebalancer is not used: publishing is per
- * process and rebalancers are per pool). {@code stats()} takes each pool's
- * depot lock for a moment, as maintenance does.
+ * counters of {@link PoolCounters}. The publisher is an Agrona
+ * {@link Agent} that refreshes every figure and the heartbeat once per
+ * period; one agent serves every pool of the process (a pool's rebalancer
+ * is not used: publishing is per process and rebalancers are per pool). By
+ * default it runs on a daemon thread of its own ({@code percpu-stats}, run
+ * by Agrona's {@code AgentRunner}); with {@link MaintenanceRunner#application()}
+ * no thread is started and the application runs the publisher in its own
+ * duty cycle ({@code AgentRunner}, {@code CompositeAgent} or
+ * {@code AgentInvoker}). {@code stats()} takes each pool's depot lock for a
+ * moment, as maintenance does.
  *
  * <p>Liveness: the publisher holds an exclusive lock on its file for its
  * lifetime, which the kernel drops when the process dies in whatever pid
@@ -72,7 +78,10 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <p>Threading: every method may be called from any thread; they and the
  * agent serialise on this object. A pool closed while published is dropped
- * from the file at the next refresh.
+ * from the file at the next refresh. Run by the application, {@link #doWork()}
+ * is called from one thread at a time; after {@link #close()} it does nothing
+ * and returns 0, and {@link #onClose()} (called when the application's
+ * runner closes) does nothing: the application closes the publisher itself.
  *
  * <p>JVM flag: Agrona 2.x views the mapped file through its
  * {@code UnsafeBuffer}, which needs
@@ -84,7 +93,7 @@ import org.agrona.concurrent.status.CountersReader;
 public final class StatsPublisher implements Agent, AutoCloseable {
     /** Refresh period of {@link #start()}. */
     public static final Duration DEFAULT_PERIOD = Duration.ofMillis(250);
-    /** Name of the {@link System.Logger} the publishing thread's errors go to (at ERROR). */
+    /** Name of the {@link System.Logger} the publishing thread's errors go to (at ERROR) unless its runner has an error handler. */
     public static final String LOGGER = "dev.percpu.stats";
     /** Counters a file holds: every pool takes {@code PoolCounters.figureNames().size()} plus one per CPU. */
     public static final int DEFAULT_MAX_COUNTERS = 2048;
@@ -107,6 +116,7 @@ public final class StatsPublisher implements Agent, AutoCloseable {
     private final CountersManager manager;
     private final Map<String, PoolCounters> pools = new LinkedHashMap<>();
     private final Thread shutdownHook;
+    /** The agent's own thread; null when the application runs the agent. */
     private AgentRunner runner;
     private long nextRefreshMillis;
     private boolean closed;
@@ -163,7 +173,23 @@ public final class StatsPublisher implements Agent, AutoCloseable {
      *     holds this pid's file
      */
     public static StatsPublisher start(Path directory, Duration period, int maxCounters) {
+        return start(directory, period, maxCounters, MaintenanceRunner.ownThread());
+    }
+
+    /**
+     * As {@link #start(Path, Duration, int)}, run by {@code runner}: a thread of its own
+     * ({@link MaintenanceRunner#ownThread()}, with its thread factory and error handler; errors go by
+     * default to the logger {@value #LOGGER}) or, with {@link MaintenanceRunner#application()}, no
+     * thread: the file is published and then refreshed only when the application runs this agent
+     * ({@link #doWork()}) or calls {@link #refresh()}.
+     *
+     * @throws IllegalArgumentException for a period below 1 ms or maxCounters outside 1 .. {@value #MAX_COUNTERS}
+     * @throws IllegalStateException without Agrona's add-opens flag, or when this process already publishes there
+     * @throws UncheckedIOException as {@link #start(Path, Duration, int)}
+     */
+    public static StatsPublisher start(Path directory, Duration period, int maxCounters, MaintenanceRunner runner) {
         Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(runner, "runner");
         StatsPublisher publisher;
         long periodMillis = Objects.requireNonNull(period, "period").toMillis();
         if (periodMillis < 1) {
@@ -211,16 +237,19 @@ public final class StatsPublisher implements Agent, AutoCloseable {
             }
         }
         Runtime.getRuntime().addShutdownHook(publisher.shutdownHook);
-        // Idle sleeps of at most 50 ms: close() waits for the agent's current sleep (AgentRunner
-        // interrupts it only after 5 s), and a refresh is at most that late.
-        publisher.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, Math.min(periodMillis / 4, 50))),
-            error -> System.getLogger(LOGGER).log(System.Logger.Level.ERROR, "percpu stats: publishing failed", error),
-            null, publisher);
-        AgentRunner.startOnThread(publisher.runner, task -> {
-            Thread thread = new Thread(task, publisher.roleName());
-            thread.setDaemon(true);
-            return thread;
-        });
+        if (!runner.isApplication()) {
+            // Idle sleeps of at most 50 ms: close() waits for the agent's current sleep (AgentRunner
+            // interrupts it only after 5 s), and a refresh is at most that late.
+            publisher.runner = new AgentRunner(new SleepingMillisIdleStrategy(Math.max(1, Math.min(periodMillis / 4, 50))),
+                runner.errorHandler().orElse(error -> System.getLogger(LOGGER).log(System.Logger.Level.ERROR,
+                    "percpu stats: publishing failed", error)),
+                null, publisher);
+            AgentRunner.startOnThread(publisher.runner, runner.threadFactory().orElse(task -> {
+                Thread thread = new Thread(task, publisher.roleName());
+                thread.setDaemon(true);
+                return thread;
+            }));
+        }
         return publisher;
     }
 
@@ -363,10 +392,12 @@ public final class StatsPublisher implements Agent, AutoCloseable {
         return "percpu-stats";
     }
 
-    /** Stops the agent, frees the counters, deletes the file and drops its lock. Idempotent. */
+    /** Stops the agent's own thread, frees the counters, deletes the file and drops its lock. Idempotent. */
     @Override
     public void close() {
-        runner.close();
+        if (runner != null) {
+            runner.close();
+        }
         synchronized (this) {
             if (closed) {
                 return;

@@ -1,4 +1,4 @@
-package dev.percpu;
+package dev.percpu.stats;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,9 +1,11 @@
-package dev.percpu;
+package dev.percpu.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.SlabAllocator;
+import dev.percpu.SlabConfig;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,21 +14,8 @@ import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
 
-/** Sizes with k/m/g suffixes in the builders, and the Agrona counters export. */
-class SizesAndCountersTest {
-    @Test
-    void shouldAcceptSizesWithSuffixes() {
-        SlabConfig config = SlabConfig.builder().slotSize("4k").capacityBytes("1m").build();
-        assertEquals(4096, config.slotSize());
-        assertEquals(256, config.slots());
-        assertEquals(64L << 20, SizeClassConfig.builder().capacityBytesPerClass("64M").build().capacityBytesPerClass());
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-            () -> SlabConfig.builder().slotSize(64).capacityBytes("12 parsecs"));
-        assertTrue(bad.getMessage().contains("capacityBytes"), bad.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SlabConfig.builder().slotSize(""));
-        assertThrows(IllegalArgumentException.class, () -> SlabConfig.builder().slotSize("8g").capacitySlots(1).build());
-    }
-
+/** A pool's statistics as Agrona counters in a {@link CountersManager} of the caller's. */
+class PoolCountersTest {
     @Test
     void shouldExportStatsAsAgronaCountersThatAnotherReaderSees() {
         CountersManager manager = new CountersManager(new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),

@@ -1,4 +1,4 @@
-package dev.percpu;
+package dev.percpu.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.SlabAllocator;
+import dev.percpu.SlabConfig;
 import dev.percpu.bridge.ForkedJvm;
 import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.runtime.Mode;

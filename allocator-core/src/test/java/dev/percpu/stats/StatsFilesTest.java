@@ -1,4 +1,4 @@
-package dev.percpu;
+package dev.percpu.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.percpu.SlabAllocator;
+import dev.percpu.SlabConfig;
 import dev.percpu.bridge.ForkedJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
