@@ -5,7 +5,7 @@ import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
 import dev.percpu.StatsPublisher;
-import dev.percpu.examples.stats.Publishing;
+import dev.percpu.examples.shared.Publishing;
 import dev.percpu.runtime.PercpuRuntime;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
