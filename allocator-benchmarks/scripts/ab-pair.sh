@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # ab-pair.sh - A/B of the allocate + free pair between two git revisions.
 #
-#   scripts/ab-pair.sh REV_A REV_B
+#   allocator-benchmarks/scripts/ab-pair.sh REV_A REV_B   (from any directory)
 #
-# Builds the examples jar of each revision (a detached `git worktree` in a
+# Builds the benchmark jar of each revision (a detached `git worktree` in a
 # temporary directory, `mvn -B -ntp -q -DskipTests package` there with JDK 25,
-# so the multi-release jar holds the FFM bridge; never install), then runs
+# so the multi-release jar holds the FFM bridge; never install):
+# allocator-benchmarks/target/percpu-benchmarks.jar, or for a revision from
+# before the benchmarks had their own module allocator-examples/target/percpu-examples.jar. Then it runs
 # the pair benchmarks of both jars interleaved, A B A B ..., one JMH fork per
 # run, on JDK 17 (JNI bridge) and on JDK 25 (FFM bridge, -Dpercpu.bridge=ffm),
 # with -prof gc, and prints one table per JVM: the median ns/op of A and of B
@@ -18,11 +20,13 @@
 # The benchmarks (pair = allocate() + free(address) of one 4 KiB slot, RSEQ
 # mode; the bridge floor = the bare pop + push pair, no allocator) moved
 # between packages, so each revision has its own JMH regex. The default fits
-# both 2ae732a (dev.percpu.examples.bench.PercpuBench,
-# ...examples.bench.BridgeFloorBench) and later revisions
+# the three layouts: 2ae732a (dev.percpu.examples.bench.PercpuBench,
+# ...examples.bench.BridgeFloorBench), later revisions
 # (dev.percpu.examples.bench.percpu.PercpuBench,
-# dev.percpu.bridge.bench.BridgeFloorBench); rows are matched by class and
-# method name.
+# dev.percpu.bridge.bench.BridgeFloorBench) and allocator-benchmarks
+# (dev.percpu.benchmarks.percpu.PercpuBench,
+# dev.percpu.benchmarks.bridge.BridgeFloorBench); rows are matched by class
+# and method name.
 #
 # Environment (defaults in brackets):
 #   REGEX_A, REGEX_B  JMH benchmark regex of A and of B [both layouts, oneThread]
@@ -36,7 +40,8 @@
 #   PERCPU_LOCK       the shared build/benchmark lock, taken for each build
 #                     and each JMH run [/tmp/percpu-mvn.lock]; so do not run
 #                     this script under that lock yourself
-#   AB_OUT            results directory [target/ab/<UTC date-time>]
+#   AB_OUT            results directory [target/ab/<UTC date-time>]; a relative
+#                     path is taken from the repository root
 #
 # With the defaults a run takes about 13 minutes (2 JVMs x 2 sides x 10
 # rounds x 2 benchmarks x (8 s + JVM start)), plus two builds. Ten forks per
@@ -48,9 +53,10 @@ if [ $# -ne 2 ]; then
   echo "usage: $0 REV_A REV_B" >&2
   exit 2
 fi
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT="$PWD"
-LAYOUTS='^dev\.percpu\.(examples\.bench\.(percpu\.)?PercpuBench|(examples|bridge)\.bench\.BridgeFloorBench)\.oneThread$'
+LAYOUTS='^dev\.percpu\.((examples\.bench\.(percpu\.)?|benchmarks\.percpu\.)PercpuBench'
+LAYOUTS+='|((examples|bridge)\.bench|benchmarks\.bridge)\.BridgeFloorBench)\.oneThread$'
 REGEX_A="${REGEX_A:-$LAYOUTS}"
 REGEX_B="${REGEX_B:-$LAYOUTS}"
 read -r -a PARAMS <<< "${AB_PARAMS:--p mode=RSEQ}"
@@ -88,12 +94,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-build() { # side commit: builds the examples jar of commit into $WORK/<side>.jar
-  local side="$1" commit="$2"
+build() { # side commit: builds the benchmark jar of commit into $WORK/<side>.jar
+  local side="$1" commit="$2" jar
   echo "== build $side: $(git log -1 --format='%h %s' "$commit")"
   run git worktree add --detach "$WORK/$side" "$commit"
   (cd "$WORK/$side" && run env JAVA_HOME="$JDK25" flock "$LOCK" mvn -B -ntp -q -DskipTests package)
-  run cp "$WORK/$side/allocator-examples/target/percpu-examples.jar" "$WORK/$side.jar"
+  jar="$WORK/$side/allocator-benchmarks/target/percpu-benchmarks.jar"
+  [ -f "$jar" ] || jar="$WORK/$side/allocator-examples/target/percpu-examples.jar"
+  run cp "$jar" "$WORK/$side.jar"
 }
 build a "$COMMIT_A"
 if [ "$COMMIT_B" = "$COMMIT_A" ]; then
@@ -133,4 +141,4 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
 done
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/ab.txt"
-run python3 scripts/ab_pair_table.py "$OUT" | tee "$OUT/table.md"
+run python3 allocator-benchmarks/scripts/ab_pair_table.py "$OUT" | tee "$OUT/table.md"

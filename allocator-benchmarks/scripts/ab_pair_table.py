@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Renders the table of a scripts/ab-pair.sh run.
+"""Renders the table of an allocator-benchmarks/scripts/ab-pair.sh run.
 
-Usage: scripts/ab_pair_table.py <ab-pair results directory>
+Usage: allocator-benchmarks/scripts/ab_pair_table.py <ab-pair results directory>
 
 Reads <dir>/<jvm>-<side>-<round>.json (JMH -rf json with -prof gc; side a or
 b, one fork per benchmark per file) and prints one Markdown table per JVM.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench.sh - run percpu's benchmark suite and render it.
 #
-#   scripts/bench.sh quick   # a subset, -f 1 -wi 2 -w 1s -i 3 -r 1s (about 4 min per JVM, 12 min for three)
-#   scripts/bench.sh full    # every JMH benchmark, -f 1 -wi 3 -w 1s -i 5 -r 1s (about 40 min per JVM, 2 h for three)
+#   allocator-benchmarks/scripts/bench.sh quick   # a subset, -f 1 -wi 2 -w 1s -i 3 -r 1s (about 4 min per JVM, 12 min for three)
+#   allocator-benchmarks/scripts/bench.sh full    # every JMH benchmark, -f 1 -wi 3 -w 1s -i 5 -r 1s (about 40 min per JVM, 2 h for three)
 #
 # quick runs the pair benchmarks of percpu, the bridge floor, BatchBench, Netty
 # (Adaptive, Pooled with cache=allThreads) and Unsafe, plus a slice of the
-# issue #7 families: every Matrix*Bench with size=4096 as batch1OneThread,
+# allocation-matrix and ring families: every Matrix*Bench with size=4096 as batch1OneThread,
 # batch1SixteenThreads and batch32OneThread, and RingBench.oneThread with
 # size=4096 for every allocator. (-p size=4096 also restricts RingBench; -p
 # cache=allThreads restricts NettyPooledBench and MatrixNettyPooledBench.)
@@ -14,12 +14,12 @@
 # script counts the runs (JMH -lp, with the -p options) and prints an
 # estimate of the duration.
 #
-# Steps, all from the repository root:
-#  1. builds the examples jar once, with JDK 25 where
+# Steps, all from the repository root (the script goes there itself, so it runs from any directory):
+#  1. builds the benchmarks jar once (allocator-benchmarks and what it needs), with JDK 25 where
 #     /usr/lib/jvm/temurin-25-jdk-amd64 exists (so the multi-release jar holds
 #     the FFM bridge; JDK 17 ignores the versioned classes), else with the
 #     default JDK; counts the runs and prints the estimate
-#  2. compiles allocator-native/src/bench/c/floor_bench.c into a temporary
+#  2. compiles allocator-benchmarks/src/main/c/floor_bench.c into a temporary
 #     directory and runs it (the C floor: percpu's rseq sections called
 #     straight from C, JSON lines) -> floor.jsonl
 #  3. runs JMH with -prof gc -rf json on the default JDK (JNI bridge), and on
@@ -27,15 +27,16 @@
 #     -> jmh-<jdk>-<bridge>.json
 #     full mode also runs MemoryAfterThreads (memory held after 1..64
 #     threads, one child JVM per allocator and N, JDK 17) -> memory.md
-#  4. renders summary.md (scripts/bench_report.py) and, if matplotlib is
+#  4. renders summary.md (allocator-benchmarks/scripts/bench_report.py) and, if matplotlib is
 #     importable, PNG plots (log scale)
-# Results go to target/bench/<UTC date-time>/ (or $BENCH_OUT, anywhere). Extra
+# Results go to target/bench/<UTC date-time>/ at the repository root (or $BENCH_OUT,
+# anywhere; a relative path is taken from the repository root). Extra
 # arguments after the mode are passed to JMH (e.g. a different regex is not
 # supported; use -p, -t, -jvmArgsPrepend ...).
 #
 # BENCH_JVMS selects the JVM/bridge configurations (default all three:
 # "jdk17-jni jdk25-jni jdk25-ffm"), e.g. BENCH_JVMS="jdk17-jni jdk25-ffm"
-# scripts/bench.sh full to halve a full run.
+# allocator-benchmarks/scripts/bench.sh full to halve a full run.
 #
 # JVM options go to the forks with -jvmArgs, not -jvmArgsAppend: a
 # command-line -jvmArgsAppend replaces the one in a class's @Fork, and
@@ -43,34 +44,36 @@
 # MatrixNetty*Bench, RingBench) select their FastThreadLocalThread executor
 # there. So do not pass -jvmArgsAppend as an extra argument either.
 #
-# Benchmark classes (JMH names are package.Class.method):
-#   dev.percpu.examples.bench.percpu     percpu's own benchmarks
-#   dev.percpu.examples.bench.baselines  Netty, allocateDirect, Unsafe, Recycler, RingBench
-#   dev.percpu.bridge.bench              BridgeFloorBench (allocator-native/src/bench,
-#                                        shaded into the examples jar)
+# Neither the build nor the runs take a lock: where builds share the machine, run the
+# script under one (e.g. flock /tmp/percpu-mvn.lock allocator-benchmarks/scripts/bench.sh quick).
+#
+# Benchmark classes (JMH names are package.Class.method), all in allocator-benchmarks:
+#   dev.percpu.benchmarks.percpu     percpu's own benchmarks
+#   dev.percpu.benchmarks.baselines  Netty, allocateDirect, Unsafe, Recycler, RingBench
+#   dev.percpu.benchmarks.bridge     BridgeFloorBench, the bare bridge pair
 set -euo pipefail
 
 MODE="${1:-quick}"
 shift || true
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 OUT="${BENCH_OUT:-target/bench/$(date -u +%Y%m%dT%H%M%SZ)-$MODE}"
 mkdir -p "$OUT"
-JAR=allocator-examples/target/percpu-examples.jar
+JAR=allocator-benchmarks/target/percpu-benchmarks.jar
 BASE_ARGS="--enable-native-access=ALL-UNNAMED --add-opens java.base/jdk.internal.misc=ALL-UNNAMED"
 
 case "$MODE" in
   quick)
-    REGEX='^dev\.percpu\.(bridge\.bench\.BridgeFloorBench\.|examples\.bench\.('
-    REGEX+='percpu\.(PercpuBench|BatchBench)\.|baselines\.(NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
+    REGEX='^dev\.percpu\.benchmarks\.(bridge\.BridgeFloorBench\.'
+    REGEX+='|percpu\.(PercpuBench|BatchBench)\.|baselines\.(NettyAdaptiveBench|NettyPooledBench|UnsafeBench)\.'
     REGEX+='|(percpu|baselines)\.Matrix[A-Za-z]*Bench\.(batch1OneThread|batch1SixteenThreads|batch32OneThread)$'
-    REGEX+='|baselines\.RingBench\.oneThread$))'
+    REGEX+='|baselines\.RingBench\.oneThread$)'
     FORKS=1 WI=2 I=3
     PARAMS=(-p mode=RSEQ -p cache=allThreads -p size=4096)
     FLOOR_ROUNDS=5 ;;
   full)
-    REGEX='^dev\.percpu\.(examples\.bench\.(percpu|baselines)|bridge\.bench)\.[A-Za-z]*Bench\.'
+    REGEX='^dev\.percpu\.benchmarks\.(percpu|baselines|bridge)\.[A-Za-z]*Bench\.'
     FORKS=1 WI=3 I=5
     PARAMS=()
     FLOOR_ROUNDS=11 ;;
@@ -98,9 +101,9 @@ wanted() { [[ "$JVM_SET" == *" $1 "* ]]; }
 
 echo "== build"
 if [ -x "$JDK25/bin/java" ]; then
-  JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" mvn -q -B -o package -DskipTests
+  JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" mvn -q -B -o -pl allocator-benchmarks -am package -DskipTests
 else
-  mvn -q -B -o package -DskipTests
+  mvn -q -B -o -pl allocator-benchmarks -am package -DskipTests
   JVM_SET=" ${JVM_SET/ jdk25-jni / } "
   JVM_SET="${JVM_SET/ jdk25-ffm / }"
 fi
@@ -123,8 +126,8 @@ echo "== C floor"
 # Built in a directory of its own, so the run needs no target/ (BENCH_OUT may be anywhere).
 FLOOR_DIR=$(mktemp -d)
 trap 'rm -rf "$FLOOR_DIR"' EXIT
-gcc -O3 -std=gnu11 -I allocator-native/src/main/include allocator-native/src/bench/c/floor_bench.c \
-  -o "$FLOOR_DIR/floor_bench" -lpthread
+gcc -O3 -std=gnu11 -I allocator-native/src/main/include -I allocator-native/src/main/c \
+  allocator-benchmarks/src/main/c/floor_bench.c -o "$FLOOR_DIR/floor_bench" -lpthread
 "$FLOOR_DIR/floor_bench" "$FLOOR_ROUNDS" | tee "$OUT/floor.jsonl"
 
 run_jmh() { # name java extra-jvm-args...
@@ -154,7 +157,7 @@ fi
 if [ "$MODE" = full ]; then
   # Memory held after 1, 4, 16, 64 threads: a main class (one child JVM per allocator and N), not JMH.
   echo "== MemoryAfterThreads"
-  java -cp "$JAR" dev.percpu.examples.bench.baselines.MemoryAfterThreads | grep "^|" | tee "$OUT/memory.md"
+  java -cp "$JAR" dev.percpu.benchmarks.baselines.MemoryAfterThreads | grep "^|" | tee "$OUT/memory.md"
 fi
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
@@ -171,6 +174,6 @@ if [ -z "$PLOTS" ]; then
     echo "matplotlib not found: plots skipped. To get them: apt-get install -y python3-matplotlib"
   fi
 fi
-"$PY" scripts/bench_report.py "$OUT" $PLOTS
+"$PY" allocator-benchmarks/scripts/bench_report.py "$OUT" $PLOTS
 echo "== wrote $OUT/summary.md"
 ls "$OUT"

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Renders a scripts/bench.sh results directory: summary.md and, with --plots, PNGs.
+"""Renders an allocator-benchmarks/scripts/bench.sh results directory: summary.md and, with --plots, PNGs.
 
-Usage: scripts/bench_report.py target/bench/<run> [--plots]
+Usage: allocator-benchmarks/scripts/bench_report.py target/bench/<run> [--plots]
 
-Reads <run>/floor.jsonl (allocator-native/src/bench/c/floor_bench.c, one JSON object a line),
+Reads <run>/floor.jsonl (allocator-benchmarks/src/main/c/floor_bench.c, one JSON object a line),
 <run>/jmh-<jdk>-<bridge>.json (JMH -rf json with -prof gc) and <run>/machine.txt.
 For every JMH row: "ns" is the median of all measurement iterations
 (primaryMetric.rawData), "x C" is that median over the C floor "c rseq pop+push"
 (for BatchBench, which is per slot, over "c rseq batch 32, per slot"), "B/op"
-is gc.alloc.rate.norm. Row names come from scripts/bench_table.py's LABELS.
+is gc.alloc.rate.norm. Row names come from allocator-benchmarks/scripts/bench_table.py's LABELS.
 
-The issue #7 families get tables of their own (and are left out of the tables
+The allocation-matrix and ring families get tables of their own (and are left out of the tables
 above and of the plots):
 - Matrix*Bench (one class per allocator, methods batch<N><One|Two|Sixteen>Thread(s),
   @Param size): one table per thread count and JDK/bridge; rows are
@@ -217,7 +217,7 @@ def render(run, floor, configs, families=None):
     machine = os.path.join(run, "machine.txt")
     if os.path.exists(machine):
         out += ["```", open(machine).read().rstrip(), "```", ""]
-    out += ["C floor (allocator-native/src/bench/c/floor_bench.c, one pinned thread, median ns)", "",
+    out += ["C floor (allocator-benchmarks/src/main/c/floor_bench.c, one pinned thread, median ns)", "",
             "| C path | ns |", "|---|---:|"]
     out += [f"| {k} | {v:.2f} |" for k, v in floor.items()]
     names = [c for c in CONFIG_ORDER if c in configs] + sorted(c for c in configs if c not in CONFIG_ORDER)

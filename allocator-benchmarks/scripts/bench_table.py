@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders the Markdown tables of docs/benchmarks.md from a JMH JSON result file.
 
-Usage: scripts/bench_table.py /tmp/bench.json
+Usage: allocator-benchmarks/scripts/bench_table.py /tmp/bench.json
 
 One table per thread count. "median" is the median of all measurement
 iterations (primaryMetric.rawData); "score" is JMH's score (the mean) with its
@@ -15,14 +15,15 @@ RSEQ row without rebalancer, and "B/buffer" is gc.alloc.rate.norm times the
 group's thread count (JMH divides by the operations of all threads, and each
 thread does one operation per buffer).
 
-The issue #7 families (Matrix*Bench, RingBench: several methods per thread
-count, @Param size) are left out; scripts/bench_report.py renders them.
+The allocation-matrix and ring families (Matrix*Bench, RingBench: several methods per thread
+count, @Param size) are left out; allocator-benchmarks/scripts/bench_report.py renders them.
 
 Rows are matched by simple class name, method and @Param values; the package
 is ignored, so results from before the benchmarks moved into packages
-(dev.percpu.examples.bench.Xxx) render like today's
-(dev.percpu.examples.bench.percpu.Xxx, ...baselines.Xxx,
-dev.percpu.bridge.bench.BridgeFloorBench).
+(dev.percpu.examples.bench.Xxx) or into allocator-benchmarks render like
+the others (dev.percpu.examples.bench.percpu.Xxx, ...baselines.Xxx,
+dev.percpu.bridge.bench.BridgeFloorBench; today dev.percpu.benchmarks.percpu.Xxx,
+...baselines.Xxx, dev.percpu.benchmarks.bridge.BridgeFloorBench).
 """
 import json
 import statistics
@@ -87,7 +88,7 @@ def main(path):
     skipped = sum(1 for r in results if family(r))
     results = [r for r in results if not family(r)]
     if skipped:
-        print(f"({skipped} Matrix*Bench/RingBench results left out: scripts/bench_report.py renders them)")
+        print(f"({skipped} Matrix*Bench/RingBench results left out: allocator-benchmarks/scripts/bench_report.py renders them)")
     handovers = [r for r in results if r["benchmark"].split(".")[-1] == HANDOVER_GROUP]
     results = [r for r in results if r["benchmark"].split(".")[-1] != HANDOVER_GROUP]
     rows = {}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bytebuf-bench.sh - the ByteBuf-level benchmarks on both thread types and both leak levels.
 #
-#   scripts/bytebuf-bench.sh full    # 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: 174 runs, about 17 min per JDK
-#   scripts/bytebuf-bench.sh quick   # 1 fork, 1 x 1 s warm-up, 2 x 1 s measurement, fewer sizes: 114 runs, about 8 min per JDK
-#   scripts/bytebuf-bench.sh smoke   # 1 fork, 1 + 1 iterations of 1 s, one size per shape: proves the set-up
+#   allocator-benchmarks/scripts/bytebuf-bench.sh full    # 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement: 174 runs, about 17 min per JDK
+#   allocator-benchmarks/scripts/bytebuf-bench.sh quick   # 1 fork, 1 x 1 s warm-up, 2 x 1 s measurement, fewer sizes: 114 runs, about 8 min per JDK
+#   allocator-benchmarks/scripts/bytebuf-bench.sh smoke   # 1 fork, 1 + 1 iterations of 1 s, one size per shape: proves the set-up
 #
 # Every shape runs with percpu's PercpuByteBufAllocator.DEFAULT, Netty's
 # AdaptiveByteBufAllocator and Netty's PooledByteBufAllocator, in four
@@ -41,17 +41,17 @@
 # @Fork (where DefaultRingBench selects its FastThreadLocalThread executor),
 # so this script passes the whole set for every run and nothing of the
 # annotations' reaches a fork. JMH writes each fork's options into its JSON
-# ("jvmArgs"); the table (scripts/bytebuf_table.py) reads the thread type,
+# ("jvmArgs"); the table (allocator-benchmarks/scripts/bytebuf_table.py) reads the thread type,
 # the leak level and the bridge from there, not from file names.
 #
-# Steps, from the repository root:
-#  1. builds the examples jar with JDK 25 (the multi-release jar then holds the
+# Steps, from the repository root (the script goes there itself, so it runs from any directory):
+#  1. builds the benchmarks jar with JDK 25 (the multi-release jar then holds the
 #     FFM bridge), unless NO_BUILD=1
 #  2. counts the runs (JMH -l with the same regex and -p options) and prints
 #     the estimate
 #  3. one JMH invocation per JDK x thread type x leak level x shape (x thread
 #     count), each under the lock, -foe true -> jmh-<jvm>-<threads>-<leak>-<shape>.json/.log
-#  4. scripts/bytebuf_table.py -> table.md
+#  4. allocator-benchmarks/scripts/bytebuf_table.py -> table.md
 # Every command is printed before it runs ("+ ...").
 #
 # Environment (defaults in brackets):
@@ -63,14 +63,15 @@
 #   PERCPU_LOCK    lock file taken for the build and each JMH invocation
 #                  [/tmp/percpu-mvn.lock]; empty: no lock. Do not run this
 #                  script under that lock yourself.
-#   NO_BUILD       1: use allocator-examples/target/percpu-examples.jar as it is
+#   NO_BUILD       1: use allocator-benchmarks/target/percpu-benchmarks.jar as it is
 #   DRY_RUN        1: print the estimate and every JMH command line, run nothing
 #                  (needs the jar, for the count)
-#   BENCH_OUT      results directory [target/bytebuf-bench/<UTC date-time>-<mode>]
+#   BENCH_OUT      results directory [target/bytebuf-bench/<UTC date-time>-<mode>]; a relative
+#                  path is taken from the repository root
 set -euo pipefail
 
 MODE="${1:-quick}"
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 JDK17="${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}"
 JDK25="${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 LOCK="${PERCPU_LOCK-/tmp/percpu-mvn.lock}"
@@ -78,8 +79,8 @@ JVM_SET="${BENCH_JVMS:-jdk17-jni jdk25-ffm}"
 THREAD_SET="${THREAD_TYPES:-plain fastthreadlocal}"
 LEAK_SET="${LEAK_LEVELS:-disabled simple}"
 SHAPE_SET="${SHAPES:-ring random write4k grow concurrent breakdown}"
-JAR=allocator-examples/target/percpu-examples.jar
-PKG='^dev\.percpu\.examples\.bench\.percpu\.'
+JAR=allocator-benchmarks/target/percpu-benchmarks.jar
+PKG='^dev\.percpu\.benchmarks\.percpu\.'
 ALLOCATORS=percpuDefault,adaptive,pooled
 
 case "$MODE" in
@@ -131,7 +132,7 @@ fork_args() { # jvm threads leak -> the whole option set of a fork
   case "$2" in
     plain) ;;
     fastthreadlocal)
-      args+=" -Djmh.executor=CUSTOM -Djmh.executor.class=dev.percpu.examples.bench.support.FastThreadLocalExecutor" ;;
+      args+=" -Djmh.executor=CUSTOM -Djmh.executor.class=dev.percpu.benchmarks.support.FastThreadLocalExecutor" ;;
     *) echo "unknown thread type $2 (plain, fastthreadlocal)" >&2; exit 2 ;;
   esac
   case "$3" in
@@ -180,7 +181,7 @@ mkdir -p "$OUT"
 if [ "${NO_BUILD:-0}" != 1 ]; then
   echo "== build (JDK 25)"
   command=(env JAVA_HOME="$JDK25" PATH="$JDK25/bin:$PATH" mvn -B -ntp -q -o -Dpercpu.aarch64.skip=true
-    -pl allocator-examples -am package -DskipTests)
+    -pl allocator-benchmarks -am package -DskipTests)
   show "${command[@]}"
   locked "${command[@]}"
 fi
@@ -248,6 +249,6 @@ fi
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
 echo "== table"
-show python3 scripts/bytebuf_table.py "$OUT"
-python3 scripts/bytebuf_table.py "$OUT" | tee "$OUT/table.md"
+show python3 allocator-benchmarks/scripts/bytebuf_table.py "$OUT"
+python3 allocator-benchmarks/scripts/bytebuf_table.py "$OUT" | tee "$OUT/table.md"
 echo "== wrote $OUT/table.md"

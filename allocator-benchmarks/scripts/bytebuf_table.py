@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Renders the Markdown tables of scripts/bytebuf-bench.sh from its JMH JSON files.
+"""Renders the Markdown tables of allocator-benchmarks/scripts/bytebuf-bench.sh from its JMH JSON files.
 
-Usage: scripts/bytebuf_table.py DIR   (every *.json in DIR)
+Usage: allocator-benchmarks/scripts/bytebuf_table.py DIR   (every *.json in DIR)
 
 Each result is placed by what its fork really ran with, read from the JSON's
 "jvmArgs" (the options JMH gave the forked JVM), never from file names:
@@ -32,7 +32,9 @@ import os
 import statistics
 import sys
 
-FTL_EXECUTOR = "dev.percpu.examples.bench.support.FastThreadLocalExecutor"
+# The event-loop executor, in its package before and since the benchmarks had their own module.
+FTL_EXECUTORS = {"dev.percpu.benchmarks.support.FastThreadLocalExecutor",
+                 "dev.percpu.examples.bench.support.FastThreadLocalExecutor"}
 THREADS = [("plain", "plain threads"), ("fastthreadlocal", "event-loop threads")]
 LEAKS = [("disabled", "leak off"), ("simple", "leak simple")]
 COLUMNS = [(t, l) for t, _ in THREADS for l, _ in LEAKS]
@@ -84,7 +86,7 @@ def placement(result):
     executor_class = option(args, "jmh.executor.class")
     if executor is None and executor_class is None:
         threads = "plain"
-    elif executor == "CUSTOM" and executor_class == FTL_EXECUTOR:
+    elif executor == "CUSTOM" and executor_class in FTL_EXECUTORS:
         threads = "fastthreadlocal"
     else:
         raise SystemExit(f"{result['benchmark']}: executor {executor} {executor_class}: not a thread type this table knows")
