@@ -5,7 +5,7 @@
 #   percpu-native: the jar carries both native libraries and the FFM bridge
 #                  (META-INF/versions/22), plus sources and javadoc jars;
 #   percpu-core, percpu-netty, percpu-metrics: a named module, sources and javadoc jars.
-# Other modules (the parent, the examples application) are not checked.
+# Other modules (the parent, the examples and benchmarks applications) are not checked.
 set -euo pipefail
 artifact="$1" target="$2" name="$3"
 

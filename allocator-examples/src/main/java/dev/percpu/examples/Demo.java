@@ -4,7 +4,7 @@ import dev.percpu.RebalancerConfig;
 import dev.percpu.SlabAllocator;
 import dev.percpu.SlabConfig;
 import dev.percpu.SlabStats;
-import dev.percpu.examples.stats.Publishing;
+import dev.percpu.examples.shared.Publishing;
 import dev.percpu.runtime.PercpuRuntime;
 import dev.percpu.stats.StatsPublisher;
 import java.nio.ByteBuffer;

@@ -15,9 +15,9 @@ import java.util.Arrays;
  *   <li>{@code server}: the Netty HTTP server, {@link HttpServerExample};</li>
  *   <li>{@code pipeline}: the zero-GC producer/consumer pipeline, {@link ZeroGcPipeline};</li>
  *   <li>{@code load}: the fixed-rate HTTP load client, {@link FixedRateClient};</li>
- *   <li>{@code stats}: live statistics of processes that publish them, {@link StatsCommand};</li>
- *   <li>{@code jmh}: JMH's own main ({@code org.openjdk.jmh.Main}) over the benchmarks in the jar.</li>
+ *   <li>{@code stats}: live statistics of processes that publish them, {@link StatsCommand}.</li>
  * </ul>
+ * The JMH benchmarks are in allocator-benchmarks ({@code percpu-benchmarks.jar}).
  * An argument that is not a command name is passed to the demo, as before
  * commands existed ({@code java -jar percpu-examples.jar 5 8}).
  */
@@ -44,13 +44,10 @@ public final class Main {
             case "stats":
                 StatsCommand.main(rest);
                 break;
-            case "jmh":
-                org.openjdk.jmh.Main.main(rest);
-                break;
             case "help":
             case "--help":
             case "-h":
-                System.out.println("usage: java -jar percpu-examples.jar [demo|server|pipeline|load|stats|jmh|help] [arguments]");
+                System.out.println("usage: java -jar percpu-examples.jar [demo|server|pipeline|load|stats|help] [arguments]");
                 System.out.println("  each command prints its own arguments with --help");
                 break;
             default:

@@ -1,9 +1,8 @@
 package dev.percpu.examples.pipeline;
 
-import dev.percpu.examples.server.ServerAllocator;
+import dev.percpu.examples.shared.NamedAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -40,14 +39,14 @@ import org.HdrHistogram.Histogram;
  * queueing: use a rate for latency, rate 0 for throughput.
  *
  * <p>Netty's leak detector is switched off for the run (its sampling
- * allocates); allocators by {@link ServerAllocator} name plus
- * {@code unpooled-direct} (a {@code ByteBuffer.allocateDirect} per message,
- * freed at release: Netty's {@code UnpooledByteBufAllocator}).
+ * allocates); allocators by {@link NamedAllocator} name ({@code all}: percpu,
+ * pooled, pooled-all-threads, adaptive and {@code unpooled-direct}, a
+ * {@code ByteBuffer.allocateDirect} per message, freed at release).
  */
 public final class ZeroGcPipeline {
     static final String USAGE = String.join("\n",
         "usage: java -jar percpu-examples.jar pipeline [options]",
-        "  --allocator LIST   comma-separated: " + ServerAllocator.NAMES + ", unpooled-direct, or all (default percpu)",
+        "  --allocator LIST   comma-separated: " + NamedAllocator.NAMES + ", or all (default percpu)",
         "  --messages N       measured messages, e.g. 10m (default 10m)",
         "  --warmup N         warm-up messages (default 2m)",
         "  --rate R           messages per second, 0 = flat out (default 0)",
@@ -58,12 +57,9 @@ public final class ZeroGcPipeline {
     private ZeroGcPipeline() {
     }
 
-    /** The allocator called {@code name}: {@link ServerAllocator} names and {@code unpooled-direct}. */
-    static ByteBufAllocator allocator(String name, List<ServerAllocator> toClose) {
-        if (name.equals("unpooled-direct")) {
-            return new UnpooledByteBufAllocator(true, true, false);
-        }
-        ServerAllocator allocator = ServerAllocator.create(name, "rseq", "1g");
+    /** The allocator called {@code name} ({@link NamedAllocator}; percpu in rseq mode, 1 GiB cap), added to {@code toClose}. */
+    static ByteBufAllocator allocator(String name, List<NamedAllocator> toClose) {
+        NamedAllocator allocator = NamedAllocator.create(name, "rseq", "1g");
         toClose.add(allocator);
         return allocator.allocator();
     }
@@ -251,7 +247,7 @@ public final class ZeroGcPipeline {
         System.out.println("each allocator first runs once unrecorded; latency: due time -> consumer read;"
             + " GCs (all collectors) and heap bytes per thread: measured phase only");
         System.out.println(PipelineResult.header());
-        List<ServerAllocator> toClose = new ArrayList<>();
+        List<NamedAllocator> toClose = new ArrayList<>();
         try {
             ByteBufAllocator[] allocs = new ByteBufAllocator[names.length];
             for (int a = 0; a < names.length; a++) {
@@ -268,7 +264,7 @@ public final class ZeroGcPipeline {
                 }
             }
         } finally {
-            toClose.forEach(ServerAllocator::close);
+            toClose.forEach(NamedAllocator::close);
         }
     }
 

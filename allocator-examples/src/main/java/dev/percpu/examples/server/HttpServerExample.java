@@ -1,5 +1,6 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.examples.shared.NamedAllocator;
 import dev.percpu.stats.StatsPublisher;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #close()} stops and then closes the allocator.
  */
 public final class HttpServerExample implements AutoCloseable {
-    private final ServerAllocator allocator;
+    private final NamedAllocator allocator;
     private final HandlerMode mode;
     private final ServerStats stats;
     private final EventLoopGroup acceptor;
@@ -60,7 +61,7 @@ public final class HttpServerExample implements AutoCloseable {
     private HttpServerExample(ServerOptions options) throws InterruptedException {
         options.validate();
         this.mode = options.mode;
-        this.allocator = ServerAllocator.create(options.allocator, options.percpuMode, options.maxMemory);
+        this.allocator = NamedAllocator.create(options.allocator, options.percpuMode, options.maxMemory);
         this.stats = new ServerStats(allocator, mode);
         this.workers = mode.newExecutor(options.workers, options.maxQueued);
         this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -112,7 +113,7 @@ public final class HttpServerExample implements AutoCloseable {
     }
 
     /** The allocator the buffers come from. */
-    public ServerAllocator allocator() {
+    public NamedAllocator allocator() {
         return allocator;
     }
 
@@ -195,7 +196,7 @@ public final class HttpServerExample implements AutoCloseable {
                     publisher.close();
                 }
                 server.stop();
-                ServerAllocator allocator = server.allocator();
+                NamedAllocator allocator = server.allocator();
                 System.out.println("stopped after " + server.requests() + " requests; " + (allocator.tracksInUse()
                     ? "allocator in use " + allocator.inUseBytes() + " bytes (every buffer back: "
                         + (allocator.inUseBytes() == 0) + ")"

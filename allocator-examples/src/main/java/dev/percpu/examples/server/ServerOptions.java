@@ -1,5 +1,6 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.examples.shared.NamedAllocator;
 import java.util.Locale;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Locale;
 public final class ServerOptions {
     static final String USAGE = String.join("\n",
         "usage: java -jar percpu-examples.jar server [options]",
-        "  --allocator NAME   " + ServerAllocator.NAMES + " (default percpu)",
+        "  --allocator NAME   " + NamedAllocator.NAMES + " (default percpu)",
         "  --mode MODE        event-loop, blocking, virtual (JDK 21+) (default event-loop)",
         "  --workers N        blocking mode's platform threads (default 256)",
         "  --io-threads N     event-loop threads (default: available processors)",
@@ -26,7 +27,7 @@ public final class ServerOptions {
         "  --write-timeout-ms N   a response that makes no progress for this long: close (default 30000)",
         "  --idle-timeout-ms N    nothing in flight and no traffic for this long (idle, or stalled in the headers): close (default 60000)");
 
-    /** Allocator name ({@link ServerAllocator#NAMES}). */
+    /** Allocator name ({@link NamedAllocator#NAMES}). */
     public String allocator = "percpu";
     /** Where responses are built. */
     public HandlerMode mode = HandlerMode.EVENT_LOOP;

@@ -1,5 +1,6 @@
 package dev.percpu.examples.server;
 
+import dev.percpu.examples.shared.NamedAllocator;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -15,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>{@code allocator}, {@code handler-mode}, {@code requests} (answered so far);</li>
  *   <li>{@code in-use-bytes}, {@code held-bytes}: the allocator's own figures
- *       ({@link ServerAllocator#inUseBytes()}, {@link ServerAllocator#heldBytes()});</li>
+ *       ({@link NamedAllocator#inUseBytes()}, {@link NamedAllocator#heldBytes()});</li>
  *   <li>{@code rss-bytes}, {@code rss-peak-bytes}: {@code VmRSS} and {@code VmHWM} of
  *       {@code /proc/self/status} (-1 where it does not exist);</li>
  *   <li>{@code heap-used-bytes}; {@code allocated-bytes}: heap bytes allocated by
@@ -34,7 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ServerStats {
     private static final Method TOTAL_ALLOCATED = totalAllocatedMethod();
-    private final ServerAllocator allocator;
+    private final NamedAllocator allocator;
     private final HandlerMode mode;
     private final LongAdder requests = new LongAdder();
     private final LongAdder connectionsOpen = new LongAdder();
@@ -45,7 +46,7 @@ final class ServerStats {
     private final LongAdder rejectedBusy = new LongAdder();
     private final LongAdder internalErrors = new LongAdder();
 
-    ServerStats(ServerAllocator allocator, HandlerMode mode) {
+    ServerStats(NamedAllocator allocator, HandlerMode mode) {
         this.allocator = allocator;
         this.mode = mode;
     }

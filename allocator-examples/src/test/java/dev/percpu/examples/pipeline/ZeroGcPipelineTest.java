@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.bridge.NativeLibrary;
-import dev.percpu.examples.server.ServerAllocator;
+import dev.percpu.examples.shared.NamedAllocator;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
@@ -53,7 +53,7 @@ class ZeroGcPipelineTest {
         if ("rseq".equals(mode)) {
             RseqAvailability.requireRseq();
         }
-        try (ServerAllocator allocator = ServerAllocator.create("percpu", mode, "256m")) {
+        try (NamedAllocator allocator = NamedAllocator.create("percpu", mode, "256m")) {
             PercpuByteBufAllocator percpu = (PercpuByteBufAllocator) allocator.allocator();
             assertEquals(mode.toUpperCase(), percpu.mode().name());
             // The JVM's own strings out of the window. Seen under load (both modes, producer and consumer, 56 to
@@ -103,7 +103,7 @@ class ZeroGcPipelineTest {
 
     @Test
     void shouldRefuseMessageSizesThatCannotHoldTheHeader() {
-        try (ServerAllocator allocator = ServerAllocator.create("percpu", "fallback", "256m")) {
+        try (NamedAllocator allocator = NamedAllocator.create("percpu", "fallback", "256m")) {
             assertThrows(IllegalArgumentException.class,
                 () -> ZeroGcPipeline.run("percpu", allocator.allocator(), 10, 10, new int[] {8}, 0, 16));
             assertThrows(IllegalArgumentException.class,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.examples.shared.NamedAllocator;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.ResourceLeakDetector;
@@ -159,7 +160,7 @@ class HttpServerExampleTest {
     private void assertEverythingReturnedAndNoLeak(long atLeastRequests) throws InterruptedException {
         assertTrue(server.requests() >= atLeastRequests, server.statsReport());
         server.stop();
-        ServerAllocator allocator = server.allocator();
+        NamedAllocator allocator = server.allocator();
         assertEquals(0, allocator.inUseBytes(), "bytes still in use after stop\n" + server.statsReport());
         PercpuByteBufAllocator percpu = (PercpuByteBufAllocator) allocator.allocator();
         assertEquals(0, percpu.largeBuffers());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.examples.shared.NamedAllocator;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -51,7 +52,7 @@ class RequestHandlerTest {
         public void close() {
         }
     };
-    private final ServerAllocator allocator = ServerAllocator.create("adaptive", "auto", "1g");
+    private final NamedAllocator allocator = NamedAllocator.create("adaptive", "auto", "1g");
 
     @BeforeEach
     void captureLog() {
