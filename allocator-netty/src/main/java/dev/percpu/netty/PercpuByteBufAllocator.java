@@ -1,5 +1,6 @@
 package dev.percpu.netty;
 
+import dev.percpu.MaintenanceAgent;
 import dev.percpu.PoolExhaustedException;
 import dev.percpu.SizeClassAllocator;
 import dev.percpu.SizeClassConfig;
@@ -679,6 +680,20 @@ public final class PercpuByteBufAllocator extends AbstractByteBufAllocator
     public void endHandBackWindow() {
         requireAvailable();
         classes.endHandBackWindow();
+    }
+
+    /**
+     * The hand-back as an Agrona agent for the application's duty cycle, when the builder's
+     * {@link PercpuByteBufAllocatorBuilder#handBackRunner handBackRunner} is
+     * {@link dev.percpu.MaintenanceRunner#application()} ({@link SizeClassAllocator#maintenanceAgent()}).
+     * Once this allocator is closed the agent does nothing.
+     *
+     * @throws IllegalStateException when the hand-back is off ({@code handBackAfter} zero) or runs on its own thread
+     * @throws UnsupportedOperationException for {@link #DEFAULT} where percpu cannot serve
+     */
+    public MaintenanceAgent maintenanceAgent() {
+        requireAvailable();
+        return classes.maintenanceAgent();
     }
 
     /** Allocations whose class was exhausted and that were served by a larger class or the large path (or failed). */

@@ -1,6 +1,7 @@
 package dev.percpu.netty;
 
 import dev.percpu.LeakReport;
+import dev.percpu.MaintenanceRunner;
 import dev.percpu.PoolOptions;
 import dev.percpu.SizeClassConfig;
 import dev.percpu.Sizes;
@@ -16,6 +17,7 @@ import java.util.function.Consumer;
  *   <tr><th>setting</th><th>default</th></tr>
  *   <tr><td>{@link #maxMemory(long)}</td><td>{@value #DEFAULT_MAX_MEMORY} bytes (1 GiB)</td></tr>
  *   <tr><td>{@link #handBackAfter(Duration)}</td><td>{@link SizeClassConfig#DEFAULT_HAND_BACK_AFTER}</td></tr>
+ *   <tr><td>{@link #handBackRunner(MaintenanceRunner)}</td><td>{@link MaintenanceRunner#ownThread()}</td></tr>
  *   <tr><td>{@link #classSizes(int...)}</td><td>{@link PercpuByteBufAllocator#defaultClassSizes()}</td></tr>
  *   <tr><td>{@link #perCpuCacheBytes(int)}</td><td>{@link SizeClassConfig#DEFAULT_PER_CPU_CACHE_BYTES}</td></tr>
  *   <tr><td>{@link #eventLoopCacheBytes(int)}</td><td>{@value #DEFAULT_EVENT_LOOP_CACHE_BYTES}</td></tr>
@@ -60,6 +62,17 @@ public final class PercpuByteBufAllocatorBuilder {
     /** How long memory must go unused before it goes back (see {@link SizeClassConfig.Builder#handBackAfter(Duration)}). */
     public PercpuByteBufAllocatorBuilder handBackAfter(Duration window) {
         config.handBackAfter(window);
+        return this;
+    }
+
+    /**
+     * Who runs the hand-back (see {@link SizeClassConfig.Builder#handBackRunner(MaintenanceRunner)}): its own
+     * thread by default, or with {@link MaintenanceRunner#application()} the application's duty cycle through
+     * {@link PercpuByteBufAllocator#maintenanceAgent()}. The event-loop front caches' idle check runs on the
+     * event loops either way.
+     */
+    public PercpuByteBufAllocatorBuilder handBackRunner(MaintenanceRunner runner) {
+        config.handBackRunner(runner);
         return this;
     }
 
