@@ -39,7 +39,7 @@ class NettyMaintenanceAgentTest {
 
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
-    void shouldHandBackInTheApplicationsDutyCycle(Mode mode) {
+    void shouldHandBackInTheApplicationsDutyCycle(Mode mode) throws Exception {
         Set<Thread> before = handBackThreads();
         PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.handBackAfter(Duration.ofMillis(1))
             .handBackRunner(MaintenanceRunner.application()));
