@@ -1,0 +1,146 @@
+package dev.percpu.engine;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * {@link SlowPathLock} under racing callers of both kinds. This class lives in the engine's package
+ * (on the class path, as jcstress runs it) to reach the package-private lock.
+ */
+public final class SlowPathLockStress {
+    private SlowPathLockStress() {
+    }
+
+    /** Two slow paths and a maintainer each add one to a plain field under the lock. */
+    @JCStressTest
+    @Description("Mutual exclusion between slow paths and maintenance, and the waiting count back at zero")
+    @Outcome(id = "3, 0", expect = ACCEPTABLE, desc = "every increment kept; no maintainer left counted as waiting")
+    @Outcome(expect = FORBIDDEN, desc = "an increment lost (two holders at once) or the waiting count unbalanced")
+    @State
+    public static class MutualExclusion {
+        private final SlowPathLock lock = new SlowPathLock();
+        private int count;
+
+        /** A slow path. */
+        @Actor
+        public void slowPath1() {
+            lock.lockForSlowPath();
+            try {
+                count++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Another slow path. */
+        @Actor
+        public void slowPath2() {
+            lock.lockForSlowPath();
+            try {
+                count++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Maintenance. */
+        @Actor
+        public void maintenance() {
+            lock.lockForMaintenance();
+            try {
+                count++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The count and the maintainers still counted as waiting, once every actor is done. */
+        @Arbiter
+        public void arbiter(II_Result r) {
+            r.r1 = count;
+            r.r2 = lock.maintainersWaiting();
+        }
+    }
+
+    /** What a slow path writes under the lock, a maintainer that takes it next sees whole. */
+    @JCStressTest
+    @Description("Plain writes under lockForSlowPath are visible to the next lockForMaintenance holder")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "maintenance held the lock first")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "maintenance held the lock after the slow path")
+    @Outcome(expect = FORBIDDEN, desc = "half of the slow path's writes seen: no happens-before through the lock")
+    @State
+    public static class SlowPathPublishes {
+        private final SlowPathLock lock = new SlowPathLock();
+        private int first;
+        private int second;
+
+        /** A slow path writing two plain fields. */
+        @Actor
+        public void slowPath() {
+            lock.lockForSlowPath();
+            try {
+                first = 1;
+                second = 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Maintenance reading them in the other order. */
+        @Actor
+        public void maintenance(II_Result r) {
+            lock.lockForMaintenance();
+            try {
+                r.r1 = second;
+                r.r2 = first;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** What maintenance writes under the lock, a slow path that takes it next sees whole. */
+    @JCStressTest
+    @Description("Plain writes under lockForMaintenance are visible to the next lockForSlowPath holder")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "the slow path held the lock first")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "the slow path held the lock after maintenance")
+    @Outcome(expect = FORBIDDEN, desc = "half of maintenance's writes seen: no happens-before through the lock")
+    @State
+    public static class MaintenancePublishes {
+        private final SlowPathLock lock = new SlowPathLock();
+        private int first;
+        private int second;
+
+        /** Maintenance writing two plain fields. */
+        @Actor
+        public void maintenance() {
+            lock.lockForMaintenance();
+            try {
+                first = 1;
+                second = 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** A slow path reading them in the other order. */
+        @Actor
+        public void slowPath(II_Result r) {
+            lock.lockForSlowPath();
+            try {
+                r.r1 = second;
+                r.r2 = first;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
