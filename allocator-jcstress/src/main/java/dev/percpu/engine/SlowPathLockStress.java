@@ -20,6 +20,53 @@ public final class SlowPathLockStress {
     private SlowPathLockStress() {
     }
 
+    /** A lock and the plain fields it guards; each method takes the lock as one kind of caller. */
+    static final class Guarded {
+        private final SlowPathLock lock = new SlowPathLock();
+        private int first;
+        private int second;
+
+        private void lock(boolean maintenance) {
+            if (maintenance) {
+                lock.lockForMaintenance();
+            } else {
+                lock.lockForSlowPath();
+            }
+        }
+
+        /** Adds one to {@code first} under the lock. */
+        void increment(boolean maintenance) {
+            lock(maintenance);
+            try {
+                first++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Writes 1 to both fields under the lock. */
+        void writeBoth(boolean maintenance) {
+            lock(maintenance);
+            try {
+                first = 1;
+                second = 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Reads both fields, in the other order, under the lock. */
+        void readBoth(boolean maintenance, II_Result r) {
+            lock(maintenance);
+            try {
+                r.r1 = second;
+                r.r2 = first;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     /** A slow path and a maintainer each add one to a plain field under the lock. */
     @JCStressTest
     @Description("Mutual exclusion between a slow path and maintenance, and the waiting count back at zero")
@@ -27,36 +74,25 @@ public final class SlowPathLockStress {
     @Outcome(expect = FORBIDDEN, desc = "an increment lost (two holders at once) or the waiting count unbalanced")
     @State
     public static class SlowPathAndMaintenance {
-        private final SlowPathLock lock = new SlowPathLock();
-        private int count;
+        private final Guarded guarded = new Guarded();
 
         /** A slow path. */
         @Actor
         public void slowPath() {
-            lock.lockForSlowPath();
-            try {
-                count++;
-            } finally {
-                lock.unlock();
-            }
+            guarded.increment(false);
         }
 
         /** Maintenance. */
         @Actor
         public void maintenance() {
-            lock.lockForMaintenance();
-            try {
-                count++;
-            } finally {
-                lock.unlock();
-            }
+            guarded.increment(true);
         }
 
         /** The count and the maintainers still counted as waiting, once both are done. */
         @Arbiter
         public void arbiter(II_Result r) {
-            r.r1 = count;
-            r.r2 = lock.maintainersWaiting();
+            r.r1 = guarded.first;
+            r.r2 = guarded.lock.maintainersWaiting();
         }
     }
 
@@ -67,35 +103,24 @@ public final class SlowPathLockStress {
     @Outcome(expect = FORBIDDEN, desc = "an increment lost: two holders at once")
     @State
     public static class TwoSlowPaths {
-        private final SlowPathLock lock = new SlowPathLock();
-        private int count;
+        private final Guarded guarded = new Guarded();
 
         /** A slow path. */
         @Actor
         public void slowPath1() {
-            lock.lockForSlowPath();
-            try {
-                count++;
-            } finally {
-                lock.unlock();
-            }
+            guarded.increment(false);
         }
 
         /** Another slow path. */
         @Actor
         public void slowPath2() {
-            lock.lockForSlowPath();
-            try {
-                count++;
-            } finally {
-                lock.unlock();
-            }
+            guarded.increment(false);
         }
 
         /** The count once both are done. */
         @Arbiter
         public void arbiter(I_Result r) {
-            r.r1 = count;
+            r.r1 = guarded.first;
         }
     }
 
@@ -107,32 +132,18 @@ public final class SlowPathLockStress {
     @Outcome(expect = FORBIDDEN, desc = "half of the slow path's writes seen: no happens-before through the lock")
     @State
     public static class SlowPathPublishes {
-        private final SlowPathLock lock = new SlowPathLock();
-        private int first;
-        private int second;
+        private final Guarded guarded = new Guarded();
 
         /** A slow path writing two plain fields. */
         @Actor
         public void slowPath() {
-            lock.lockForSlowPath();
-            try {
-                first = 1;
-                second = 1;
-            } finally {
-                lock.unlock();
-            }
+            guarded.writeBoth(false);
         }
 
         /** Maintenance reading them in the other order. */
         @Actor
         public void maintenance(II_Result r) {
-            lock.lockForMaintenance();
-            try {
-                r.r1 = second;
-                r.r2 = first;
-            } finally {
-                lock.unlock();
-            }
+            guarded.readBoth(true, r);
         }
     }
 
@@ -144,32 +155,18 @@ public final class SlowPathLockStress {
     @Outcome(expect = FORBIDDEN, desc = "half of maintenance's writes seen: no happens-before through the lock")
     @State
     public static class MaintenancePublishes {
-        private final SlowPathLock lock = new SlowPathLock();
-        private int first;
-        private int second;
+        private final Guarded guarded = new Guarded();
 
         /** Maintenance writing two plain fields. */
         @Actor
         public void maintenance() {
-            lock.lockForMaintenance();
-            try {
-                first = 1;
-                second = 1;
-            } finally {
-                lock.unlock();
-            }
+            guarded.writeBoth(true);
         }
 
         /** A slow path reading them in the other order. */
         @Actor
         public void slowPath(II_Result r) {
-            lock.lockForSlowPath();
-            try {
-                r.r1 = second;
-                r.r2 = first;
-            } finally {
-                lock.unlock();
-            }
+            guarded.readBoth(false, r);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.percpu.jcstress;
 
+import java.util.function.LongSupplier;
+
 /**
  * The result codes the close races record for a call that raced with {@code close()}: what it did,
  * as one int a jcstress outcome names.
@@ -13,6 +15,15 @@ final class Outcomes {
     static final int OTHER = 3;
 
     private Outcomes() {
+    }
+
+    /** Runs {@code allocate} and names its outcome; an allocation that returns 0 is {@link #OTHER}. */
+    static int allocated(LongSupplier allocate) {
+        return of(() -> {
+            if (allocate.getAsLong() == 0) {
+                throw new IllegalArgumentException("nothing allocated");
+            }
+        });
     }
 
     /** Runs {@code call} and names its outcome. */

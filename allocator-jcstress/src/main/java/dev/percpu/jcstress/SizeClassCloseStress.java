@@ -51,11 +51,7 @@ public final class SizeClassCloseStress {
         /** Allocates a class block; 0 counts as {@code OTHER}. */
         @Actor
         public void allocate(I_Result r) {
-            r.r1 = Outcomes.of(() -> {
-                if (allocator.tryAllocate(CLASS_SIZE) == 0) {
-                    throw new IllegalArgumentException("exhausted");
-                }
-            });
+            r.r1 = Outcomes.allocated(() -> allocator.tryAllocate(CLASS_SIZE));
         }
     }
 
@@ -103,11 +99,7 @@ public final class SizeClassCloseStress {
         /** Allocates a large block; 0 counts as {@code OTHER}. */
         @Actor
         public void allocate(I_Result r) {
-            r.r1 = Outcomes.of(() -> {
-                if (allocator.tryAllocate(LARGE_SIZE) == 0) {
-                    throw new IllegalArgumentException("refused");
-                }
-            });
+            r.r1 = Outcomes.allocated(() -> allocator.tryAllocate(LARGE_SIZE));
         }
     }
 

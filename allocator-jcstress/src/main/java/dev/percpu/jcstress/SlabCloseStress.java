@@ -52,11 +52,7 @@ public final class SlabCloseStress {
         /** Allocates one slot; 0 counts as {@code OTHER}. */
         @Actor
         public void allocate(I_Result r) {
-            r.r1 = Outcomes.of(() -> {
-                if (allocator.tryAllocate() == 0) {
-                    throw new IllegalArgumentException("exhausted");
-                }
-            });
+            r.r1 = Outcomes.allocated(allocator::tryAllocate);
         }
     }
 
@@ -79,11 +75,7 @@ public final class SlabCloseStress {
         /** Allocates one slot; 0 counts as {@code OTHER}. */
         @Actor
         public void allocate(I_Result r) {
-            r.r1 = Outcomes.of(() -> {
-                if (allocator.tryAllocate() == 0) {
-                    throw new IllegalArgumentException("exhausted");
-                }
-            });
+            r.r1 = Outcomes.allocated(allocator::tryAllocate);
         }
     }
 
