@@ -417,6 +417,8 @@ public final class SizeClassAllocator implements AutoCloseable {
                     }
                 }
             }
+            // The large heap first refuses every later allocate and free: none may touch the range once unmapped.
+            large.close();
             space.unmap();
             if (first != null) {
                 throw first;

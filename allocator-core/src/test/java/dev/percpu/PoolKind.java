@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every pool type behind one small interface, so that {@link PoolContract}
+ * Every pool type behind one small interface, so that {@link PoolContractTest}
  * can hold them all to the same rules. A "holder" is what a caller keeps
  * while it owns an item: an address ({@code Long}) for the allocators, a
  * {@link PooledBuffer} or a {@link PooledObject} for the pools.

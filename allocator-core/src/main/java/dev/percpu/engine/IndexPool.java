@@ -3,9 +3,6 @@ package dev.percpu.engine;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.events.SlowPathEvents;
 import dev.percpu.runtime.Mode;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Free indices {@code 0 .. slots-1} in {@link PerCpuStacks} plus a shared
@@ -25,8 +22,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: every method may be called from any thread. The fast path
  * takes no lock in {@link Mode#RSEQ}; slow paths, drain, statistics, the
- * rebalancer and close serialise on one lock (see {@code lock} below),
- * which is also what serialises the remote operations of the stacks. Indices
+ * rebalancer and close serialise on one {@link SlowPathLock}, which
+ * maintenance takes ahead of slow paths and which also serialises the
+ * remote operations of the stacks. Indices
  * are trusted: the owner checks them (range, carved) before pushing them.
  *
  * <p>Closing: {@link #close(Runnable)} stops every CPU stack for good under
@@ -37,43 +35,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * one event ({@link SlowPathEvents}) where they are counted, under the lock.
  */
 public final class IndexPool {
-    /** {@link #lockForSlowPath()}: tries of the taken lock before it parks, the first ones spinning, then yielding. */
-    private static final int SLOW_PATH_TRY_LOCKS = 256;
-    private static final int SLOW_PATH_SPINS = 64;
-    /** {@link #lockForSlowPath()}: the longest park between two tries, once tries and yields are spent. */
-    private static final long SLOW_PATH_MAX_PARK_NANOS = 1_000_000;
-    /**
-     * Resolves {@link LockSupport}, which only {@link #lockForSlowPath()}'s parking branch calls, when
-     * this class is initialised. That branch runs only when the lock stays taken through every try (its
-     * holder preempted, on a loaded machine), possibly for the first time long after start-up; the first
-     * call from this class would then resolve the class through the application class loader, which
-     * runs Java code that allocates about 280 bytes on the calling thread, in the middle of a zero-GC
-     * application's steady state.
-     */
-    private static final Class<LockSupport> PARKING = LockSupport.class;
     private final String owner;
     /** Bytes per index for the flight recorder events; 0 when indices are not slots of memory. */
     private final int slotSize;
     private final PerCpuStacks stacks;
     private final int slots;
     private final Depot depot;
-    /**
-     * Guards the depot, its counters and scratch array, the closed flag's
-     * writes, and serialises the remote operations of the stacks. Slow paths
-     * take it as they come ({@link #lockForSlowPath()}); maintenance
-     * ({@code stats()}, {@code drain()}, the rebalancer, trimming,
-     * {@code close()}) announces itself first ({@link #lockForMaintenance()}),
-     * and slow paths stand back while it waits. Hundreds of (virtual) threads
-     * living on the slow path would otherwise starve maintenance: beside 256
-     * virtual threads on this 2-CPU machine, twenty stats() + drain() pairs
-     * took 3.7 to 4.4 s with {@code synchronized}; see SlowPathFairnessTest.
-     * A fair (FIFO) lock fixed that but let thousands of virtual threads park
-     * in its queue, each holding a slot it was returning, so the pool carved
-     * far beyond its per-CPU bound.
-     */
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Maintenance callers waiting for {@link #lock}; slow paths do not enter while it is non-zero. */
-    private final AtomicInteger maintainersWaiting = new AtomicInteger();
+    /** Guards the depot, the closed flag's writes and the stacks' remote operations; its protocol is {@link SlowPathLock}'s. */
+    private final SlowPathLock lock = new SlowPathLock();
     private volatile boolean closed;
 
     /**
@@ -167,44 +136,12 @@ public final class IndexPool {
 
     /** Takes the lock for maintenance (drain, snapshot, close, the rebalancer, trimming) ahead of slow paths. */
     void lockForMaintenance() {
-        maintainersWaiting.incrementAndGet();
-        try {
-            lock.lock();
-        } finally {
-            maintainersWaiting.decrementAndGet();
-        }
+        lock.lockForMaintenance();
     }
 
     /** Releases the lock taken by {@link #lockForMaintenance()} or a slow path. */
     void unlock() {
         lock.unlock();
-    }
-
-    /**
-     * Takes the lock for a slow path, after any maintenance caller that is waiting for it. A slow path
-     * holds the lock for one batch move, so a taken lock is tried again (spinning, then yielding, then
-     * parking for a time that doubles up to {@value #SLOW_PATH_MAX_PARK_NANOS} ns) and never queued on:
-     * {@code lock()} makes a queue node on the heap each time it finds the lock taken, and with a
-     * producer refilling and a consumer flushing the same pool that was the zero-GC pipeline's only heap
-     * allocation once warm. Maintenance keeps its priority: a slow path tries only while no maintainer
-     * waits, and maintainers queue in {@code lock()} as before. Like the unfair lock it replaces for slow
-     * paths, this promises no order among slow paths.
-     */
-    private void lockForSlowPath() {
-        long parkNanos = 1_000;
-        for (int attempt = 0; ; attempt++) {
-            if (maintainersWaiting.get() == 0 && lock.tryLock()) {
-                return;
-            }
-            if (attempt < SLOW_PATH_SPINS) {
-                Thread.onSpinWait();
-            } else if (attempt < SLOW_PATH_TRY_LOCKS) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(parkNanos);
-                parkNanos = Math.min(2 * parkNanos, SLOW_PATH_MAX_PARK_NANOS);
-            }
-        }
     }
 
     /**
@@ -346,7 +283,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public int popSlow(int code) {
-        lockForSlowPath();
+        lock.lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -384,7 +321,7 @@ public final class IndexPool {
 
     /** Batch pop after the CPU stack gave fewer than asked: depot, then steal. Returns the count added. */
     private int popSlowBatch(int[] indices, int offset, int n, int code) {
-        lockForSlowPath();
+        lock.lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -437,7 +374,7 @@ public final class IndexPool {
      * @throws IllegalStateException after close
      */
     public void pushSlow(int index, int code) {
-        lockForSlowPath();
+        lock.lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
@@ -449,7 +386,7 @@ public final class IndexPool {
     }
 
     private void pushSlowBatch(int[] indices, int offset, int n, int code) {
-        lockForSlowPath();
+        lock.lockForSlowPath();
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);

@@ -28,6 +28,12 @@ import java.util.TreeMap;
  *
  * <p>Threading: every method is {@code synchronized}: large blocks are
  * rare, and each one costs a system call anyway.
+ *
+ * <p>Closing: the owner calls {@link #close()} before it unmaps the range;
+ * an allocate or free under way finishes first, and every later one throws
+ * {@link IllegalStateException}, so no {@code mprotect} or {@code madvise}
+ * reaches the range once it is unmapped (when the kernel may have given the
+ * addresses to another mapping).
  */
 public final class PageHeap {
     /** The page size of every supported platform's default configuration. */
@@ -43,6 +49,8 @@ public final class PageHeap {
     private long inUseBytes;
     /** Why the last {@link #allocate} failed. */
     private String lastRefusal = "";
+    /** Set by {@link #close()}. */
+    private boolean closed;
 
     /** A heap in {@code range} (reserved with {@link Region#reserve}), charged to {@code budget}. */
     public PageHeap(Region range, MemoryBudget budget) {
@@ -59,8 +67,11 @@ public final class PageHeap {
     /**
      * A block of {@code bytes} rounded up to whole pages, or 0 when the budget is spent, no free run
      * fits, or the kernel refuses to make the pages writable ({@link #lastRefusal()} says which).
+     *
+     * @throws IllegalStateException after {@link #close()}
      */
     public synchronized long allocate(long bytes) {
+        ensureOpen();
         long length = (bytes + PAGE - 1) & -PAGE;
         long offset = -1;
         long runLength = 0;
@@ -106,8 +117,10 @@ public final class PageHeap {
      *
      * @return the block's length in bytes
      * @throws IllegalArgumentException when {@code address} is not a block of this heap in use
+     * @throws IllegalStateException after {@link #close()}
      */
     public synchronized long free(long address) {
+        ensureOpen();
         Long length = usedRuns.remove(address);
         if (length == null) {
             throw new IllegalArgumentException(String.format(
@@ -158,5 +171,16 @@ public final class PageHeap {
     /** Why the last {@link #allocate} returned 0. */
     public synchronized String lastRefusal() {
         return lastRefusal;
+    }
+
+    /** Refuses every later {@link #allocate} and {@link #free}; returns once none is under way. Idempotent. */
+    public synchronized void close() {
+        closed = true;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the allocator that owns this large-block heap is closed");
+        }
     }
 }

@@ -63,4 +63,24 @@ class PageHeapTest {
             range.unmap();
         }
     }
+
+    @Test
+    void shouldRefuseAllocateAndFreeAfterCloseWithoutTouchingTheRange() {
+        Region range = Region.reserve(16 * PAGE);
+        MemoryBudget budget = new MemoryBudget(8 * PAGE);
+        PageHeap heap = new PageHeap(range, budget);
+        try {
+            long held = heap.allocate(2 * PAGE);
+            assertTrue(held != 0);
+            heap.close();
+            heap.close();
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> heap.allocate(PAGE));
+            assertTrue(refused.getMessage().endsWith("is closed"), refused.getMessage());
+            assertThrows(IllegalStateException.class, () -> heap.free(held));
+            assertEquals(2 * PAGE, heap.inUseBytes(), "the refused free changed nothing");
+            assertEquals(2 * PAGE, budget.committedBytes());
+        } finally {
+            range.unmap();
+        }
+    }
 }

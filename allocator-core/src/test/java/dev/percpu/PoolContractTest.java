@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.percpu.bridge.ConservationStress;
+import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.runtime.Mode;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -18,19 +19,38 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The rules every pool type keeps, in every mode and with debug mode on
- * and off: one abstract class, each test parameterized by {@link PoolKind};
- * each subclass names its mode.
+ * and off: the class runs once per mode ({@link Mode#RSEQ}, skipped only where
+ * the set-up declares no registration (RseqAvailability), and
+ * {@link Mode#FALLBACK}), each test parameterized by {@link PoolKind}.
  */
-abstract class PoolContract {
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+class PoolContractTest {
+    private final Mode mode;
     private final List<PoolKind.Pool> opened = new ArrayList<>();
-    protected final List<LeakReport> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<LeakReport> leaks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    abstract Mode mode();
+    PoolContractTest(Mode mode) {
+        this.mode = mode;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    @BeforeEach
+    void needRseq() {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq();
+        }
+    }
 
     PoolKind.Pool open(PoolKind kind, int capacity) {
         PoolKind.Pool pool = kind.open(mode(), capacity, leaks);

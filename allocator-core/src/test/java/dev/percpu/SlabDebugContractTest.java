@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.bridge.MemoryCalls;
+import dev.percpu.bridge.RseqAvailability;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.properties.PercpuProperties;
 import dev.percpu.runtime.Mode;
@@ -18,19 +19,32 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What debug mode adds to a {@link SlabAllocator}: double-free and
  * never-handed-out detection, poison on free checked on allocate, leak
- * reports with sampled allocation sites. Each subclass names its mode. The
+ * reports with sampled allocation sites. The class runs once per mode
+ * ({@link Mode#RSEQ}, skipped only where the set-up declares no registration
+ * (RseqAvailability), and {@link Mode#FALLBACK}). The
  * calling thread is pinned to one CPU, so a freed slot is the next one that
  * CPU's stack hands out.
  */
-abstract class SlabDebugContract {
+@ParameterizedClass(name = "{0}")
+@EnumSource(value = Mode.class, names = {"RSEQ", "FALLBACK"})
+class SlabDebugContractTest {
+    private final Mode mode;
     private final List<SlabAllocator> opened = new ArrayList<>();
     private final List<LeakReport> reports = new ArrayList<>();
 
-    abstract Mode mode();
+    SlabDebugContractTest(Mode mode) {
+        this.mode = mode;
+    }
+
+    Mode mode() {
+        return mode;
+    }
 
     SlabAllocator open(int slotSize, int slots, int stackTraces) {
         SlabAllocator allocator = SlabAllocator.create(SlabConfig.builder().slotSize(slotSize).capacitySlots(slots)
@@ -41,7 +55,10 @@ abstract class SlabDebugContract {
     }
 
     @BeforeEach
-    void pin() {
+    void needRseqThenPin() {
+        if (mode == Mode.RSEQ) {
+            RseqAvailability.requireRseq();
+        }
         assertTrue(RseqCalls.pinCurrentThread(RseqCalls.currentCpu()));
     }
 

@@ -9,13 +9,12 @@ import dev.percpu.runtime.Mode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The allocator contract in {@link Mode#RSEQ}; skips only where the set-up declares no registration (RseqAvailability). */
-class RseqSlabAllocatorTest extends SlabAllocatorContract {
-    @Override
-    Mode mode() {
-        return Mode.RSEQ;
-    }
-
+/**
+ * How a {@link SlabAllocator}'s mode is chosen where rseq is available: {@link Mode#AUTO} picks
+ * {@link Mode#RSEQ}, and the builder wins over the system property. Skips only where the set-up
+ * declares no registration (RseqAvailability).
+ */
+class SlabModeSelectionTest {
     @BeforeEach
     void needRseq() {
         RseqAvailability.requireRseq();
@@ -52,10 +51,5 @@ class RseqSlabAllocatorTest extends SlabAllocatorContract {
                 System.setProperty(PercpuProperties.MODE, old);
             }
         }
-    }
-
-    @Test
-    void shouldKeepEverySlotOwnedExactlyOnceWhileSectionsAreForcedToAbort() throws Exception {
-        runConservationStress(1000, true, null);
     }
 }
