@@ -61,11 +61,15 @@ final class BlockWrappers {
     /**
      * Block {@code block}'s first use, and no object made for it yet: makes the objects of every
      * block from the first unwrapped one up to {@code block}, and up to {@link #WRAP_STEP} blocks in
-     * all when that is fewer, and returns {@code block}'s.
+     * all when that is fewer, and returns {@code block}'s; makes none when another thread's step made
+     * {@code block}'s while this one waited for the lock.
      */
     private PercpuByteBuf wrapAhead(int sizeClass, int block) {
         BufferTable table = tables[sizeClass];
         synchronized (table) {
+            if (block < table.wrapped()) {
+                return table.take(block);
+            }
             int end = (int) Math.min(table.blocks(), Math.max(block + 1L, (long) table.wrapped() + WRAP_STEP));
             for (int b = table.wrapped(); b < end; b++) {
                 table.add(new PercpuByteBuf(alloc, sizeClass, b, blocks.address(sizeClass, b), classSizes[sizeClass],
