@@ -56,7 +56,7 @@ class ReactorNettyRecipeTest {
             }
             assertEquals(Set.of(allocator), connectionAllocators, "the connections' allocator");
             assertTrue(traffic.blocksCarvedSince() > 0, "no block carved for the traffic");
-            System.out.println("size classes used (bytes:blocks): " + traffic.classesUsedSince());
+            System.out.println(allocator.mode() + " mode; size classes used (bytes:blocks): " + traffic.classesUsedSince());
             assertEquals(0, allocator.pooledInUseBytes(), "bytes still in use after the server and its loops closed");
             assertEquals(0, allocator.largeBuffers(), "large buffers still alive after the server closed");
         }
