@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.integrations.GuideSnippets;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
@@ -54,11 +55,14 @@ class GrpcRecipeTest {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try (PercpuByteBufAllocator allocator = PercpuByteBufAllocator.builder().maxMemory("64m").build()) {
             PercpuTraffic traffic = PercpuTraffic.before(allocator);
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            // snippet
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .withChildOption(ChannelOption.ALLOCATOR, allocator);
+            // end
+            Server server = builder
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .withChildOption(ChannelOption.ALLOCATOR, allocator)
                 .addService(ServerServiceDefinition.builder("percpu.recipe.Echo")
                     .addMethod(ECHO, ServerCalls.asyncUnaryCall((request, reply) -> {
                         reply.onNext(request);
@@ -88,6 +92,12 @@ class GrpcRecipeTest {
             assertEquals(0, allocator.pooledInUseBytes(), "bytes still in use after the server and its loops closed");
             assertEquals(0, allocator.largeBuffers(), "large buffers still alive after the server closed");
         }
+    }
+
+    @Test
+    void shouldShowTheRecipeAsTestedInTheGuide() {
+        assertEquals(GuideSnippets.inGuide("Using percpu in gRPC"),
+            GuideSnippets.inSource("src/test/java/dev/percpu/integrations/grpc/GrpcRecipeTest.java"));
     }
 
     /** Messages as they are: the bytes of the call. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.integrations.GuideSnippets;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
@@ -58,6 +59,12 @@ class MicronautRecipeTest {
             assertEquals(0, allocator.pooledInUseBytes(), "bytes still in use after the application closed");
             assertEquals(0, allocator.largeBuffers(), "large buffers still alive after the application closed");
         }
+    }
+
+    @Test
+    void shouldShowTheRecipeAsTestedInTheGuide() {
+        assertEquals(GuideSnippets.inGuide("Using percpu in Micronaut"),
+            GuideSnippets.inSource("src/test/java/dev/percpu/integrations/micronaut/PercpuAllocatorCustomizer.java"));
     }
 
     private static void echoBodies(int port) throws Exception {

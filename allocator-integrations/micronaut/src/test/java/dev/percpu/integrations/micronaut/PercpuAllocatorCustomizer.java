@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
  * customizer that gives every accepted connection the application's {@link PercpuByteBufAllocator}
  * bean, before the connection reads anything.
  */
+// snippet
 @Singleton
 final class PercpuAllocatorCustomizer implements BeanCreatedEventListener<NettyServerCustomizer.Registry> {
     private final PercpuByteBufAllocator allocator;
@@ -35,3 +36,4 @@ final class PercpuAllocatorCustomizer implements BeanCreatedEventListener<NettyS
         return registry;
     }
 }
+// end

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.integrations.GuideSnippets;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
@@ -38,11 +39,14 @@ class ReactorNettyRecipeTest {
         Set<ByteBufAllocator> connectionAllocators = ConcurrentHashMap.newKeySet();
         try (PercpuByteBufAllocator allocator = PercpuByteBufAllocator.builder().maxMemory("64m").build()) {
             PercpuTraffic traffic = PercpuTraffic.before(allocator);
-            DisposableServer server = HttpServer.create()
+            // snippet
+            HttpServer http = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
+                .childOption(ChannelOption.ALLOCATOR, allocator);
+            // end
+            DisposableServer server = http
                 .runOn(loops)
-                .childOption(ChannelOption.ALLOCATOR, allocator)
                 .route(routes -> routes.post("/echo", (request, response) -> {
                     request.withConnection(connection -> connectionAllocators.add(connection.channel().alloc()));
                     return response.send(request.receive().retain());
@@ -60,6 +64,12 @@ class ReactorNettyRecipeTest {
             assertEquals(0, allocator.pooledInUseBytes(), "bytes still in use after the server and its loops closed");
             assertEquals(0, allocator.largeBuffers(), "large buffers still alive after the server closed");
         }
+    }
+
+    @Test
+    void shouldShowTheRecipeAsTestedInTheGuide() {
+        assertEquals(GuideSnippets.inGuide("Using percpu in Reactor Netty"),
+            GuideSnippets.inSource("src/test/java/dev/percpu/integrations/reactornetty/ReactorNettyRecipeTest.java"));
     }
 
     private static void echoBodies(int port) throws Exception {

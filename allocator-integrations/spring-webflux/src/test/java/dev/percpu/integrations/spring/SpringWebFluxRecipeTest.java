@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.percpu.integrations.GuideSnippets;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
@@ -63,6 +64,12 @@ class SpringWebFluxRecipeTest {
         assertTrue(allocator.isUnmapped(), "blocks still in use after the application closed: its memory is still mapped");
     }
 
+    @Test
+    void shouldShowTheRecipeAsTestedInTheGuide() {
+        assertEquals(GuideSnippets.inGuide("Using percpu in Spring Boot WebFlux"),
+            GuideSnippets.inSource("src/test/java/dev/percpu/integrations/spring/SpringWebFluxRecipeTest.java"));
+    }
+
     private static void echoBodies(int port) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -82,15 +89,17 @@ class SpringWebFluxRecipeTest {
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class RecipeApplication {
+        // snippet
         @Bean(destroyMethod = "close")
         PercpuByteBufAllocator percpuAllocator() {
-            return PercpuByteBufAllocator.builder().maxMemory("64m").build();
+            return PercpuByteBufAllocator.builder().maxMemory("256m").build();
         }
 
         @Bean
         NettyServerCustomizer percpuAllocatorCustomizer(PercpuByteBufAllocator percpuAllocator) {
             return server -> server.childOption(ChannelOption.ALLOCATOR, percpuAllocator);
         }
+        // end
 
         @Bean
         EchoController echoController() {
