@@ -33,11 +33,12 @@
 # aborted). A series stops at its first failure; that run's output is kept
 # (the directory is printed), the other series go on.
 #
-# The load is one busy loop per CPU (nproc), started when the script takes
-# the build lock PERCPU_MATRIX_LOCK (default /tmp/percpu-mvn.lock) and killed
-# before it releases it: the lock is held per series and given up for a
-# moment after HOLD_SECONDS so that others can build. Exit status 1 if any
-# run failed.
+# Builds and runs hold the build lock PERCPU_MATRIX_LOCK (default
+# /tmp/percpu-mvn.lock; empty: none): taken per set-up and JDK (with the
+# build for the first set-up), given up between them and, for a moment,
+# whenever it has been held HOLD_SECONDS, so that others can build. The load
+# is one busy loop per CPU (nproc), running only during a series and only
+# under the lock. Exit status 1 if any run failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,17 +76,24 @@ lock_fd=
 held_since=0
 load_pids=()
 take_lock() {
-    if [ -n "${lock}" ]; then
+    if [ -n "${lock}" ] && [ -z "${lock_fd}" ]; then
         exec {lock_fd}>>"${lock}"
         flock "${lock_fd}"
+        held_since=${SECONDS}
     fi
-    held_since=${SECONDS}
 }
 release_lock() {
     if [ -n "${lock_fd}" ]; then
         flock -u "${lock_fd}"
         exec {lock_fd}>&-
         lock_fd=
+    fi
+}
+# Gives the lock up for a moment once it has been held HOLD_SECONDS.
+yield_lock_if_due() {
+    if [ -n "${lock_fd}" ] && [ $((SECONDS - held_since)) -ge "${hold_seconds}" ]; then
+        release_lock
+        take_lock
     fi
 }
 start_load() {
@@ -120,7 +128,8 @@ for setup in "${setups[@]}"; do
     setup_env "${setup}" > /dev/null
 done
 
-# Builds the modules with the JDK in JAVA_HOME and fetches the console launcher; under the lock.
+# Builds the modules with the JDK in JAVA_HOME and fetches the console launcher; takes the lock and
+# keeps it for the first set-up's series.
 build() {
     take_lock
     mvn -B -q -ntp package -DskipTests -Dpercpu.aarch64.skip=true -pl "${modules}" -am \
@@ -134,7 +143,6 @@ build() {
         -Dartifact="org.junit.platform:junit-platform-console-standalone:${platform}" \
         -DoutputDirectory="${work}" > "${work}/launcher.log" 2>&1 \
         || { release_lock; cat "${work}/launcher.log" >&2; return 1; }
-    release_lock
 }
 
 # One run: the test's JVM, output to $1; status 0 when every test found succeeded.
@@ -166,10 +174,9 @@ series() {
     take_lock
     start_load
     for run in $(seq "${runs}"); do
-        if [ $((SECONDS - held_since)) -ge "${hold_seconds}" ]; then
+        if [ -n "${lock_fd}" ] && [ $((SECONDS - held_since)) -ge "${hold_seconds}" ]; then
             stop_load
-            release_lock
-            take_lock
+            yield_lock_if_due
             start_load
         fi
         log="${work}/${setup}-${jdk_name}-${name// /}-${run}.log"
@@ -183,7 +190,6 @@ series() {
         fi
     done
     stop_load
-    release_lock
     rows+=("$(printf '| %-7s | %-6s | %-70s | %15d | %8d |' "${setup}" "${jdk_name}" "${name}" \
         "${passes}" "${failures}")")
     echo "${rows[-1]}   $((SECONDS - start)) s"
@@ -208,6 +214,7 @@ for jdk in "${jdks[@]}"; do
                 series "${setup}" "${test}" "" || overall=1
             fi
         done
+        release_lock
     done
 done
 echo
