@@ -224,6 +224,7 @@ public final class SizeClassConfig {
             return this;
         }
 
+        // CPD-OFF: the PoolOptions shortcuts, one-line delegates of the same shape in each config's builder
         /**
          * The settings every class shares, all at once (see {@link PoolOptions}); a later {@link #mode(Mode)},
          * {@link #debug(boolean)}, {@link #debugStackTraces(int)} or {@link #leakHandler(Consumer)} changes one.
@@ -256,6 +257,7 @@ public final class SizeClassConfig {
             options.leakHandler(handler);
             return this;
         }
+        // CPD-ON
 
         /**
          * Checks every setting and makes the config.
