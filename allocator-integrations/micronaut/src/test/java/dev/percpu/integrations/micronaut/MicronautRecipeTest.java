@@ -1,10 +1,10 @@
 package dev.percpu.integrations.micronaut;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.integrations.GuideSnippets;
+import dev.percpu.integrations.HttpEcho;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
@@ -12,13 +12,7 @@ import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.netty.channel.EventLoopGroupRegistry;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.netty.channel.EventLoopGroup;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -32,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * closed and its event loops ended every block is back.
  */
 class MicronautRecipeTest {
-    private static final int[] BODY_SIZES = {1_000, 40_000, 300_000};
 
     @Test
     void shouldServeRequestsFromThePercpuAllocator() throws Exception {
@@ -48,7 +41,7 @@ class MicronautRecipeTest {
                 EmbeddedServer server = context.getBean(EmbeddedServer.class).start();
                 echo = context.getBean(EchoController.class);
                 eventLoops = context.getBean(EventLoopGroupRegistry.class).getDefaultEventLoopGroup();
-                echoBodies(server.getPort());
+                HttpEcho.echoBodies(server.getPort());
             }
             // Closing the context starts the event loops' graceful shutdown (a 2 s quiet period, 15 s at most by
             // default) without waiting for it; each loop gives its front cache back as its thread ends.
@@ -67,18 +60,4 @@ class MicronautRecipeTest {
             GuideSnippets.inSource("src/test/java/dev/percpu/integrations/micronaut/PercpuAllocatorCustomizer.java"));
     }
 
-    private static void echoBodies(int port) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-        Random random = new Random(26);
-        for (int size : BODY_SIZES) {
-            byte[] body = new byte[size];
-            random.nextBytes(body);
-            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertEquals(200, response.statusCode());
-            assertArrayEquals(body, response.body(), "echo of " + size + " bytes");
-        }
-    }
 }

@@ -1,21 +1,16 @@
 package dev.percpu.integrations.reactornetty;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.integrations.GuideSnippets;
+import dev.percpu.integrations.HttpEcho;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -30,7 +25,6 @@ import reactor.netty.resources.LoopResources;
  * blocks for the traffic, and once the server and its event loops are closed every block is back.
  */
 class ReactorNettyRecipeTest {
-    private static final int[] BODY_SIZES = {1_000, 40_000, 300_000};
 
     @Test
     void shouldServeConnectionsFromThePercpuAllocator() throws Exception {
@@ -53,7 +47,7 @@ class ReactorNettyRecipeTest {
                 }))
                 .bindNow();
             try {
-                echoBodies(server.port());
+                HttpEcho.echoBodies(server.port());
             } finally {
                 server.disposeNow();
                 loops.disposeLater().block(Duration.ofSeconds(10));
@@ -72,18 +66,4 @@ class ReactorNettyRecipeTest {
             GuideSnippets.inSource("src/test/java/dev/percpu/integrations/reactornetty/ReactorNettyRecipeTest.java"));
     }
 
-    private static void echoBodies(int port) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-        Random random = new Random(26);
-        for (int size : BODY_SIZES) {
-            byte[] body = new byte[size];
-            random.nextBytes(body);
-            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
-                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-            assertEquals(200, response.statusCode());
-            assertArrayEquals(body, response.body(), "echo of " + size + " bytes");
-        }
-    }
 }

@@ -1,21 +1,15 @@
 package dev.percpu.integrations.spring;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.integrations.GuideSnippets;
+import dev.percpu.integrations.HttpEcho;
 import dev.percpu.integrations.NettyOnClassPath;
 import dev.percpu.integrations.PercpuTraffic;
 import dev.percpu.netty.PercpuByteBufAllocator;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelOption;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -43,7 +37,6 @@ import reactor.core.publisher.Flux;
  * loops) closes the allocator, whose memory is unmapped only once every block is back.
  */
 class SpringWebFluxRecipeTest {
-    private static final int[] BODY_SIZES = {1_000, 40_000, 300_000};
 
     @Test
     void shouldServeRequestsFromThePercpuAllocator() throws Exception {
@@ -54,7 +47,7 @@ class SpringWebFluxRecipeTest {
                 .run()) {
             allocator = context.getBean(PercpuByteBufAllocator.class);
             PercpuTraffic traffic = PercpuTraffic.before(allocator);
-            echoBodies(((WebServerApplicationContext) context).getWebServer().getPort());
+            HttpEcho.echoBodies(((WebServerApplicationContext) context).getWebServer().getPort());
             assertEquals(Set.of(allocator), context.getBean(EchoController.class).responseAllocators,
                 "the responses' allocator");
             assertTrue(traffic.blocksCarvedSince() > 0, "no block carved for the traffic");
@@ -70,20 +63,6 @@ class SpringWebFluxRecipeTest {
             GuideSnippets.inSource("src/test/java/dev/percpu/integrations/spring/SpringWebFluxRecipeTest.java"));
     }
 
-    private static void echoBodies(int port) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-        Random random = new Random(26);
-        for (int size : BODY_SIZES) {
-            byte[] body = new byte[size];
-            random.nextBytes(body);
-            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/echo"))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
-            assertEquals(200, response.statusCode());
-            assertArrayEquals(body, response.body(), "echo of " + size + " bytes");
-        }
-    }
 
     /** The application: the recipe's allocator and customizer beans, and an echo controller. */
     @SpringBootConfiguration
