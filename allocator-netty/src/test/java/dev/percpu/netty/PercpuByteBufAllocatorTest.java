@@ -28,6 +28,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** {@link PercpuByteBufAllocator}: where requests go, limits, fallback, cap, metrics, close, debug mode. */
 class PercpuByteBufAllocatorTest {
+    /** Blocks the debug-mode test frees after the written one, burying it. */
+    private static final int BURYING_BLOCKS = 100;
+    /** Blocks the debug-mode test keeps per round: eight refills of the default batch of 32. */
+    private static final int BLOCKS_PER_ROUND = 256;
+    /** Rounds the debug-mode test runs at most: 51,200 blocks of 64 bytes, 3.3 MB. */
+    private static final int DEBUG_ROUNDS = 200;
     private final OpenAllocators allocators = new OpenAllocators();
 
     @AfterEach
@@ -292,18 +298,27 @@ class PercpuByteBufAllocatorTest {
         PercpuByteBufAllocator alloc = allocators.open(mode, b -> b.debug(true).leakHandler(leaks::add));
         ByteBuf buf = alloc.directBuffer(64);
         ByteBuffer stale = buf.nioBuffer(0, 64);
+        List<ByteBuf> buriers = new ArrayList<>();
+        for (int i = 0; i < BURYING_BLOCKS; i++) {
+            buriers.add(alloc.directBuffer(64));
+        }
         buf.release();
         stale.putLong(0, 1);
-        // Debug mode checks a block when it is handed out again, and the freed block sits in some CPU's
-        // cache. A single drain before allocating is not enough: the first refill takes the whole depot (the
-        // freed block with it) into the cache of the CPU the thread runs on then, and a thread moved to the
-        // other CPU (a loaded machine, a migration storm) carves fresh blocks there from then on. Draining
-        // before every allocation hands the depot's top block out each time, on whichever CPU: none of these
-        // buffers is released, so every block free at the release is handed out within as many allocations.
+        buriers.forEach(ByteBuf::release);
+        // Debug mode checks a block when it is handed out again. The blocks freed after it bury the written
+        // block, in a CPU's cache or under them in the depot, as a migration between allocation and release
+        // can do too. A refill hands out the last block of its batch, and a batch the depot cannot fill ends
+        // in freshly carved blocks, so taking one block per drain would circle the last batch's worth of old
+        // blocks between cache and depot for good. Each round here drains every cache into the depot, then
+        // keeps more blocks than several refills: the blocks free at the release leave the depot only by
+        // being handed out, a round on one CPU hands out its refill batches whole, and blocks left in a
+        // cache when the thread moves go back to the depot with the next drain.
         IllegalStateException written = assertThrows(IllegalStateException.class, () -> {
-            for (int i = 0; i < 10_000; i++) {
+            for (int round = 0; round < DEBUG_ROUNDS; round++) {
                 alloc.drain();
-                alloc.directBuffer(64);
+                for (int i = 0; i < BLOCKS_PER_ROUND; i++) {
+                    alloc.directBuffer(64);
+                }
             }
         });
         assertTrue(written.getMessage().contains("written after it was freed"), written.getMessage());
