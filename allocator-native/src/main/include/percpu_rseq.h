@@ -35,7 +35,7 @@
 #define PERCPU_CPU_ID_UNINITIALIZED ((uint32_t) -1)
 #define PERCPU_CPU_ID_REGISTRATION_FAILED ((uint32_t) -2)
 
-/* The kernel's struct rseq (original 32-byte size; mm_cid since 6.3). */
+/* The kernel's struct rseq: 32 bytes as first defined; node_id and mm_cid since Linux 6.3. */
 struct percpu_rseq_area {
     uint32_t cpu_id_start;
     uint32_t cpu_id;
