@@ -6,8 +6,8 @@
 # Builds the benchmark jar of each revision (a detached `git worktree` in a
 # temporary directory, `mvn -B -ntp -q -DskipTests package` there with JDK 25,
 # so the multi-release jar holds the FFM bridge; never install):
-# allocator-benchmarks/target/percpu-benchmarks.jar, or for a revision from
-# before the benchmarks had their own module allocator-examples/target/percpu-examples.jar. Then it runs
+# allocator-benchmarks/target/percpu-benchmarks.jar, or for a revision without
+# that module allocator-examples/target/percpu-examples.jar. Then it runs
 # the pair benchmarks of both jars interleaved, A B A B ..., one JMH fork per
 # run, on JDK 17 (JNI bridge) and on JDK 25 (FFM bridge, -Dpercpu.bridge=ffm),
 # with -prof gc, and prints one table per JVM: the median ns/op of A and of B
@@ -18,18 +18,18 @@
 # files and table.md) go to target/ab/<UTC date-time>/, or $AB_OUT.
 #
 # The benchmarks (pair = allocate() + free(address) of one 4 KiB slot, RSEQ
-# mode; the bridge floor = the bare pop + push pair, no allocator) moved
-# between packages, so each revision has its own JMH regex. The default fits
-# the three layouts: 2ae732a (dev.percpu.examples.bench.PercpuBench,
-# ...examples.bench.BridgeFloorBench), later revisions
-# (dev.percpu.examples.bench.percpu.PercpuBench,
-# dev.percpu.bridge.bench.BridgeFloorBench) and allocator-benchmarks
-# (dev.percpu.benchmarks.percpu.PercpuBench,
-# dev.percpu.benchmarks.bridge.BridgeFloorBench); rows are matched by class
+# mode; the bridge floor = the bare pop + push pair, no allocator) sit in
+# different packages in different revisions, so each revision has its own
+# JMH regex. The default fits the three layouts a revision may have:
+# dev.percpu.examples.bench.PercpuBench and ...examples.bench.BridgeFloorBench
+# (e.g. 2ae732a); dev.percpu.examples.bench.percpu.PercpuBench and
+# dev.percpu.bridge.bench.BridgeFloorBench; allocator-benchmarks'
+# dev.percpu.benchmarks.percpu.PercpuBench and
+# dev.percpu.benchmarks.bridge.BridgeFloorBench. Rows are matched by class
 # and method name.
 #
 # Environment (defaults in brackets):
-#   REGEX_A, REGEX_B  JMH benchmark regex of A and of B [both layouts, oneThread]
+#   REGEX_A, REGEX_B  JMH benchmark regex of A and of B [all three layouts, oneThread]
 #   AB_PARAMS         JMH -p options [-p mode=RSEQ]
 #   ROUNDS            A B rounds, i.e. forks per side and JVM [10]
 #   WI, W, I, R       warmup iterations, warmup seconds, measurement
@@ -45,8 +45,8 @@
 #
 # With the defaults a run takes about 13 minutes (2 JVMs x 2 sides x 10
 # rounds x 2 benchmarks x (8 s + JVM start)), plus two builds. Ten forks per
-# side resolve about 0.5 ns where forks differ by about 0.5 ns; the IQR
-# columns show whether they did.
+# side are meant to resolve a B - A about as large as the spread between one
+# side's forks; the IQR columns show that spread, so whether a run did.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then

@@ -19,11 +19,11 @@ The allocation-matrix and ring families (Matrix*Bench, RingBench: several method
 count, @Param size) are left out; allocator-benchmarks/scripts/bench_report.py renders them.
 
 Rows are matched by simple class name, method and @Param values; the package
-is ignored, so results from before the benchmarks moved into packages
-(dev.percpu.examples.bench.Xxx) or into allocator-benchmarks render like
-the others (dev.percpu.examples.bench.percpu.Xxx, ...baselines.Xxx,
-dev.percpu.bridge.bench.BridgeFloorBench; today dev.percpu.benchmarks.percpu.Xxx,
-...baselines.Xxx, dev.percpu.benchmarks.bridge.BridgeFloorBench).
+is ignored, so result files of every package layout the benchmarks have had
+render alike: dev.percpu.benchmarks.percpu.Xxx, ...baselines.Xxx and
+dev.percpu.benchmarks.bridge.BridgeFloorBench (allocator-benchmarks), as well
+as dev.percpu.examples.bench.Xxx, dev.percpu.examples.bench.percpu.Xxx,
+...baselines.Xxx and dev.percpu.bridge.bench.BridgeFloorBench.
 """
 import json
 import statistics

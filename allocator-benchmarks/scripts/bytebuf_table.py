@@ -32,7 +32,7 @@ import os
 import statistics
 import sys
 
-# The event-loop executor, in its package before and since the benchmarks had their own module.
+# The event-loop executor's class in result files of either layout: allocator-benchmarks' and allocator-examples'.
 FTL_EXECUTORS = {"dev.percpu.benchmarks.support.FastThreadLocalExecutor",
                  "dev.percpu.examples.bench.support.FastThreadLocalExecutor"}
 THREADS = [("plain", "plain threads"), ("fastthreadlocal", "event-loop threads")]

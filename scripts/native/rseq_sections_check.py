@@ -4,7 +4,7 @@
 Usage: rseq_sections_check.py --image IMAGE --preprocessed FILE... --objdump OBJDUMP --addr2line ADDR2LINE
 
 IMAGE is the library's sources compiled with the library's flags plus -g and
-linked -static -no-pie (scripts/native/native-build.sh sections-image), so
+linked -static -no-pie (scripts/native/native-build.sh check-sections), so
 every descriptor in __rseq_cs holds absolute addresses, not relocations.
 The machine (x86-64 or arm64) comes from the ELF header.
 

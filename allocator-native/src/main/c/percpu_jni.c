@@ -3,8 +3,10 @@
  * JniStackCalls, JniPrimitiveCalls, RseqCalls, BlockCalls and MemoryCalls.
  *
  * Each native method is a thin call into the operations of
- * percpu_stack_ops.h (with the block's mode as an argument, as
- * StackCalls passes it) or the helpers of percpu_rseq.c / percpu_block.c.
+ * percpu_stack_ops.h, percpu_address_batch.h and percpu_remote.h (with the
+ * block's mode as an argument, as StackCalls passes it), of
+ * percpu_primitives.h (a lock table of 0 selects the rseq form), or the
+ * helpers of percpu_rseq.c, percpu_block.c and percpu_memory.c.
  * Java has already checked array ranges and counts (in those classes); errors that
  * only the native side can see (mmap failures, bad sizes) become Java
  * exceptions here.

@@ -122,9 +122,9 @@ static int percpu_affinity_fence(uint32_t cpu)
 
 /*
  * After it returns 0, no rseq section is in flight on cpu. A membarrier
- * error (which this kernel does not return even for absent CPUs) is not
- * taken as success: the affinity fence is tried instead, and its error
- * returned if it fails too.
+ * error is not taken as success (Linux returns 0, not an error, for an
+ * absent or offline CPU, where nothing runs): the affinity fence is tried
+ * instead, and its error returned if it fails too.
  */
 static int percpu_fence(uint32_t cpu)
 {

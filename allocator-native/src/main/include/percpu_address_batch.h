@@ -26,9 +26,8 @@
  * The per-slot arithmetic, kept in loops the compiler vectorizes (plain
  * counted loops over restrict pointers), marked PERCPU_VECTORIZED (the
  * vector clones each architecture builds, percpu_arch.h); the library is
- * compiled with -O3 for the vectorizer. Measured here on x86-64
- * (scripts/floor_bench.c, 32 slots): the address batch pair costs about
- * 1.1 ns per slot with scalar loops and about 0.9 with these.
+ * compiled with -O3 for the vectorizer. Why, with the C floor's figures:
+ * docs/design.md, "Layers".
  */
 
 /* dst[i] = region + (indices[i] << shift) for i < n. */

@@ -29,8 +29,8 @@
  *
  * MEMORY ORDERING. arm64 is weakly ordered: a load may be satisfied before
  * an older load, and stores may become visible to other CPUs out of
- * program order. x86's TSO gave the protocol of percpu_remote.h every
- * ordering it needed for free; here each one is argued:
+ * program order. x86's TSO gives the protocol of percpu_remote.h every
+ * ordering it needs for free; here each one is argued:
  *
  *   - Sections on one CPU c against each other: a CPU observes its own
  *     loads and stores in program order, and the kernel's context switch
@@ -66,7 +66,7 @@
  *     without any fence (a counter sum, a reader of the copied record),
  *     and their contract (percpu_primitives.h) is that word2, the copied
  *     bytes, or what the caller wrote before an event-count commit, hold
- *     for a reader that sees the committed word. On x86 a plain mov gave
+ *     for a reader that sees the committed word. On x86 a plain mov gives
  *     that; here stlr orders the try store / the copy / the caller's
  *     earlier stores before the commit. The reader must load the word with
  *     acquire (as on x86 it must not reorder either). add and ec_begin

@@ -16,7 +16,8 @@
  *
  * Every per-CPU header and every slot array starts on its own 128-byte
  * boundary: data of different CPUs never shares a cache line, nor an
- * adjacent-line prefetch pair (measured here: 64 bytes apart is not enough).
+ * adjacent-line prefetch pair; 64 bytes apart is not enough
+ * (docs/design.md, "Memory").
  *
  * Per-CPU header (128 bytes):
  *

@@ -41,7 +41,7 @@
 #define PERCPU_OP_COMPARE_FAILED 1
 #define PERCPU_OP_NOT_ON_CPU (-1)
 
-/* Longest copy of percpu_op_cmp_copy_store. */
+/* Longest copy of percpu_op_cmp_copy (and its fallback form). */
 #define PERCPU_OP_MAX_COPY 4096u
 
 static inline uint64_t *percpu_row_word(void *base, uint64_t row_bytes, uint32_t cpu, uint32_t offset)

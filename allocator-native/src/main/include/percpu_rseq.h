@@ -35,7 +35,7 @@
 #define PERCPU_CPU_ID_UNINITIALIZED ((uint32_t) -1)
 #define PERCPU_CPU_ID_REGISTRATION_FAILED ((uint32_t) -2)
 
-/* The kernel's struct rseq (original 32-byte size; mm_cid since 6.3). */
+/* The kernel's struct rseq: 32 bytes as first defined; node_id and mm_cid since Linux 6.3. */
 struct percpu_rseq_area {
     uint32_t cpu_id_start;
     uint32_t cpu_id;
@@ -46,7 +46,7 @@ struct percpu_rseq_area {
     uint32_t reserved;
 } __attribute__((aligned(32)));
 
-/* The kernel ABI's offsets; the sections' asm takes them from offsetof (percpu_arch_*.h). */
+/* The kernel ABI's offsets; the sections' asm takes them from offsetof (PERCPU_CS_RSEQ_OFFSETS, percpu_arch.h). */
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, cpu_id) == 4, "cpu_id");
 _Static_assert(__builtin_offsetof(struct percpu_rseq_area, rseq_cs) == 8, "rseq_cs");
 _Static_assert(sizeof(struct percpu_rseq_area) == 32, "struct rseq is 32 bytes");

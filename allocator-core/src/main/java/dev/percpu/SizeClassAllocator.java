@@ -38,8 +38,9 @@ import org.agrona.concurrent.AgentRunner;
  *
  * <p>One budget ({@link SizeClassConfig#maxMemory()}): every class may grow
  * until the memory committed by all classes and the large blocks together
- * reaches it. Classes commit in chunks of 64 KiB or more when their depot
- * carves past its high-water mark, the large heap per block; only those slow
+ * reaches it. Classes commit in chunks of 64 KiB or more (of a class whose
+ * slots span under 1 MiB, a sixteenth of them, at least a page) when their
+ * depot carves past its high-water mark, the large heap per block; only those slow
  * paths touch the budget. See {@code docs/design.md}, "One budget and
  * hand-back".
  *

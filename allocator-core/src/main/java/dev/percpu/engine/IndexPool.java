@@ -106,9 +106,9 @@ public final class IndexPool {
      * The per-CPU stacks: the fast path. A caller pops or pushes on them and
      * hands any negative code to {@link #popSlow(int)} or
      * {@link #pushSlow(int, int)}; this keeps the fast path one call deep
-     * above the native binding (through an extra {@code IndexPool.pop()}
-     * level the FFM pair measured about 2 ns slower: C2 stopped inlining
-     * the downcall; docs/benchmarks.md, "Layering A/B").
+     * above the native binding, so that C2 inlines the FFM downcall, which
+     * one Java level more (a wrapping {@code IndexPool.pop()}) prevents
+     * (docs/design.md, "Layers").
      */
     public PerCpuStacks stacks() {
         return stacks;

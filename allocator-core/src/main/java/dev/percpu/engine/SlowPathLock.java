@@ -24,12 +24,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>What it promises: mutual exclusion (with the happens-before order of {@link ReentrantLock})
  * among every caller; a waiting maintainer is never overtaken by a slow path that starts trying
- * after it announced itself; no order among slow paths. Why each half: hundreds of (virtual)
- * threads living on the slow path starved maintenance under {@code synchronized} (beside 256
- * virtual threads on a 2-CPU machine, twenty stats() + drain() pairs took seconds; see
- * SlowPathFairnessTest), and a fair lock let thousands of virtual threads park in its queue, each
- * holding a slot it was returning, so the pool carved far beyond its per-CPU bound. Trying instead
- * of queuing also keeps a slow path free of heap allocation: {@code lock()} makes a queue node on
+ * after it announced itself; no order among slow paths. Why each half (docs/design.md, "Depot and
+ * slow paths", has the figures): a lock that maintenance takes on the same terms as slow paths
+ * lets hundreds of (virtual) threads living on the slow path starve it, and a lock that slow paths
+ * queue on, even a fair one, lets thousands of virtual threads park in its queue, each holding a
+ * slot it is returning, so the pool would carve far beyond its per-CPU bound. Trying instead of
+ * queuing also keeps a slow path free of heap allocation: {@code lock()} makes a queue node on
  * the heap each time it finds the lock taken.
  */
 final class SlowPathLock {
@@ -46,8 +46,8 @@ final class SlowPathLock {
      * this class is initialised (with the first pool). That branch runs only when the lock stays taken
      * through every try (its holder preempted, on a loaded machine), possibly for the first time long
      * after start-up; the first call from this class would then resolve the class through the
-     * application class loader, which runs Java code that allocates about 280 bytes on the calling
-     * thread, in the middle of a zero-GC application's steady state.
+     * application class loader, which runs Java code that allocates on the calling thread, in the
+     * middle of a zero-GC application's steady state.
      */
     private static final Class<LockSupport> PARKING = LockSupport.class;
 

@@ -10,8 +10,8 @@ import jdk.jfr.RecordingState;
  * {@link FlightRecorderListener}. {@link SlowPathEvents} asks it before it
  * makes an event object: a disabled event's {@code new} is removed by the
  * JIT only when the whole emit is inlined, which a slow path does not
- * promise, and the zero-GC pipeline measured its consumer allocating
- * 2.5 MB in 1.5 M messages that way. While a recording runs (any
+ * promise (docs/design.md, "Observability: flight recorder events and live
+ * statistics"). While a recording runs (any
  * recording, even one without percpu's events) each slow-path emit makes
  * one small event object and {@code shouldCommit()} decides.
  */

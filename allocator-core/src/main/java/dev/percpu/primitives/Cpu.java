@@ -5,10 +5,11 @@ import dev.percpu.bridge.Bridges;
 import dev.percpu.bridge.RseqCalls;
 
 /**
- * Which CPU the calling thread runs on, read from its rseq area (one JNI
- * call). The answer may be stale as soon as it is returned: use it as a hint
- * (for striping, statistics), never as a guarantee; the primitives check the
- * CPU inside their sections. Every method throws
+ * Which CPU the calling thread runs on, read from its rseq area (one native
+ * call: JNI, or an FFM downcall where the JVM binds FFM). The answer may be
+ * stale as soon as it is returned: use it as a hint (for striping,
+ * statistics), never as a guarantee; the primitives check the CPU inside
+ * their sections. Every method throws
  * {@link UnsupportedOperationException} where percpu cannot run
  * ({@link dev.percpu.runtime.PercpuRuntime#isAvailable()} is false).
  */

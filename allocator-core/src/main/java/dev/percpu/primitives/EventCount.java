@@ -29,9 +29,11 @@ import java.util.Objects;
  * commit with a new ticket.
  *
  * <p>Fallback mode: begin and commit take the row's lock instead; the CPU
- * of a ticket is then a stripe chosen by {@code sched_getcpu()} at begin,
- * and a commit succeeds if and only if no {@code begin()} touched that
- * stripe's counter since; migration alone does not fail it.
+ * of a ticket is then the stripe begin locked, chosen as every fallback
+ * operation chooses it (the CPU it runs on, or on arm64 without rseq a
+ * per-thread stand-in), and a commit succeeds if and only if no
+ * {@code begin()} touched that stripe's counter since; migration alone
+ * does not fail it.
  *
  * <p>Counters wrap at 2^48: a commit could wrongly succeed only if exactly
  * 2^48 begins ran on its CPU between its begin and its commit. Thread-safe,

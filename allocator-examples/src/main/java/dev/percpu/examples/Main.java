@@ -18,8 +18,8 @@ import java.util.Arrays;
  *   <li>{@code stats}: live statistics of processes that publish them, {@link StatsCommand}.</li>
  * </ul>
  * The JMH benchmarks are in allocator-benchmarks ({@code percpu-benchmarks.jar}).
- * An argument that is not a command name is passed to the demo, as before
- * commands existed ({@code java -jar percpu-examples.jar 5 8}).
+ * When the first argument is neither a command name nor {@code help},
+ * every argument goes to the demo ({@code java -jar percpu-examples.jar 5 8}).
  */
 public final class Main {
     private Main() {

@@ -15,8 +15,8 @@ import java.lang.invoke.MethodHandle;
  * point that never blocks and never calls back into Java, as critical
  * downcalls require. Handles are {@code static final} fields of their
  * binding on purpose: C2 inlines a downcall only when the MethodHandle is a
- * constant (as instance fields, the pop + push pair cost 9-10 ns instead of
- * about 5; see docs/benchmarks.md). Native pointers travel as
+ * constant; from an instance field every call goes through the handle's
+ * generic invoker (docs/design.md, "Layers"). Native pointers travel as
  * {@code JAVA_LONG}: on x86-64 a pointer and a 64-bit integer use the same
  * registers.
  *
@@ -52,9 +52,9 @@ final class FfmLinker {
      * from a per-thread cache of the last {@value RecentSegments#SIZE}
      * arrays the thread passed. The pools pass one scratch array per depot,
      * and a thread's slow paths alternate between the depots of the size
-     * classes it uses (the zero-GC pipeline's consumer frees into several):
-     * a cache of only the last array made a new segment on every switch
-     * (2.2 heap bytes per message there). With a few entries, batch calls
+     * classes it uses (the zero-GC pipeline's consumer frees into several),
+     * so a cache of only the last array would make a new segment on every
+     * switch. With a few entries, batch calls
      * allocate nothing in steady state, take no lock and touch no shared
      * word; the cost is the thread's first batch call (the cache object) and
      * a reference to up to that many arrays per thread.

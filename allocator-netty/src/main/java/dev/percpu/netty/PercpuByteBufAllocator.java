@@ -63,7 +63,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Hand-back: memory the allocator did not need for a window
  * ({@link PercpuByteBufAllocatorBuilder#handBackAfter(Duration)}, 2 s by default) goes back to the
- * kernel and the budget, on one maintenance thread per allocator; large
+ * kernel and the budget, on one maintenance thread per allocator (or in the application's duty
+ * cycle: {@link PercpuByteBufAllocatorBuilder#handBackRunner handBackRunner}); large
  * buffers give theirs back at their last release.
  *
  * <p>Growth: {@link #calculateNewCapacity(int, int)} returns the smallest

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Threads;
 import sun.misc.Unsafe;
 
 /**
- * Netty's own allocation pattern (issue #7): every benchmark thread keeps a
+ * Netty's own allocation pattern: every benchmark thread keeps a
  * ring of {@value #RING} live buffers of {@code size} bytes; one operation
  * picks a random index (a per-thread xorshift generator, no allocation),
  * frees the buffer there and allocates a new one into its place.

@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Nanoseconds per rseq {@code pop} + {@code push} pair straight on the
- * bridge: the JNI floor under {@code dev.percpu.SlabAllocator}, without its
- * address arithmetic, bounds checks and slow-path branches. The block has
+ * bridge (JNI or FFM, as the JVM binds it): the floor under
+ * {@code dev.percpu.SlabAllocator}, without its address arithmetic, bounds
+ * checks and slow-path branches. The block has
  * {@value #STRIDE} entries per CPU, half of them filled on every CPU in setup
  * (the setup thread pins itself to each CPU in turn), so a pop finds an index
  * even after migrations have moved some between CPUs. One block is shared by

@@ -10,7 +10,7 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Nanoseconds for the event-count protocol on one thread: a begin + commit
- * pair (two rseq sections, two JNI calls, the per-CPU value read in
+ * pair (two rseq sections, two native calls, the per-CPU value read in
  * between), beside a single compare-and-set on a {@link PerCpuLongArray}
  * (one section, one call). Results that are not OK are counted in the
  * returned value so the JIT cannot drop them.

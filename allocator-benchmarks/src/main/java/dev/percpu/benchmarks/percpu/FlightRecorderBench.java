@@ -9,8 +9,8 @@ import org.openjdk.jmh.annotations.Param;
 /**
  * The allocate + free pair of {@link PercpuBench} (its allocator, its
  * {@code mode} parameter) with a flight recording off and on, to show that
- * percpu's events, which only slow paths emit, leave the fast path alone
- * (issue #17). {@code recording}: {@code off}; {@code percpu}, a recording
+ * percpu's events, which only slow paths emit, leave the fast path alone.
+ * {@code recording}: {@code off}; {@code percpu}, a recording
  * with every {@code dev.percpu.*} event enabled and nothing else;
  * {@code default+percpu}, the JDK's {@code default} settings plus every
  * percpu event (what

@@ -11,7 +11,7 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Nanoseconds per increment of one shared counter, per thread, with 1 and 2
- * threads: percpu's {@link PerCpuCounter} in rseq and fallback mode (one JNI
+ * threads: percpu's {@link PerCpuCounter} in rseq and fallback mode (one native
  * call, one rseq section or one per-row lock), {@link LongAdder} and
  * {@link AtomicLong}.
  */

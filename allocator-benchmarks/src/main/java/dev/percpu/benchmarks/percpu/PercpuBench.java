@@ -9,8 +9,9 @@ import org.openjdk.jmh.annotations.Param;
  * Nanoseconds per {@code allocate()} + {@code free(address)} pair of one
  * 4 KiB slot from a {@link SlabAllocator} (65536 slots, default per-CPU
  * capacity and batch), in rseq mode and in fallback mode. After the first
- * pair every operation hits the current CPU's stack: two JNI crossings per
- * pair. One allocator is shared by all benchmark threads.
+ * pair every operation hits the current CPU's stack: two native calls per
+ * pair (JNI, or FFM downcalls where the JVM binds FFM). One allocator is
+ * shared by all benchmark threads.
  */
 public class PercpuBench extends PairBench {
     @Param({"RSEQ", "FALLBACK"})

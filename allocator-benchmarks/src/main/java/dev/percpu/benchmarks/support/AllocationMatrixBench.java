@@ -8,7 +8,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * The allocation matrix (issue #7), written once for every allocator:
+ * The allocation matrix, written once for every allocator:
  * nanoseconds per buffer when a thread allocates a batch of 1, 8, 32 or 128
  * buffers of {@code size} bytes (64 B, 4 KiB, 64 KiB) and then frees them
  * all. One method per batch size and thread count ({@code batch<N><Threads>}),
