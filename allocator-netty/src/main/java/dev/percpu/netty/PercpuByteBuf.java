@@ -111,9 +111,16 @@ public final class PercpuByteBuf extends AbstractReferenceCountedByteBuf {
         return address;
     }
 
-    /** Records the allocating thread's front cache (or null); see {@link #cacheToReleaseTo()}. */
+    /**
+     * Records the allocating thread's front cache (or null); see {@link #cacheToReleaseTo()}. Stores
+     * only a change: a buffer object mostly cycles on one thread and already holds its cache, and a
+     * reference store into an object the collector has promoted costs a G1 write barrier that
+     * dirties the object's card (see docs/design.md, "Reference stores on the hot path").
+     */
     void releaseTo(EventLoopCache cache) {
-        this.cacheToReleaseTo = cache;
+        if (cacheToReleaseTo != cache) {
+            cacheToReleaseTo = cache;
+        }
     }
 
     /** The front cache of the thread that allocated this buffer, or null; valid only on that cache's owner thread. */
