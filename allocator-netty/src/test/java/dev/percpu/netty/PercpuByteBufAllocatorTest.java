@@ -30,7 +30,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PercpuByteBufAllocatorTest {
     /** Blocks the debug-mode test frees after the written one, burying it. */
     private static final int BURYING_BLOCKS = 100;
-    /** Blocks the debug-mode test keeps per round: eight refills of the default batch of 32. */
+    /**
+     * Blocks the debug-mode test keeps per round: eight refills of the default batch of 32 (the 64-byte
+     * class's per-CPU capacity, 512 by default, holds a whole batch).
+     */
     private static final int BLOCKS_PER_ROUND = 256;
     /** Rounds the debug-mode test runs at most: 51,200 blocks of 64 bytes, 3.3 MB. */
     private static final int DEBUG_ROUNDS = 200;
@@ -310,9 +313,9 @@ class PercpuByteBufAllocatorTest {
         // can do too. A refill hands out the last block of its batch, and a batch the depot cannot fill ends
         // in freshly carved blocks, so taking one block per drain would circle the last batch's worth of old
         // blocks between cache and depot for good. Each round here drains every cache into the depot, then
-        // keeps more blocks than several refills: the blocks free at the release leave the depot only by
-        // being handed out, a round on one CPU hands out its refill batches whole, and blocks left in a
-        // cache when the thread moves go back to the depot with the next drain.
+        // keeps more blocks than several refills: the blocks free at the release leave the free lists (depot
+        // and CPU caches) only by being handed out, a round on one CPU hands out its refill batches whole,
+        // and blocks left in a cache when the thread moves go back to the depot with the next drain.
         IllegalStateException written = assertThrows(IllegalStateException.class, () -> {
             for (int round = 0; round < DEBUG_ROUNDS; round++) {
                 alloc.drain();

@@ -54,7 +54,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code byteBufPair} minus {@code plusRefCount} is then what the ladder leaves out: Netty's
  * {@code AbstractByteBufAllocator} checks and leak-level switch, the adapter's availability,
  * closed and large-size checks, the rest of
- * {@code init} (three field stores), and the calls from {@code release()} down to the free.
+ * {@code init} (two field stores), and the calls from {@code release()} down to the free.
  * {@code byteBufPair} at Netty's default leak level minus the same with leak detection off is
  * the leak detector's sampling and wrapper. On a {@code FastThreadLocalThread} the whole pair is
  * served by the thread's front cache and skips the size-class pair: compare {@code byteBufPair}

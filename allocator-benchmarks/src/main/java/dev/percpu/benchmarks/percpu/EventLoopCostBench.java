@@ -47,12 +47,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code plusInit}: plus the index and mark reset of the adapter's {@code init}
  *       ({@code clear()}, {@code markReaderIndex()}, {@code markWriterIndex()}) on the buffer
  *       object popped, a real {@code PercpuByteBuf};</li>
- *   <li>{@code plusRefCount}: plus a reference count's life, a plain store of the initial
+ *   <li>{@code plusRefCount}: plus a reference count's life, an ordered store of the initial
  *       count and one atomic {@code getAndAdd} for the last release.</li>
  * </ol>
  * {@code percpuPair} minus {@code plusRefCount} is what the ladder leaves out: Netty's
  * {@code AbstractByteBufAllocator} checks and leak-level switch, the adapter's availability,
- * closed and large-size checks, the rest of {@code init} (three field stores) and the calls from
+ * closed and large-size checks, the rest of {@code init} (two field stores) and the calls from
  * {@code release()} down to the cache's offer. {@code ByteBufCostBench} breaks down the same
  * pair where no front cache serves it (plain threads).
  */
