@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code dev.percpu} compiles and runs on the module path with no Netty
  * there, sees the API packages (the pools and the statistics export), and
  * cannot compile against the internal engine, bridge, blocks or events; a Netty application module that requires
- * {@code dev.percpu.netty} compiles and runs too.
+ * {@code dev.percpu.netty} compiles and runs too, and so does one that requires
+ * {@code dev.percpu.metrics} (Micrometer as automatic modules).
  * (Every other test runs on the class path.)
  */
 class ModulePathTest {
@@ -71,6 +72,23 @@ class ModulePathTest {
         "    }",
         "}");
 
+    private static final String METRICS_MAIN = String.join("\n",
+        "package smoke;",
+        "import dev.percpu.metrics.PercpuAllocatorMetrics;",
+        "import dev.percpu.netty.PercpuByteBufAllocator;",
+        "import io.micrometer.core.instrument.simple.SimpleMeterRegistry;",
+        "public final class Main {",
+        "    public static void main(String[] args) {",
+        "        try (PercpuByteBufAllocator alloc = PercpuByteBufAllocator.builder().maxMemory(\"64m\").build()) {",
+        "            SimpleMeterRegistry registry = new SimpleMeterRegistry();",
+        "            new PercpuAllocatorMetrics(alloc, \"smoke\").bindTo(registry);",
+        "            alloc.directBuffer(1000).release();",
+        "            System.out.println(\"bound=\" + !registry.getMeters().isEmpty());",
+        "            System.out.println(\"metricsModule=\" + PercpuAllocatorMetrics.class.getModule().getName());",
+        "        }",
+        "    }",
+        "}");
+
     @TempDir
     Path dir;
 
@@ -90,6 +108,12 @@ class ModulePathTest {
         assertTrue(output.contains("read=42\n"), output);
         assertTrue(output.contains("inUse=0\n"), output);
         assertTrue(output.contains("nettyModule=dev.percpu.netty\n"), output);
+    }
+
+    private static String metricsPath() {
+        return String.join(File.pathSeparator, nettyPath(), System.getProperty("percpu.metrics.jar"),
+            System.getProperty("percpu.micrometer.core.jar"), System.getProperty("percpu.micrometer.commons.jar"),
+            System.getProperty("percpu.micrometer.observation.jar"));
     }
 
     /** Compiles module {@code percpu.smoke} (requiring {@code module}) against {@code path}, runs it, returns its output. */
@@ -116,6 +140,13 @@ class ModulePathTest {
         assertEquals(0, process.exitValue(), output + errorOutput);
         assertFalse(errorOutput.contains("WARNING"), "the JDK warned: " + errorOutput);
         return output;
+    }
+
+    @Test
+    void shouldRunAMetricsApplicationModuleOnTheModulePath() throws Exception {
+        String output = compileAndRun(METRICS_MAIN, "dev.percpu.metrics", metricsPath());
+        assertTrue(output.contains("bound=true\n"), output);
+        assertTrue(output.contains("metricsModule=dev.percpu.metrics\n"), output);
     }
 
     @Test
