@@ -1,5 +1,6 @@
 package dev.percpu.engine;
 
+import dev.percpu.bridge.IndexArray;
 import java.util.Arrays;
 
 /**
@@ -56,8 +57,12 @@ final class Depot {
     /** Why the last take came short of fresh memory: a {@link SlotMemory} code, {@code COMMITTED} when it did not. */
     private int lastCommitRefusal = SlotMemory.COMMITTED;
 
-    /** Scratch for moving batches between a CPU stack and the depot, sized to the batch. */
-    final int[] scratch;
+    /**
+     * Scratch for moving batches between a CPU stack and the depot, sized to
+     * the batch; an index array so that a batch call on it allocates nothing,
+     * even on a thread's first refill or flush.
+     */
+    final IndexArray scratch;
 
     private final long[] counts = new long[DepotCounter.values().length];
     /** Refills (allocate found the stack empty) and flushes (free found it full), per CPU that saw them. */
@@ -68,7 +73,7 @@ final class Depot {
         this.slots = slots;
         this.memory = memory;
         this.chunkShift = memory == null ? 6 : memory.chunkShift();
-        this.scratch = new int[Math.max(batchSize, 1)];
+        this.scratch = PerCpuStacks.newIndexArray(Math.max(batchSize, 1));
         this.refillsOnCpu = new long[ncpu];
         this.flushesOnCpu = new long[ncpu];
     }

@@ -1,5 +1,6 @@
 package dev.percpu.engine;
 
+import dev.percpu.bridge.IndexArray;
 import dev.percpu.bridge.NativeCodes;
 import dev.percpu.events.SlowPathEvents;
 import dev.percpu.runtime.Mode;
@@ -287,7 +288,8 @@ public final class IndexPool {
         try {
             ensureOpen();
             depot.count(DepotCounter.LOCK_ACQUISITIONS, 1);
-            int[] scratch = depot.scratch;
+            IndexArray batch = depot.scratch;
+            int[] scratch = batch.values();
             if (code == NativeCodes.EMPTY) {
                 int k = depot.take(scratch, 0, scratch.length);
                 if (k > 0) {
@@ -296,7 +298,7 @@ public final class IndexPool {
                     Depot.note(depot.refillsOnCpu, cpu);
                     SlowPathEvents.refill(owner, slotSize, cpu, k);
                     if (k > 1) {
-                        int pushed = Math.max(0, stacks.pushBatch(scratch, 0, k - 1));
+                        int pushed = Math.max(0, stacks.pushBatch(batch, 0, k - 1));
                         depot.put(scratch, pushed, k - 1 - pushed);
                     }
                     return scratch[k - 1];
@@ -407,10 +409,10 @@ public final class IndexPool {
             depot.count(DepotCounter.SLOW_PATH_ENTRIES, 1);
             return;
         }
-        int[] scratch = depot.scratch;
-        int k = stacks.popBatch(scratch, 0, scratch.length);
+        IndexArray batch = depot.scratch;
+        int k = stacks.popBatch(batch, 0, batch.values().length);
         if (k > 0) {
-            depot.put(scratch, 0, k);
+            depot.put(batch.values(), 0, k);
         }
         int cpu = PerCpuStacks.currentCpu();
         depot.count(DepotCounter.FLUSHES, 1);

@@ -2,6 +2,7 @@ package dev.percpu.engine;
 
 import dev.percpu.bridge.BlockCalls;
 import dev.percpu.bridge.Bridges;
+import dev.percpu.bridge.IndexArray;
 import dev.percpu.bridge.MemoryCalls;
 import dev.percpu.bridge.RseqCalls;
 import dev.percpu.bridge.StackCalls;
@@ -107,6 +108,16 @@ public final class PerCpuStacks {
         return stride;
     }
 
+    /**
+     * An index array of {@code length} for the batch calls below, ready for
+     * the binding: batch calls on it allocate nothing on any thread, from
+     * the thread's first call (a plain {@code int[]} costs the FFM binding a
+     * heap segment on each thread's first call with it).
+     */
+    public static IndexArray newIndexArray(int length) {
+        return CALLS.newIndexArray(length);
+    }
+
     /** "jni" or "ffm". */
     public static String bridgeName() {
         return CALLS.name();
@@ -146,6 +157,16 @@ public final class PerCpuStacks {
 
     /** Up to {@code n} indices from {@code src[offset ..]}: the count pushed (0 when full) or a slow-path code. */
     public int pushBatch(int[] src, int offset, int n) {
+        return CALLS.pushBatch(block, fallback, src, offset, n);
+    }
+
+    /** {@link #popBatch(int[], int, int)} into an index array. */
+    public int popBatch(IndexArray dst, int offset, int n) {
+        return CALLS.popBatch(block, fallback, dst, offset, n);
+    }
+
+    /** {@link #pushBatch(int[], int, int)} from an index array. */
+    public int pushBatch(IndexArray src, int offset, int n) {
         return CALLS.pushBatch(block, fallback, src, offset, n);
     }
 

@@ -41,6 +41,21 @@ final class JniStackCalls implements StackCalls {
     }
 
     @Override
+    public IndexArray newIndexArray(int length) {
+        return new IndexArray(new int[length], null);
+    }
+
+    @Override
+    public int popBatch(long block, boolean fallback, IndexArray dst, int offset, int n) {
+        return popBatch(block, fallback, dst.values(), offset, n);
+    }
+
+    @Override
+    public int pushBatch(long block, boolean fallback, IndexArray src, int offset, int n) {
+        return pushBatch(block, fallback, src.values(), offset, n);
+    }
+
+    @Override
     public int popAddresses(long block, boolean fallback, long[] dst, int offset, int n, long region, int shift) {
         Objects.checkFromIndexSize(offset, n, dst.length);
         return n == 0 ? 0 : nPopAddresses(block, fallback, dst, offset, n, region, shift);

@@ -33,6 +33,15 @@ public interface StackCalls {
     /** Push of up to {@code n} indices from {@code src[offset ..]}: the count (0 when full) or an error code. */
     int pushBatch(long block, boolean fallback, int[] src, int offset, int n);
 
+    /** An index array of {@code length} zeros for the two calls below, with this binding's view of it made now. */
+    IndexArray newIndexArray(int length);
+
+    /** {@link #popBatch(long, boolean, int[], int, int)} into {@code dst.values()}, allocating nothing. */
+    int popBatch(long block, boolean fallback, IndexArray dst, int offset, int n);
+
+    /** {@link #pushBatch(long, boolean, int[], int, int)} from {@code src.values()}, allocating nothing. */
+    int pushBatch(long block, boolean fallback, IndexArray src, int offset, int n);
+
     /**
      * Pop of up to {@code n} slots into {@code dst[offset ..]} as addresses
      * {@code region + (index << shift)}, in chunks of 64 per section (or per

@@ -9,7 +9,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * What the FFM bindings ({@link FfmStackCalls}, {@link FfmPrimitiveCalls})
  * share: the symbol lookup, the downcall options, and the per-thread cache
- * of heap segments for batch arrays.
+ * of heap segments for the callers' batch arrays.
  *
  * <p>Every handle is a {@code Linker.Option.critical} downcall to a C entry
  * point that never blocks and never calls back into Java, as critical
@@ -50,14 +50,15 @@ final class FfmLinker {
     /**
      * The heap segment of {@code array} ({@code int[]} or {@code long[]}),
      * from a per-thread cache of the last {@value RecentSegments#SIZE}
-     * arrays the thread passed. The pools pass one scratch array per depot,
-     * and a thread's slow paths alternate between the depots of the size
-     * classes it uses (the zero-GC pipeline's consumer frees into several),
-     * so a cache of only the last array would make a new segment on every
-     * switch. With a few entries, batch calls
-     * allocate nothing in steady state, take no lock and touch no shared
-     * word; the cost is the thread's first batch call (the cache object) and
-     * a reference to up to that many arrays per thread.
+     * arrays the thread passed: the arrays of batch calls that come from
+     * the caller (address batches, and the per-thread index chunk of the
+     * address-batch path). A caller that alternates between a few arrays
+     * allocates nothing in steady state, takes no lock and touches no shared
+     * word; the cost is a segment on the thread's first call with each
+     * array, the cache object on its first batch call, and a reference to up
+     * to that many arrays per thread. Arrays passed on every thread, such as
+     * the engine's depot scratch, come as an {@link IndexArray} with their
+     * segment made once instead.
      */
     static MemorySegment segmentOf(Object array) {
         RecentSegments recent = RECENT_SEGMENTS.get();

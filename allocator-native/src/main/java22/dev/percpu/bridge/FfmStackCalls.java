@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Objects;
 
@@ -64,18 +65,46 @@ public final class FfmStackCalls implements StackCalls {
     @Override
     public int popBatch(long block, boolean fallback, int[] dst, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, dst.length);
-        try {
-            return n == 0 ? 0 : (int) POP_BATCH.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(dst), offset, n);
-        } catch (Throwable t) {
-            throw FfmLinker.failed(t);
-        }
+        return n == 0 ? 0 : popBatch(block, fallback, FfmLinker.segmentOf(dst), offset, n);
     }
 
     @Override
     public int pushBatch(long block, boolean fallback, int[] src, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, src.length);
+        return n == 0 ? 0 : pushBatch(block, fallback, FfmLinker.segmentOf(src), offset, n);
+    }
+
+    @Override
+    public IndexArray newIndexArray(int length) {
+        int[] values = new int[length];
+        return new IndexArray(values, MemorySegment.ofArray(values));
+    }
+
+    @Override
+    public int popBatch(long block, boolean fallback, IndexArray dst, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, dst.values().length);
+        return n == 0 ? 0 : popBatch(block, fallback, (MemorySegment) dst.view, offset, n);
+    }
+
+    @Override
+    public int pushBatch(long block, boolean fallback, IndexArray src, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, src.values().length);
+        return n == 0 ? 0 : pushBatch(block, fallback, (MemorySegment) src.view, offset, n);
+    }
+
+    /** The pop-batch downcall into {@code dst} (an {@code int[]}'s segment), bounds already checked. */
+    private static int popBatch(long block, boolean fallback, MemorySegment dst, int offset, int n) {
         try {
-            return n == 0 ? 0 : (int) PUSH_BATCH.invokeExact(block, fallback ? 1 : 0, FfmLinker.segmentOf(src), offset, n);
+            return (int) POP_BATCH.invokeExact(block, fallback ? 1 : 0, dst, offset, n);
+        } catch (Throwable t) {
+            throw FfmLinker.failed(t);
+        }
+    }
+
+    /** The push-batch downcall from {@code src} (an {@code int[]}'s segment), bounds already checked. */
+    private static int pushBatch(long block, boolean fallback, MemorySegment src, int offset, int n) {
+        try {
+            return (int) PUSH_BATCH.invokeExact(block, fallback ? 1 : 0, src, offset, n);
         } catch (Throwable t) {
             throw FfmLinker.failed(t);
         }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.runtime.PercpuRuntime;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,37 @@ class StackOpsTest {
             return;
         }
         throw new AssertionError("migrated during every one of 100 rounds");
+    }
+
+    /** An index array made by the binding carries the same indices through its batch calls as a plain array. */
+    @Test
+    void shouldMoveIndicesThroughAnIndexArrayInBothModes() {
+        for (boolean fallback : new boolean[] {false, true}) {
+            for (int attempt = 0; ; attempt++) {
+                int cpu = RseqCalls.currentCpu();
+                drain();
+                IndexArray batch = bridge.newIndexArray(4);
+                int[] values = batch.values();
+                values[0] = 21;
+                values[1] = 22;
+                values[2] = 23;
+                int pushed = bridge.pushBatch(block, fallback, batch, 0, 3);
+                Arrays.fill(values, -1);
+                int popped = bridge.popBatch(block, fallback, batch, 1, 3);
+                if (RseqCalls.currentCpu() == cpu) {
+                    assertEquals(3, pushed, "fallback " + fallback);
+                    assertEquals(3, popped, "fallback " + fallback);
+                    assertEquals(List.of(-1, 21, 22, 23), List.of(values[0], values[1], values[2], values[3]),
+                        "a batch pops in the order it was pushed, at the offset, fallback " + fallback);
+                    break;
+                }
+                assertTrue(attempt < 100, "migrated during every one of 100 rounds");
+            }
+        }
+        IndexArray two = bridge.newIndexArray(2);
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, false, two, 1, 2));
+        assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, true, two, -1, 1));
+        assertEquals(0, bridge.pushBatch(block, false, two, 2, 0), "an empty batch crosses nothing");
     }
 
     @Test
