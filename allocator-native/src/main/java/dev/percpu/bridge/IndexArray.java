@@ -2,14 +2,14 @@ package dev.percpu.bridge;
 
 /**
  * An {@code int[]} of indices that its owner passes to batch calls again and
- * again (the allocator engine's one per depot), together with what the
- * binding needs to pass it, made once when the array is made: nothing for
- * JNI, the array's heap segment for FFM. A batch call on a plain
- * {@code int[]} finds that segment in a per-thread cache, and makes it on
- * the thread's first call with the array; an {@code IndexArray} makes every
- * call allocate nothing, on any thread, from the first. Made only by
- * {@link StackCalls#newIndexArray(int)}, so it always carries the view of
- * the binding that passes it.
+ * again (the allocator engine's scratch array, one per depot), together
+ * with what the JVM's binding needs to pass it, made once with the array:
+ * nothing for JNI, the array's heap segment for FFM. On FFM a batch call on
+ * a plain {@code int[]} finds that segment in a per-thread cache and makes
+ * it on the thread's first call with the array; a batch call on an
+ * {@code IndexArray} allocates nothing, on any thread, from the first. Made
+ * only by {@link StackCalls#newIndexArray(int)} of the binding
+ * {@link Bridges#stacks()} chose, so its view is always that binding's.
  */
 public final class IndexArray {
     private final int[] values;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.percpu.runtime.PercpuRuntime;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -97,6 +98,33 @@ class StackOpsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.popBatch(block, false, two, 1, 2));
         assertThrows(IndexOutOfBoundsException.class, () -> bridge.pushBatch(block, true, two, -1, 1));
         assertEquals(0, bridge.pushBatch(block, false, two, 2, 0), "an empty batch crosses nothing");
+    }
+
+    /** Batch calls on an index array allocate nothing on the heap, from a thread's first: its view came with it. */
+    @Test
+    void shouldAllocateNothingOnANewThreadsFirstBatchCallsOnAnIndexArray() throws Exception {
+        IndexArray batch = bridge.newIndexArray(4);
+        long[] charged = {-1};
+        for (int i = 0; i < 20_000; i++) {
+            pushAndPop(batch, charged);
+        }
+        Thread thread = new Thread(() -> pushAndPop(batch, charged), "first-batch-call");
+        thread.start();
+        thread.join();
+        assertEquals(0, charged[0], "a new thread's first batch calls on the " + bridge.name() + " bridge allocated "
+            + charged[0] + " bytes");
+    }
+
+    /** Pushes two indices and pops up to two, storing the heap bytes that allocated. */
+    private void pushAndPop(IndexArray batch, long[] charged) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        threads.getCurrentThreadAllocatedBytes();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        batch.values()[0] = 1;
+        batch.values()[1] = 2;
+        bridge.pushBatch(block, false, batch, 0, 2);
+        bridge.popBatch(block, false, batch, 0, 2);
+        charged[0] = threads.getCurrentThreadAllocatedBytes() - before;
     }
 
     @Test
